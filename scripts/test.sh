@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine with only Node 20: installs what the tests
+# need (Debian's awscli, openssl and chromium; the npm dependencies), then runs the format
+# check, the linter, tsc --strict, the generated-code check and every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+[ -x /usr/bin/aws ] || need+=(awscli)
+command -v openssl > /dev/null || need+=(openssl)
+[ -x /usr/bin/chromium ] || need+=(chromium)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "Installing Debian packages: ${need[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi
+
+npm ci --no-audit --no-fund
+npm run format:check
+npm run lint
+npm run typecheck
+npx vitest run

@@ -1,0 +1,73 @@
+/**
+ * kmsd's configuration file (--config / KMSD_CONFIG):
+ *
+ *   {
+ *     "accounts": [{ "accountId": "123456789012",
+ *                    "credentials": [{ "accessKeyId": "...", "secretAccessKey": "..." }] }],
+ *     "subnets": { "subnet-0123456789abcdef0": "us-east-1b" },
+ *     "cloudhsm": { "transitionMs": 500 }
+ *   }
+ *
+ * Without a file kmsd serves one development account, 111122223333, with key test/test.
+ */
+import { readFileSync } from 'node:fs';
+import type { AccountCredential } from './gateway/sigv4.js';
+
+export interface KmsdConfig {
+  accounts: { accountId: string; credentials: { accessKeyId: string; secretAccessKey: string }[] }[];
+  /** Subnet id -> Availability Zone, for CloudHSM clusters (kmsd has no EC2). */
+  subnets?: Record<string, string>;
+  cloudhsm?: {
+    /** How long CloudHSM transitional states (CREATE_IN_PROGRESS, ...) last; 0 for instant. */
+    transitionMs?: number;
+  };
+}
+
+export const DEV_ACCOUNT = { accountId: '111122223333', accessKeyId: 'test', secretAccessKey: 'test' };
+
+export function defaultConfig(): KmsdConfig {
+  return {
+    accounts: [
+      {
+        accountId: DEV_ACCOUNT.accountId,
+        credentials: [{ accessKeyId: DEV_ACCOUNT.accessKeyId, secretAccessKey: DEV_ACCOUNT.secretAccessKey }],
+      },
+    ],
+  };
+}
+
+export function loadConfigFile(path: string): KmsdConfig {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  return checkConfig(parsed, path);
+}
+
+export function checkConfig(value: unknown, source = 'config'): KmsdConfig {
+  const fail = (what: string): never => {
+    throw new Error(`${source}: ${what}`);
+  };
+  if (!value || typeof value !== 'object') fail('must be a JSON object');
+  const cfg = value as KmsdConfig;
+  if (!Array.isArray(cfg.accounts) || cfg.accounts.length === 0) fail('"accounts" must be a non-empty array');
+  const seen = new Set<string>();
+  for (const a of cfg.accounts) {
+    if (typeof a.accountId !== 'string' || !/^\d{12}$/.test(a.accountId))
+      fail(`account id ${JSON.stringify(a.accountId)} must be 12 digits`);
+    if (!Array.isArray(a.credentials) || a.credentials.length === 0) fail(`account ${a.accountId} needs credentials`);
+    for (const c of a.credentials) {
+      if (typeof c.accessKeyId !== 'string' || !c.accessKeyId) fail(`account ${a.accountId}: accessKeyId missing`);
+      if (typeof c.secretAccessKey !== 'string' || !c.secretAccessKey) fail(`account ${a.accountId}: secretAccessKey missing`);
+      if (seen.has(c.accessKeyId)) fail(`access key ${c.accessKeyId} is listed twice`);
+      seen.add(c.accessKeyId);
+    }
+  }
+  return cfg;
+}
+
+export function credentialsOf(config: KmsdConfig): AccountCredential[] {
+  return config.accounts.flatMap((a) => a.credentials.map((c) => ({ accountId: a.accountId, ...c })));
+}

@@ -1,0 +1,45 @@
+/**
+ * awsJson1_1 on the wire: blobs as base64, timestamps as epoch seconds, unset members
+ * omitted; errors as {"__type": Name, "message"|"Message": text}.
+ */
+import type { ServerResponse } from 'node:http';
+import type { ServiceError } from '../core/service-error.js';
+
+export const JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
+
+/** Converts a handler's output (Buffers, Dates) to its JSON wire form. */
+export function toWire(value: unknown): unknown {
+  if (value === null || value === undefined) return undefined;
+  if (Buffer.isBuffer(value)) return value.toString('base64');
+  if (value instanceof Date) return value.getTime() / 1000;
+  if (Array.isArray(value)) return value.map(toWire);
+  if (typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      if (v !== undefined && v !== null) out[k] = toWire(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+export function writeJson(
+  res: ServerResponse,
+  status: number,
+  requestId: string,
+  body: unknown,
+  extraHeaders: Record<string, string> = {},
+): void {
+  const payload = Buffer.from(JSON.stringify(body ?? {}), 'utf8');
+  res.writeHead(status, {
+    'Content-Type': JSON_CONTENT_TYPE,
+    'Content-Length': payload.length,
+    'x-amzn-RequestId': requestId,
+    ...extraHeaders,
+  });
+  res.end(payload);
+}
+
+export function writeError(res: ServerResponse, requestId: string, error: ServiceError, messageMember: string): void {
+  writeJson(res, error.status, requestId, { __type: error.code, [messageMember]: error.message }, { 'x-amzn-ErrorType': error.code });
+}

@@ -1,0 +1,202 @@
+/**
+ * Applies a service model's shapes to a parsed JSON request body, the way AWS's front end
+ * ("Coral") does:
+ *
+ * 1. Type check. A JSON value of the wrong type is a SerializationException, reported at
+ *    the first offending member (Coral stops deserializing there).
+ * 2. Constraints (required, length/value range, pattern, enum), all collected in model
+ *    member order, reported together as one ValidationException:
+ *    `2 validation errors detected: Value 'x' at 'keyUsage' failed to satisfy constraint: …; …`
+ *
+ * The result is the decoded input: blobs become Buffers, timestamps Dates, nulls are dropped
+ * and members the model does not know are ignored (AWS ignores them too).
+ */
+import type { ServiceModel, ShapeDef } from '../core/shape.js';
+import { SerializationException, ValidationException } from '../core/service-error.js';
+import { formatViolations } from '../core/validation-error.js';
+import type { Violation } from '../core/validation-error.js';
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** Coral names members in lower camel case: `CustomKeyStoreName` -> `customKeyStoreName`. */
+function coralName(member: string): string {
+  return member.charAt(0).toLowerCase() + member.slice(1);
+}
+
+function jsonType(v: Json): string {
+  if (Array.isArray(v)) return 'START_ARRAY';
+  if (v === null) return 'VALUE_NULL';
+  switch (typeof v) {
+    case 'string':
+      return 'STRING_VALUE';
+    case 'number':
+      return 'NUMBER_VALUE';
+    case 'boolean':
+      return 'BOOLEAN_VALUE';
+    default:
+      return 'START_OBJECT';
+  }
+}
+
+/** Java regexes from the model, anchored because Coral uses full-string matching. */
+const regexCache = new Map<string, RegExp>();
+function compilePattern(pattern: string): RegExp {
+  let re = regexCache.get(pattern);
+  if (!re) {
+    try {
+      re = new RegExp(`^(?:${pattern})$`, 'u');
+    } catch {
+      re = new RegExp(`^(?:${pattern})$`);
+    }
+    regexCache.set(pattern, re);
+  }
+  return re;
+}
+
+export class ModelValidator {
+  constructor(private readonly model: ServiceModel) {}
+
+  /** Validate and decode the input of `operation`. Throws Serialization/ValidationException. */
+  decodeInput(operation: string, body: Json): Record<string, unknown> {
+    const inputShape = this.model.operations[operation]?.input;
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      throw new SerializationException('Start of structure or map expected.');
+    }
+    if (!inputShape) return {};
+    const violations: Violation[] = [];
+    const decoded = this.decodeStructure(this.model.shapes[inputShape], body, '', violations) as Record<string, unknown>;
+    if (violations.length > 0) throw new ValidationException(formatViolations(violations));
+    return decoded;
+  }
+
+  private decodeStructure(shape: ShapeDef, value: { [key: string]: Json }, path: string, out: Violation[]): unknown {
+    const result: Record<string, unknown> = {};
+    const members = shape.members ?? {};
+    const required = new Set(shape.required ?? []);
+    for (const [member, shapeName] of Object.entries(members)) {
+      const memberPath = path ? `${path}.${coralName(member)}` : coralName(member);
+      const raw = Object.prototype.hasOwnProperty.call(value, member) ? value[member] : null;
+      if (raw === null || raw === undefined) {
+        if (required.has(member)) out.push({ path: memberPath, value: null, constraint: 'Member must not be null' });
+        continue;
+      }
+      result[member] = this.decodeValue(shapeName, raw, memberPath, member, out);
+    }
+    return result;
+  }
+
+  private decodeValue(shapeName: string, raw: Json, path: string, member: string, out: Violation[]): unknown {
+    const shape = this.model.shapes[shapeName];
+    switch (shape.type) {
+      case 'structure':
+        if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw typeError(raw, 'a structure');
+        return this.decodeStructure(shape, raw, path, out);
+      case 'list': {
+        if (!Array.isArray(raw)) throw typeError(raw, 'a list');
+        const items = raw.map((item, i) =>
+          item === null ? null : this.decodeValue(shape.member as string, item, `${path}.${i + 1}.member`, member, out),
+        );
+        this.checkLength(shape, items.length, raw, path, out);
+        return items.filter((i) => i !== null);
+      }
+      case 'map': {
+        if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw typeError(raw, 'a map');
+        const result: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(raw)) {
+          if (v === null) continue;
+          this.decodeValue(shape.key as string, k, `${path}.key`, member, out);
+          result[k] = this.decodeValue(shape.value as string, v, `${path}.${k}.value`, member, out);
+        }
+        this.checkLength(shape, Object.keys(result).length, raw, path, out);
+        return result;
+      }
+      case 'string': {
+        if (typeof raw !== 'string') throw typeError(raw, 'a String');
+        this.checkLength(shape, raw.length, raw, path, out);
+        if (shape.pattern && !compilePattern(shape.pattern).test(raw)) {
+          out.push({
+            path,
+            value: shown(shape, raw),
+            constraint: `Member must satisfy regular expression pattern: ${shape.pattern}`,
+          });
+        }
+        if (shape.enum && !shape.enum.includes(raw)) {
+          out.push({
+            path,
+            value: shown(shape, raw),
+            constraint: `Member must satisfy enum value set: [${shape.enum.join(', ')}]`,
+          });
+        }
+        return raw;
+      }
+      case 'blob': {
+        if (typeof raw !== 'string') throw typeError(raw, 'a ByteBuffer');
+        const compact = raw.replace(/\s+/g, '');
+        if (!STRICT_BASE64.test(compact)) {
+          throw new SerializationException(`Value for '${member}' is not a valid base64-encoded blob.`);
+        }
+        const bytes = Buffer.from(compact, 'base64');
+        this.checkLength(shape, bytes.length, bytes, path, out);
+        return bytes;
+      }
+      case 'integer':
+      case 'long':
+      case 'double':
+      case 'float': {
+        if (typeof raw !== 'number') throw typeError(raw, shape.type === 'integer' ? 'an Integer' : 'a Number');
+        if ((shape.type === 'integer' || shape.type === 'long') && !Number.isInteger(raw)) {
+          throw new SerializationException(`NUMBER_VALUE ${raw} can not be converted to an Integer`);
+        }
+        if (shape.min !== undefined && raw < shape.min) {
+          out.push({ path, value: String(raw), constraint: `Member must have value greater than or equal to ${shape.min}` });
+        }
+        if (shape.max !== undefined && raw > shape.max) {
+          out.push({ path, value: String(raw), constraint: `Member must have value less than or equal to ${shape.max}` });
+        }
+        return raw;
+      }
+      case 'boolean':
+        if (typeof raw !== 'boolean') throw typeError(raw, 'a Boolean');
+        return raw;
+      case 'timestamp':
+        if (typeof raw !== 'number') throw typeError(raw, 'a Date');
+        return new Date(raw * 1000);
+    }
+  }
+
+  private checkLength(shape: ShapeDef, length: number, raw: Json | Buffer | unknown[], path: string, out: Violation[]): void {
+    const value = shape.sensitive ? undefined : display(raw);
+    if (shape.min !== undefined && length < shape.min) {
+      out.push({ path, value, constraint: `Member must have length greater than or equal to ${shape.min}` });
+    }
+    if (shape.max !== undefined && length > shape.max) {
+      out.push({ path, value, constraint: `Member must have length less than or equal to ${shape.max}` });
+    }
+  }
+}
+
+function shown(shape: ShapeDef, raw: string): string | undefined {
+  return shape.sensitive ? undefined : raw;
+}
+
+/** How Coral prints a value: strings as is, lists as [a, b], byte buffers by their Java name. */
+function display(raw: Json | Buffer | unknown[]): string {
+  if (Buffer.isBuffer(raw)) return `java.nio.HeapByteBuffer[pos=0 lim=${raw.length} cap=${raw.length}]`;
+  if (Array.isArray(raw)) return `[${raw.map((r) => display(r as Json)).join(', ')}]`;
+  if (raw !== null && typeof raw === 'object') {
+    return `{${Object.entries(raw)
+      .map(([k, v]) => `${k}=${display(v as Json)}`)
+      .join(', ')}}`;
+  }
+  return String(raw);
+}
+
+function typeError(raw: Json, expected: string): SerializationException {
+  const t = jsonType(raw);
+  if (t === 'START_OBJECT' || t === 'START_ARRAY') {
+    return new SerializationException(`Start of ${t === 'START_OBJECT' ? 'structure or map' : 'list'} found where not expected`);
+  }
+  return new SerializationException(`${t} can not be converted to ${expected}`);
+}

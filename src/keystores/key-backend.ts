@@ -1,0 +1,34 @@
+/**
+ * Where a KMS key's material lives. The KMS service seals and opens ciphertext bodies
+ * through this interface and never sees how material is kept: in kmsd's own store (origin
+ * AWS_KMS), inside an emulated CloudHSM cluster (AWS_CLOUDHSM), later a PKCS#11 HSM or an
+ * external key store proxy.
+ */
+import type { Scope } from '../store/store.js';
+
+/** What a backend needs to know about the KMS key it works for. */
+export interface BackendKeyRef {
+  scope: Scope;
+  keyId: string;
+  arn: string;
+  /** The key material version (64 hex characters). */
+  materialId: string;
+  customKeyStoreId?: string;
+}
+
+export interface SymmetricKeyBackend {
+  /** Creates new material for `ref` (a new key, or a rotation). */
+  createMaterial(ref: BackendKeyRef): Promise<void>;
+  /** Encrypts `plaintext` bound to `aad`; the result is opaque to the caller. */
+  seal(ref: BackendKeyRef, plaintext: Buffer, aad: Buffer): Promise<Buffer>;
+  /** Reverses `seal`; throws CiphertextAuthenticationError when the body or AAD was altered. */
+  open(ref: BackendKeyRef, body: Buffer, aad: Buffer): Promise<Buffer>;
+  /** Removes the material once the key is finally deleted. */
+  destroyMaterial(ref: BackendKeyRef): Promise<void>;
+}
+
+export class CiphertextAuthenticationError extends Error {
+  constructor() {
+    super('ciphertext failed authentication');
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * The service root key wraps every piece of key material kmsd stores (AES-256-GCM, with
+ * an AAD naming what is wrapped, e.g. the key ARN and material version), so the database
+ * never holds key material in plaintext.
+ *
+ * Source, in order: KMSD_ROOT_KEY (base64 of 32 bytes); else `<data-dir>/root-key`,
+ * created with mode 0600 on first start. With --in-memory and no KMSD_ROOT_KEY, a fresh
+ * random key lives only in the process.
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync, statSync, chmodSync } from 'node:fs';
+import { join } from 'node:path';
+
+const WRAP_VERSION = 1;
+
+export class RootKey {
+  private constructor(private readonly key: Buffer) {}
+
+  static fromBase64(value: string): RootKey {
+    const key = Buffer.from(value, 'base64');
+    if (key.length !== 32) throw new Error('KMSD_ROOT_KEY must be the base64 encoding of exactly 32 bytes');
+    return new RootKey(key);
+  }
+
+  static random(): RootKey {
+    return new RootKey(randomBytes(32));
+  }
+
+  /** Loads `<dataDir>/root-key`, creating it (0600) on first start. */
+  static fromDataDir(dataDir: string): RootKey {
+    const file = join(dataDir, 'root-key');
+    if (!existsSync(file)) {
+      writeFileSync(file, randomBytes(32).toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+    }
+    const mode = statSync(file).mode & 0o777;
+    if (mode !== 0o600) chmodSync(file, 0o600);
+    return RootKey.fromBase64(readFileSync(file, 'utf8').trim());
+  }
+
+  /** version(1) ‖ iv(12) ‖ tag(16) ‖ ciphertext, base64. */
+  wrap(plaintext: Buffer, aad: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    cipher.setAAD(Buffer.from(aad, 'utf8'));
+    const ct = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+    return Buffer.concat([Buffer.from([WRAP_VERSION]), iv, cipher.getAuthTag(), ct]).toString('base64');
+  }
+
+  /** Throws if the wrapped value was altered, or wrapped for another AAD or root key. */
+  unwrap(wrapped: string, aad: string): Buffer {
+    const buf = Buffer.from(wrapped, 'base64');
+    if (buf.length < 29 || buf[0] !== WRAP_VERSION) throw new Error('unsupported wrapped key format');
+    const decipher = createDecipheriv('aes-256-gcm', this.key, buf.subarray(1, 13));
+    decipher.setAAD(Buffer.from(aad, 'utf8'));
+    decipher.setAuthTag(buf.subarray(13, 29));
+    return Buffer.concat([decipher.update(buf.subarray(29)), decipher.final()]);
+  }
+}

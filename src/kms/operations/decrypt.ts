@@ -1,0 +1,25 @@
+import type { DecryptRequest, DecryptResponse } from '../../generated/kms.js';
+import { UnsupportedOperationException } from '../../generated/kms.js';
+import { validationError } from '../../core/validation-error.js';
+import type { KmsHandler } from '../context.js';
+import { openBlob } from '../symmetric.js';
+import { assertDryRun } from '../dry-run.js';
+
+export const decrypt: KmsHandler<DecryptRequest, DecryptResponse> = async (input, ctx) => {
+  if (input.Recipient !== undefined) {
+    throw new UnsupportedOperationException('Recipient (Nitro Enclaves attestation) is not supported by kmsd.');
+  }
+  // The model dropped `required` in 2026 for DryRun with IGNORE_CIPHERTEXT only.
+  if (input.CiphertextBlob === undefined) {
+    throw validationError('ciphertextBlob', null, 'Member must not be null');
+  }
+  const { key, plaintext, materialId } = await openBlob(
+    ctx,
+    input.CiphertextBlob,
+    input.EncryptionContext,
+    input.KeyId,
+    input.EncryptionAlgorithm,
+  );
+  assertDryRun(input.DryRun);
+  return { KeyId: key.arn, Plaintext: plaintext, EncryptionAlgorithm: 'SYMMETRIC_DEFAULT', KeyMaterialId: materialId };
+};

@@ -1,0 +1,14 @@
+import type { EncryptRequest, EncryptResponse } from '../../generated/kms.js';
+import type { KmsHandler } from '../context.js';
+import { assertUsableForCrypto, findKey } from '../keys.js';
+import { assertSymmetricEncryptionKey, sealWithKey } from '../symmetric.js';
+import { assertDryRun } from '../dry-run.js';
+
+export const encrypt: KmsHandler<EncryptRequest, EncryptResponse> = async (input, ctx) => {
+  const key = await findKey(ctx, input.KeyId, { allowAlias: true });
+  await assertUsableForCrypto(ctx, key);
+  assertSymmetricEncryptionKey(key, input.EncryptionAlgorithm);
+  assertDryRun(input.DryRun);
+  const { blob } = await sealWithKey(ctx, key, input.Plaintext, input.EncryptionContext);
+  return { CiphertextBlob: blob, KeyId: key.arn, EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' };
+};
