@@ -50,6 +50,8 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
 
   return (req, res) => {
     const requestId = randomUUID();
+    // Every response carries the request id, errors and non-API routes (health) included.
+    res.setHeader('x-amzn-RequestId', requestId);
     // Until the target is known, errors use KMS's lower-case `message`.
     let messageMember = 'message';
     handle().catch((err: unknown) => {

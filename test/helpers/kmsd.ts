@@ -88,6 +88,8 @@ export interface RawRequestOptions {
   extraHeaders?: Record<string, string>;
   method?: string;
   path?: string;
+  /** Sent instead of `body` after signing `body` (a body altered in transit). */
+  sendBody?: string;
 }
 
 /** A request built and signed by hand with @smithy/signature-v4. */
@@ -121,7 +123,7 @@ export async function rawRequest(url: string, o: RawRequestOptions): Promise<Raw
   const res = await fetch(`${u.origin}${request.path}`, {
     method: request.method,
     headers: Object.fromEntries(Object.entries(request.headers).filter(([k]) => k !== 'host')),
-    body: request.method === 'GET' ? undefined : typeof body === 'string' ? body : new Uint8Array(body),
+    body: request.method === 'GET' ? undefined : (o.sendBody ?? (typeof body === 'string' ? body : new Uint8Array(body))),
   });
   const text = await res.text();
   let parsed: Record<string, unknown> = {};
