@@ -4,10 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ListKeysCommand } from '@aws-sdk/client-kms';
-import { SignatureV4 } from '@smithy/signature-v4';
-import { Hash } from '@smithy/hash-node';
-import { HttpRequest } from '@smithy/protocol-http';
-import { DEV, REGION, awsCli, rawRequest, startKmsd } from './helpers/kmsd.js';
+import { awsCli, rawRequest, signedHeaders, startKmsd } from './helpers/kmsd.js';
 import type { RawRequestOptions, RawResponse, TestKmsd } from './helpers/kmsd.js';
 
 let t: TestKmsd;
@@ -334,25 +331,7 @@ describe('SigV4', () => {
       SIGNATURE_MISMATCH,
     );
     // The AWS CLI sends no body hash header: the signature itself no longer matches.
-    const u = new URL(t.url);
-    const signer = new SignatureV4({
-      credentials: DEV,
-      region: REGION,
-      service: 'kms',
-      sha256: Hash.bind(null, 'sha256'),
-      applyChecksum: false,
-    });
-    const signed = await signer.sign(
-      new HttpRequest({
-        method: 'POST',
-        protocol: 'http:',
-        hostname: u.hostname,
-        port: Number(u.port),
-        path: '/',
-        headers: { host: u.host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'TrentService.ListKeys' },
-        body: '{"Limit":5}',
-      }),
-    );
+    const signed = { headers: await signedHeaders(t.url, 'TrentService.ListKeys', '{"Limit":5}', { applyChecksum: false }) };
     expect(signed.headers['x-amz-content-sha256']).toBeUndefined();
     const headers = Object.fromEntries(Object.entries(signed.headers).filter(([k]) => k !== 'host'));
     const ok = await fetch(t.url, { method: 'POST', headers, body: '{"Limit":5}' });

@@ -173,3 +173,32 @@ export async function awsCli(url: string, args: string[], env: Record<string, st
     return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
   }
 }
+
+/** Headers of a KMS request signed with the dev credentials, for sending with any client. */
+export async function signedHeaders(
+  url: string,
+  target: string,
+  body: string,
+  o: { applyChecksum?: boolean; headers?: Record<string, string> } = {},
+): Promise<Record<string, string>> {
+  const u = new URL(url);
+  const signer = new SignatureV4({
+    credentials: { accessKeyId: DEV.accessKeyId, secretAccessKey: DEV.secretAccessKey },
+    region: REGION,
+    service: 'kms',
+    sha256: Hash.bind(null, 'sha256'),
+    applyChecksum: o.applyChecksum ?? true,
+  });
+  const signed = await signer.sign(
+    new HttpRequest({
+      method: 'POST',
+      protocol: u.protocol,
+      hostname: u.hostname,
+      port: Number(u.port),
+      path: '/',
+      headers: { host: u.host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': target, ...o.headers },
+      body,
+    }),
+  );
+  return signed.headers;
+}
