@@ -322,7 +322,8 @@ describe('bad input', () => {
   it('rejects a wrong or missing encryption context', async () => {
     const key = await newKey();
     const enc = await kms.send(new EncryptCommand({ KeyId: key.KeyId, Plaintext: Buffer.from('x'), EncryptionContext: { k: 'v' } }));
-    for (const ctx of [{ k: 'V' }, {}, { k: 'v', extra: '1' }, undefined]) {
+    const contexts: (Record<string, string> | undefined)[] = [{ k: 'V' }, {}, { k: 'v', extra: '1' }, undefined];
+    for (const ctx of contexts) {
       await expectError(
         kms.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob, EncryptionContext: ctx })),
         'InvalidCiphertextException',
