@@ -18,6 +18,7 @@ import { SqliteStore } from './store/sqlite-store.js';
 import type { Store } from './store/store.js';
 import { createKmsService } from './kms/service.js';
 import type { KmsDeps } from './kms/context.js';
+import { sweepKeys } from './kms/sweeper.js';
 import { credentialsOf, defaultConfig } from './config.js';
 import type { KmsdConfig } from './config.js';
 
@@ -71,7 +72,12 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
   }
 
   const kmsDeps: KmsDeps = { store, clock, localKeys: new LocalKeyBackend(store, rootKey) };
-  const tasks: PeriodicTask[] = [];
+  const tasks: PeriodicTask[] = [
+    // Deletion windows and automatic rotations that the service clock has passed.
+    function sweepKmsKeys(now) {
+      return sweepKeys(kmsDeps, now);
+    },
+  ];
 
   const routes: Route[] = [healthRoute];
   if (options.testHooks) routes.push(testClockRoute(clock, () => runTasks()));
