@@ -17,6 +17,8 @@ import { LocalKeyBackend } from './keystores/local-key-backend.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { Store } from './store/store.js';
 import { createKmsService } from './kms/service.js';
+import { createHsmModule } from './cloudhsm/hsm/index.js';
+import { createHsmManagementService } from './cloudhsm/hsm/management-service.js';
 import type { KmsDeps } from './kms/context.js';
 import { credentialsOf, defaultConfig } from './config.js';
 import type { KmsdConfig } from './config.js';
@@ -71,13 +73,14 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
   }
 
   const kmsDeps: KmsDeps = { store, clock, localKeys: new LocalKeyBackend(store, rootKey) };
+  const hsm = createHsmModule({ store, clock, rootKey });
   const tasks: PeriodicTask[] = [];
 
   const routes: Route[] = [healthRoute];
   if (options.testHooks) routes.push(testClockRoute(clock, () => runTasks()));
 
   const gateway = createGateway({
-    services: [createKmsService(kmsDeps)],
+    services: [createKmsService(kmsDeps), createHsmManagementService(hsm)],
     verifier: new SigV4Verifier(credentialsOf(config)),
     clock,
     routes,
