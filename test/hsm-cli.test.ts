@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV, rawRequest, startKmsd } from './helpers/kmsd.js';
+import { DEV, rawRequest, removeDir, startKmsd } from './helpers/kmsd.js';
 import type { TestKmsd } from './helpers/kmsd.js';
 import { TEST_SCOPE, setupCluster } from './helpers/hsm-cluster.js';
 import { createHsmModule } from '../src/cloudhsm/hsm/index.js';
@@ -170,5 +170,42 @@ describe('kmsd hsm CLI', () => {
     });
     expect(wrongService.status).toBe(400);
     expect(wrongService.body.__type).toBe('InvalidSignatureException');
+  });
+});
+
+describe('kmsd hsm across a restart', () => {
+  it('keeps users on disk but ends every login session', async () => {
+    const rootKey = randomBytes(32).toString('base64');
+    const first = await startKmsd({ persistent: true, rootKey });
+    const dataDir = first.dataDir;
+    const contents = createHsmModule({ store: first.kmsd.store, clock: first.kmsd.clock, rootKey: RootKey.fromBase64(rootKey) });
+    await setupCluster(first.kmsd.store, contents, CLUSTER);
+    const run = (args: string[], url: string) => hsm(args, { KMSD_ENDPOINT: url });
+    try {
+      expect((await run(['cluster', 'activate', '--cluster-id', CLUSTER, '--password', ADMIN_PW], first.url)).code).toBe(0);
+      const create = ['user', 'create', ...admin, '--username', 'kmsuser', '--role', 'crypto-user', '--password', 'kmsPswd1'];
+      expect((await run(create, first.url)).code).toBe(0);
+      expect((await run(['login', ...kmsuser('kmsPswd1'), '--role', 'crypto-user'], first.url)).json).toMatchObject({
+        User: { LoggedIn: true },
+      });
+      await first.close();
+
+      const second = await startKmsd({ persistent: true, dataDir, rootKey });
+      try {
+        const users = await run(['user', 'list', ...admin], second.url);
+        expect(users.json).toEqual({
+          Users: [
+            { Username: 'admin', Role: 'admin', LockedOut: false, LoggedIn: false },
+            { Username: 'kmsuser', Role: 'crypto-user', LockedOut: false, LoggedIn: false },
+          ],
+        });
+        const logout = await run(['logout', ...kmsuser('kmsPswd1'), '--role', 'crypto-user'], second.url);
+        expect(logout.stderr).toBe("kmsd hsm: CloudHsmInvalidRequestException: User 'kmsuser' is not logged in.\n");
+      } finally {
+        await second.close();
+      }
+    } finally {
+      removeDir(dataDir);
+    }
   });
 });
