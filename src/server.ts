@@ -17,6 +17,7 @@ import { LocalKeyBackend } from './keystores/local-key-backend.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { Store } from './store/store.js';
 import { createKmsService } from './kms/service.js';
+import { createHsmManagementService } from './cloudhsm/hsm/management-service.js';
 import type { KmsDeps } from './kms/context.js';
 import { sweepKeys } from './kms/sweeper.js';
 import { createCloudHsmService, cloudHsmSweeper } from './cloudhsm/service.js';
@@ -107,7 +108,7 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
   if (options.testHooks) routes.push(testClockRoute(clock, () => runTasks()));
 
   const gateway = createGateway({
-    services: [createKmsService(kmsDeps), createCloudHsmService(cloudHsmDeps)],
+    services: [createKmsService(kmsDeps), createCloudHsmService(cloudHsmDeps), createHsmManagementService(hsmModule)],
     verifier: new SigV4Verifier(credentialsOf(config)),
     clock,
     routes,
