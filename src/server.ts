@@ -3,7 +3,7 @@
  * together: store -> key backends -> services (KMS, CloudHSM V2) -> gateway.
  */
 import { createServer } from 'node:http';
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,7 +17,9 @@ import { LocalKeyBackend } from './keystores/local-key-backend.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { Store } from './store/store.js';
 import { createKmsService } from './kms/service.js';
+import { createHsmManagementService } from './cloudhsm/hsm/management-service.js';
 import type { KmsDeps } from './kms/context.js';
+import { sweepKeys } from './kms/sweeper.js';
 import { createCloudHsmService, cloudHsmSweeper } from './cloudhsm/service.js';
 import type { CloudHsmDeps } from './cloudhsm/context.js';
 import { ClusterCertificates } from './cloudhsm/certificates.js';
@@ -94,19 +96,34 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     subnets: config.subnets ?? {},
     transitionMs: config.cloudhsm?.transitionMs ?? DEFAULT_TRANSITION_MS,
   };
-  const tasks: PeriodicTask[] = [cloudHsmSweeper(cloudHsmDeps, log)];
+  const tasks: PeriodicTask[] = [
+    // Deletion windows and automatic rotations that the service clock has passed.
+    function sweepKmsKeys(now) {
+      return sweepKeys(kmsDeps, now);
+    },
+    cloudHsmSweeper(cloudHsmDeps, log),
+  ];
 
   const routes: Route[] = [healthRoute, hardwareRootsRoute(cloudHsmDeps.certificates)];
   if (options.testHooks) routes.push(testClockRoute(clock, () => runTasks()));
 
   const gateway = createGateway({
-    services: [createKmsService(kmsDeps), createCloudHsmService(cloudHsmDeps)],
+    services: [createKmsService(kmsDeps), createCloudHsmService(cloudHsmDeps), createHsmManagementService(hsmModule)],
     verifier: new SigV4Verifier(credentialsOf(config)),
     clock,
     routes,
     log,
   });
-  const server: Server = createServer({ keepAliveTimeout: 65_000 }, gateway);
+  // Responses not yet sent when close() is called end their connection, so a keep-alive
+  // client cannot hold a stopping kmsd open until its idle timeout.
+  const unanswered = new Set<ServerResponse>();
+  let closing = false;
+  const server: Server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+    if (closing) res.setHeader('Connection', 'close');
+    unanswered.add(res);
+    res.once('close', () => unanswered.delete(res));
+    gateway(req, res);
+  });
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
 
@@ -127,6 +144,7 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     clock,
     store,
     async listen() {
+      await checkRootKey(store, rootKey);
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(options.port ?? 4599, options.host ?? '127.0.0.1', () => resolve());
@@ -139,6 +157,8 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     },
     async close() {
       if (timer) clearInterval(timer);
+      closing = true;
+      for (const res of unanswered) if (!res.headersSent) res.setHeader('Connection', 'close');
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
@@ -147,6 +167,30 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
       await store.close();
     },
   };
+}
+
+const ROOT_KEY_CHECK_AAD = 'kmsd:root-key-check';
+
+/**
+ * A data directory remembers which root key it was created with (a value wrapped under it).
+ * Starting with another key (a changed KMSD_ROOT_KEY, a lost root-key file) would make every
+ * stored key unusable one request at a time; refuse to start instead.
+ */
+async function checkRootKey(store: Store, rootKey: RootKey): Promise<void> {
+  const meta = store.table<{ wrapped: string }>('kmsd_meta');
+  const scope = { account: '', region: '' };
+  const row = await meta.get(scope, 'root-key-check');
+  if (!row) {
+    await meta.put(scope, 'root-key-check', { wrapped: rootKey.wrap(Buffer.from(ROOT_KEY_CHECK_AAD), ROOT_KEY_CHECK_AAD) });
+    return;
+  }
+  try {
+    rootKey.unwrap(row.wrapped, ROOT_KEY_CHECK_AAD);
+  } catch {
+    throw new Error(
+      'the root key (KMSD_ROOT_KEY or <data-dir>/root-key) is not the one this data directory was created with; refusing to start',
+    );
+  }
 }
 
 const healthRoute: Route = async (req, res) => {

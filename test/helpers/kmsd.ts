@@ -112,6 +112,8 @@ export interface RawRequestOptions {
   extraHeaders?: Record<string, string>;
   method?: string;
   path?: string;
+  /** Sent instead of `body` after signing `body` (a body altered in transit). */
+  sendBody?: string;
 }
 
 /** A request built and signed by hand with @smithy/signature-v4. */
@@ -145,7 +147,7 @@ export async function rawRequest(url: string, o: RawRequestOptions): Promise<Raw
   const res = await fetch(`${u.origin}${request.path}`, {
     method: request.method,
     headers: Object.fromEntries(Object.entries(request.headers).filter(([k]) => k !== 'host')),
-    body: request.method === 'GET' ? undefined : typeof body === 'string' ? body : new Uint8Array(body),
+    body: request.method === 'GET' ? undefined : (o.sendBody ?? (typeof body === 'string' ? body : new Uint8Array(body))),
   });
   const text = await res.text();
   let parsed: Record<string, unknown> = {};
@@ -194,4 +196,33 @@ export async function awsCli(url: string, args: string[], env: Record<string, st
     const e = err as { code?: number; stdout?: string; stderr?: string };
     return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
   }
+}
+
+/** Headers of a KMS request signed with the dev credentials, for sending with any client. */
+export async function signedHeaders(
+  url: string,
+  target: string,
+  body: string,
+  o: { applyChecksum?: boolean; headers?: Record<string, string> } = {},
+): Promise<Record<string, string>> {
+  const u = new URL(url);
+  const signer = new SignatureV4({
+    credentials: { accessKeyId: DEV.accessKeyId, secretAccessKey: DEV.secretAccessKey },
+    region: REGION,
+    service: 'kms',
+    sha256: Hash.bind(null, 'sha256'),
+    applyChecksum: o.applyChecksum ?? true,
+  });
+  const signed = await signer.sign(
+    new HttpRequest({
+      method: 'POST',
+      protocol: u.protocol,
+      hostname: u.hostname,
+      port: Number(u.port),
+      path: '/',
+      headers: { host: u.host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': target, ...o.headers },
+      body,
+    }),
+  );
+  return signed.headers;
 }
