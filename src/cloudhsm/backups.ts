@@ -101,7 +101,7 @@ export async function backupsInScope(deps: CloudHsmDeps, scope: Scope): Promise<
 async function applyRetention(ctx: Ctx, cluster: ClusterRow): Promise<void> {
   const own = (await backupsInScope(ctx.deps, ctx.scope)).filter((b) => b.ClusterId === cluster.ClusterId && b.SourceRegion === undefined);
   if (own.length === 0) return;
-  const latest = own.reduce((a, b) => (b.CreateTimestamp > a.CreateTimestamp ? b : a));
+  const latest = own.reduce((a, b) => (b.CreateTimestamp >= a.CreateTimestamp ? b : a));
   const cutoff = ctx.now.getTime() - retentionMs(cluster);
   for (const b of own) {
     if (b === latest || b.NeverExpires || b.BackupState !== 'READY' || b.CreateTimestamp > cutoff) continue;
