@@ -129,6 +129,19 @@ describe('ReEncrypt', () => {
       412,
       DRY_RUN,
     );
+    // IGNORE_CIPHERTEXT: only the destination is checked; without it a blob is required.
+    await expectError(
+      kms.send(new ReEncryptCommand({ DestinationKeyId: src.KeyId, DryRun: true, DryRunModifiers: ['IGNORE_CIPHERTEXT'] })),
+      'DryRunOperationException',
+      412,
+      DRY_RUN,
+    );
+    await expectError(
+      kms.send(new ReEncryptCommand({ DestinationKeyId: src.KeyId, DryRun: true })),
+      'ValidationException',
+      400,
+      "1 validation error detected: Value null at 'ciphertextBlob' failed to satisfy constraint: Member must not be null",
+    );
   });
 });
 
