@@ -5,6 +5,8 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV, rawRequest, removeDir, startKmsd } from './helpers/kmsd.js';
@@ -203,6 +205,11 @@ describe('kmsd hsm across a restart', () => {
         expect(logout.stderr).toBe("kmsd hsm: CloudHsmInvalidRequestException: User 'kmsuser' is not logged in.\n");
       } finally {
         await second.close();
+      }
+      // Nothing on disk holds a password in plaintext (database, WAL, anything else).
+      for (const file of readdirSync(dataDir ?? '')) {
+        const bytes = readFileSync(join(dataDir ?? '', file));
+        for (const secret of [ADMIN_PW, 'kmsPswd1']) expect(bytes.includes(Buffer.from(secret)), `${secret} in ${file}`).toBe(false);
       }
     } finally {
       removeDir(dataDir);
