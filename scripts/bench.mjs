@@ -65,6 +65,12 @@ function stop(server) {
   });
 }
 
+/** User + system CPU time of a process so far, in milliseconds (Linux /proc). */
+function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
 function rssMb(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
@@ -121,8 +127,12 @@ async function call(url, target, input) {
   return body;
 }
 
-/** `makeRequest()` gives the next request; run CONNECTIONS loops for `seconds`. */
-async function load(makeRequest, seconds = SECONDS) {
+/**
+ * `makeRequest()` gives the next request; run CONNECTIONS loops for `seconds`. With `pid`,
+ * also the server's CPU time per request: on a shared machine req/s depends on the
+ * neighbours, CPU per request much less.
+ */
+async function load(makeRequest, seconds = SECONDS, pid = undefined) {
   const latencies = [];
   let errors = 0;
   let firstError;
@@ -140,11 +150,13 @@ async function load(makeRequest, seconds = SECONDS) {
     }
   };
   const t0 = performance.now();
+  const cpu0 = pid ? cpuMs(pid) : NaN;
   await Promise.all(Array.from({ length: CONNECTIONS }, worker));
   const elapsed = (performance.now() - t0) / 1000;
+  const cpuUsPerRequest = pid ? ((cpuMs(pid) - cpu0) * 1000) / latencies.length : NaN;
   latencies.sort((a, b) => a - b);
   const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
-  return { count: latencies.length, rps: latencies.length / elapsed, p50: pct(50), p99: pct(99), errors, firstError };
+  return { count: latencies.length, rps: latencies.length / elapsed, p50: pct(50), p99: pct(99), cpuUsPerRequest, errors, firstError };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -177,7 +189,7 @@ const CASES = [
   // Its ratio is against the same reference (the HSM round trip is the cost being measured).
 ];
 
-async function runCases(url, keyId) {
+async function runCases({ url, proc }, keyId) {
   const results = {};
   for (const c of CASES) {
     let s;
@@ -188,7 +200,7 @@ async function runCases(url, keyId) {
       continue;
     }
     await load(async () => s, 1); // warm-up
-    results[c.name] = await load(async () => s);
+    results[c.name] = await load(async () => s, SECONDS, proc.pid);
   }
   return results;
 }
@@ -205,21 +217,21 @@ async function main() {
   console.log(`kmsd benchmark: ${CONNECTIONS} keep-alive connections, ${SECONDS}s per measurement, Node ${process.version}\n`);
 
   const reference = await start([join(ROOT, 'scripts/bench-reference.mjs')], 'reference');
-  const refResults = await runCases(reference.url, 'reference-key');
+  const refResults = await runCases(reference, 'reference-key');
   await stop(reference);
 
   const memory = await start(kmsdArgs(['--in-memory']), 'kmsd --in-memory');
   const memKey = (await call(memory.url, 'CreateKey', {})).KeyMetadata.KeyId;
-  const memResults = await runCases(memory.url, memKey);
+  const memResults = await runCases(memory, memKey);
   await stop(memory);
 
   const dataDir = mkdtempSync(join(tmpdir(), 'kmsd-bench-'));
   try {
     const sqlite = await start(kmsdArgs(['--data-dir', dataDir]), 'kmsd sqlite');
     const sqlKey = (await call(sqlite.url, 'CreateKey', {})).KeyMetadata.KeyId;
-    const sqlResults = await runCases(sqlite.url, sqlKey);
+    const sqlResults = await runCases(sqlite, sqlKey);
 
-    console.log('Operation            server            req/s    p50 ms   p99 ms   kmsd/reference');
+    console.log('Operation            server            req/s    p50 ms   p99 ms  CPU µs/req  kmsd/reference (req/s, CPU)');
     for (const c of CASES) {
       const ref = refResults[c.name];
       for (const [label, r] of [
@@ -231,19 +243,24 @@ async function main() {
           console.log(`${c.name.padEnd(20)} ${label.padEnd(16)} skipped: ${r.skipped}`);
           continue;
         }
-        const ratio = label === 'reference' || !ref || ref.skipped ? '' : fmt(r.rps / ref.rps, 2);
+        const ratio =
+          label === 'reference' || !ref || ref.skipped
+            ? ''
+            : `${fmt(r.rps / ref.rps, 2)}, ${fmt(ref.cpuUsPerRequest / r.cpuUsPerRequest, 2)}`;
         const errors = r.errors > 0 ? `  (${r.errors} errors, first: ${r.firstError})` : '';
         console.log(
-          `${c.name.padEnd(20)} ${label.padEnd(16)} ${fmt(r.rps).padStart(7)} ${fmt(r.p50, 2).padStart(9)} ${fmt(r.p99, 2).padStart(8)}   ${ratio}${errors}`,
+          `${c.name.padEnd(20)} ${label.padEnd(16)} ${fmt(r.rps).padStart(7)} ${fmt(r.p50, 2).padStart(9)} ${fmt(r.p99, 2).padStart(8)} ${fmt(r.cpuUsPerRequest).padStart(11)}   ${ratio}${errors}`,
         );
       }
     }
 
     // CreateKey takes no unique input: replaying one signed request creates a key each time.
     const createReq = await signed(sqlite.url, 'CreateKey', {});
-    const create = await load(async () => createReq);
+    const create = await load(async () => createReq, SECONDS, sqlite.proc.pid);
     const existing = 1 + create.count;
-    console.log(`\nCreateKey on SQLite: ${fmt(create.rps)} keys/s, p50 ${fmt(create.p50, 2)} ms, p99 ${fmt(create.p99, 2)} ms`);
+    console.log(
+      `\nCreateKey on SQLite: ${fmt(create.rps)} keys/s, p50 ${fmt(create.p50, 2)} ms, p99 ${fmt(create.p99, 2)} ms, ${fmt(create.cpuUsPerRequest)} CPU µs/key`,
+    );
 
     // Fill up to KEYS keys as fast as the server takes them, then measure.
     const remaining = Math.max(0, KEYS - existing);
