@@ -19,6 +19,7 @@ import type { Store } from './store/store.js';
 import { createKmsService } from './kms/service.js';
 import type { KmsDeps } from './kms/context.js';
 import { credentialsOf, defaultConfig } from './config.js';
+import { createConsoleRoute } from './console/server/console-route.js';
 import type { KmsdConfig } from './config.js';
 
 export interface KmsdOptions {
@@ -73,12 +74,14 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
   const kmsDeps: KmsDeps = { store, clock, localKeys: new LocalKeyBackend(store, rootKey) };
   const tasks: PeriodicTask[] = [];
 
-  const routes: Route[] = [healthRoute];
+  const services = [createKmsService(kmsDeps)];
+  const credentials = credentialsOf(config);
+  const routes: Route[] = [healthRoute, createConsoleRoute({ services, credentials, clock })];
   if (options.testHooks) routes.push(testClockRoute(clock, () => runTasks()));
 
   const gateway = createGateway({
-    services: [createKmsService(kmsDeps)],
-    verifier: new SigV4Verifier(credentialsOf(config)),
+    services,
+    verifier: new SigV4Verifier(credentials),
     clock,
     routes,
     log,
