@@ -49,6 +49,11 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
 
   return (req, res) => {
     const requestId = randomUUID();
+    // Every response carries the request id, errors and non-API routes (health) included.
+    res.setHeader('x-amzn-RequestId', requestId);
+    // The Date header tells SDKs the service's time; they correct their signing clock by it
+    // (clock-skew correction), which matters once the service clock was moved.
+    res.setHeader('Date', options.clock.now().toUTCString());
     // Until the target is known, errors use KMS's lower-case `message`.
     let messageMember = 'message';
     handle().catch((err: unknown) => {

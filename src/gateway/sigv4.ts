@@ -37,13 +37,15 @@ export interface SignedRequest {
 }
 
 const MAX_SKEW_MS = 5 * 60 * 1000;
+const MAX_CACHED_SIGNERS = 1000;
+const HEADER_NAME = /^[a-z0-9-]+$/;
 const SIGNATURE_MISMATCH =
   'The request signature we calculated does not match the signature you provided. ' +
   'Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';
 
 export class MissingAuthenticationTokenException extends ServiceError {
   constructor() {
-    super('MissingAuthenticationTokenException', 'Missing Authentication Token', 400);
+    super('MissingAuthenticationTokenException', 'Request is missing Authentication Token', 400);
   }
 }
 export class IncompleteSignatureException extends ServiceError {
@@ -71,29 +73,34 @@ interface ParsedAuthorization {
   signature: string;
 }
 
-const AUTH_RE = /^AWS4-HMAC-SHA256\s+(.*)$/;
-
+/**
+ * Splits `AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…`. The texts are
+ * Coral's: each missing component is named, then the header is echoed
+ * (`Authorization=<header>`), and an unknown algorithm is named as such.
+ */
 function parseAuthorization(header: string): ParsedAuthorization {
-  const m = AUTH_RE.exec(header.trim());
-  if (!m) {
-    throw new IncompleteSignatureException(
-      `Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=${header.split(' ')[0]}`,
-    );
+  const trimmed = header.trim();
+  const space = trimmed.search(/\s/);
+  const algorithm = space < 0 ? trimmed : trimmed.slice(0, space);
+  if (algorithm !== 'AWS4-HMAC-SHA256') {
+    throw new IncompleteSignatureException(`Unsupported AWS 'algorithm': '${algorithm}'.`);
   }
   const parts: Record<string, string> = {};
-  for (const piece of m[1].split(',')) {
+  for (const piece of trimmed.slice(space < 0 ? trimmed.length : space).split(',')) {
     const eq = piece.indexOf('=');
     if (eq > 0) parts[piece.slice(0, eq).trim()] = piece.slice(eq + 1).trim();
   }
-  const missing = ['Credential', 'SignedHeaders', 'Signature'].filter((k) => !parts[k]);
+  const missing = ['Credential', 'Signature', 'SignedHeaders'].filter((k) => !parts[k]);
   if (missing.length > 0) {
     throw new IncompleteSignatureException(
-      missing.map((k) => `Authorization header requires '${k}' parameter.`).join(' ') + ` Authorization=AWS4-HMAC-SHA256`,
+      missing.map((k) => `Authorization header requires '${k}' parameter.`).join(' ') + ` Authorization=${trimmed}`,
     );
   }
   const scope = parts.Credential.split('/');
-  if (scope.length !== 5 || scope[4] !== 'aws4_request') {
-    throw new IncompleteSignatureException(`Credential should be scoped to a valid region, not '${scope[2] ?? ''}'. `);
+  if (scope.length !== 5 || scope.some((p) => p === '') || scope[4] !== 'aws4_request') {
+    throw new IncompleteSignatureException(
+      `Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '${parts.Credential}'`,
+    );
   }
   return {
     accessKeyId: scope[0],
@@ -141,10 +148,15 @@ export class SigV4Verifier {
     const auth = parseAuthorization(authorization);
 
     const amzDateHeader = headerValue(req.headers['x-amz-date']);
-    const signingDate = amzDateHeader ? parseAmzDate(amzDateHeader) : undefined;
+    if (!amzDateHeader) {
+      throw new IncompleteSignatureException(
+        `Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=${authorization.trim()}`,
+      );
+    }
+    const signingDate = parseAmzDate(amzDateHeader);
     if (!signingDate) {
       throw new IncompleteSignatureException(
-        `Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=AWS4-HMAC-SHA256`,
+        `Date must be in ISO-8601 'basic format'. Got '${amzDateHeader}'. See http://en.wikipedia.org/wiki/ISO_8601`,
       );
     }
     if (!auth.signedHeaders.includes('host')) {
@@ -185,7 +197,8 @@ export class SigV4Verifier {
 
     const headers: Record<string, string> = {};
     for (const name of auth.signedHeaders) {
-      const v = headerValue(req.headers[name]);
+      // Only real header names: `__proto__` or `constructor` must not reach object lookups.
+      const v = HEADER_NAME.test(name) && Object.hasOwn(req.headers, name) ? headerValue(req.headers[name]) : undefined;
       if (v === undefined) throw new InvalidSignatureException(SIGNATURE_MISMATCH);
       headers[name] = v;
     }
@@ -219,6 +232,9 @@ export class SigV4Verifier {
     const key = `${credential.accessKeyId}\n${region}\n${service}`;
     let signer = this.signers.get(key);
     if (!signer) {
+      // The region comes from the request before the signature is checked: bound the cache
+      // so requests naming endless made-up regions cannot grow it without limit.
+      if (this.signers.size >= MAX_CACHED_SIGNERS) this.signers.clear();
       signer = new SignatureV4({
         credentials: { accessKeyId: credential.accessKeyId, secretAccessKey: credential.secretAccessKey },
         region,

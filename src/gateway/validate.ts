@@ -107,7 +107,14 @@ export class ModelValidator {
         for (const [k, v] of Object.entries(raw)) {
           if (v === null) continue;
           this.decodeValue(shape.key as string, k, `${path}.key`, member, out);
-          result[k] = this.decodeValue(shape.value as string, v, `${path}.${k}.value`, member, out);
+          // defineProperty, not assignment: `{"__proto__": "x"}` in an encryption context is
+          // a key like any other and must not vanish (it would silently change the AAD).
+          Object.defineProperty(result, k, {
+            value: this.decodeValue(shape.value as string, v, `${path}.${k}.value`, member, out),
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
         }
         this.checkLength(shape, Object.keys(result).length, raw, path, out);
         return result;
@@ -160,9 +167,13 @@ export class ModelValidator {
       case 'boolean':
         if (typeof raw !== 'boolean') throw typeError(raw, 'a Boolean');
         return raw;
-      case 'timestamp':
+      case 'timestamp': {
         if (typeof raw !== 'number') throw typeError(raw, 'a Date');
-        return new Date(raw * 1000);
+        const date = new Date(raw * 1000);
+        // JSON numbers such as 1e300 parse, but are no instant a Date can hold.
+        if (Number.isNaN(date.getTime())) throw new SerializationException(`NUMBER_VALUE ${raw} can not be converted to a Date`);
+        return date;
+      }
     }
   }
 

@@ -37,7 +37,8 @@ interface Backup {
 interface HsmUser {
   Username: string;
   Role?: string;
-  Locked?: boolean;
+  LockedOut?: boolean;
+  LoggedIn?: boolean;
 }
 
 export function describeClusters(region: string): Promise<Cluster[]> {
@@ -337,22 +338,40 @@ function ClusterDetails(props: { region: string; cluster: Cluster; reload: () =>
   );
 }
 
-/** Users inside the HSMs, managed through kmsd's HSM management service (target KmsdHsmManagement). */
+/**
+ * Users inside the HSMs, through kmsd's HSM management service (target KmsdHsmManagement),
+ * the console's counterpart of the CloudHSM CLI. Like the CLI, every user operation is made as
+ * an admin: the admin password stays in this component's memory only.
+ */
 function HsmUsers(props: { region: string; cluster: Cluster; onChanged: () => void }) {
   const { region, cluster } = props;
+  const [admin, setAdmin] = useState<{ username: string; password: string } | undefined>(undefined);
+  const [adminName, setAdminName] = useState('admin');
+  const [adminPassword, setAdminPassword] = useState('');
   const users = useLoad(
-    async () => (await call<{ Users?: HsmUser[] }>('hsm', 'ListUsers', { ClusterId: cluster.ClusterId }, region)).Users ?? [],
-    [region, cluster.ClusterId],
+    async () =>
+      admin
+        ? ((
+            await call<{ Users?: HsmUser[] }>(
+              'hsm',
+              'ListUsers',
+              { ClusterId: cluster.ClusterId, AdminUsername: admin.username, AdminPassword: admin.password },
+              region,
+            )
+          ).Users ?? [])
+        : undefined,
+    [region, cluster.ClusterId, admin],
   );
   const action = useAction();
-  const [dialog, setDialog] = useState<undefined | { kind: 'activate' | 'create' | 'password'; username?: string }>(undefined);
+  const [dialog, setDialog] = useState<undefined | { kind: 'activate' | 'create' | 'password'; user?: HsmUser }>(undefined);
   const [username, setUsername] = useState('kmsuser');
   const [password, setPassword] = useState('');
   const run = async (label: string, operation: string, input: JsonObject, done: string) => {
+    const credentials: JsonObject = admin ? { AdminUsername: admin.username, AdminPassword: admin.password } : {};
     await action.run(
       label,
       async () => {
-        await call('hsm', operation, { ClusterId: cluster.ClusterId, ...input }, region);
+        await call('hsm', operation, { ClusterId: cluster.ClusterId, ...credentials, ...input }, region);
       },
       done,
     );
@@ -360,42 +379,112 @@ function HsmUsers(props: { region: string; cluster: Cluster; onChanged: () => vo
     users.reload();
     props.onChanged();
   };
-  const open = (kind: 'activate' | 'create' | 'password', user?: string) => {
+  const open = (kind: 'activate' | 'create' | 'password', user?: HsmUser) => {
     setPassword('');
-    if (user) setUsername(user);
-    setDialog({ kind, username: user });
+    setDialog({ kind, user });
+  };
+  const submitDialog = (e: FormEvent) => {
+    e.preventDefault();
+    if (!dialog) return;
+    setDialog(undefined);
+    if (dialog.kind === 'activate') {
+      void run(
+        'Activating…',
+        'ActivateCluster',
+        { AdminPassword: password },
+        'The cluster is activated; sign in as admin with the new password.',
+      );
+    } else if (dialog.kind === 'create') {
+      void run(
+        'Creating the user…',
+        'CreateUser',
+        { Username: username, Role: 'crypto-user', Password: password },
+        `Created crypto user ${username}.`,
+      );
+    } else if (dialog.user) {
+      const u = dialog.user;
+      void run(
+        'Setting the password…',
+        'ChangePassword',
+        { Username: u.Username, Role: u.Role ?? 'crypto-user', Password: password },
+        `Set a new password for ${u.Username}${u.LockedOut ? '; the user is unlocked' : ''}.`,
+      );
+    }
   };
   return (
     <section className="card" aria-label="HSM users">
       <h3>HSM users</h3>
       <ActionStatus action={action} />
+      {cluster.State === 'INITIALIZED' && (
+        <p>
+          The cluster is initialized but not active yet: activate it by giving the admin a password.{' '}
+          <button type="button" onClick={() => open('activate')}>
+            Activate cluster
+          </button>
+        </p>
+      )}
+      {!admin ? (
+        <form
+          className="inline-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            setAdmin({ username: adminName, password: adminPassword });
+            setAdminPassword('');
+          }}
+        >
+          <label>
+            Admin user name
+            <input value={adminName} onChange={(e) => setAdminName(e.target.value)} required />
+          </label>
+          <label>
+            Admin password
+            <input type="password" value={adminPassword} onChange={(e) => setAdminPassword(e.target.value)} autoComplete="off" required />
+          </label>
+          <button type="submit">Show users</button>
+        </form>
+      ) : (
+        <p className="muted">
+          Working as {admin.username}.{' '}
+          <button type="button" className="small" onClick={() => setAdmin(undefined)}>
+            Forget admin password
+          </button>
+        </p>
+      )}
       {users.error !== undefined && <ErrorAlert error={users.error} title="Could not list the HSM users" />}
       {users.data && (
         <table aria-label="HSM users">
-          <TableHead columns={['User', 'Role', 'Locked']} actions />
+          <TableHead columns={['User', 'Role', 'Locked out', 'Logged in']} actions />
           <tbody>
             {users.data.map((u) => (
               <tr key={u.Username}>
                 <td>{u.Username}</td>
                 <td>{u.Role}</td>
-                <td>{u.Locked ? 'Yes' : 'No'}</td>
+                <td>{u.LockedOut ? 'Yes' : 'No'}</td>
+                <td>{u.LoggedIn ? 'Yes' : 'No'}</td>
                 <td>
                   <button
                     type="button"
                     className="small"
-                    aria-label={`Change password of ${u.Username}`}
-                    onClick={() => open('password', u.Username)}
+                    aria-label={`${u.LockedOut ? 'Unlock' : 'Change password of'} ${u.Username}`}
+                    onClick={() => open('password', u)}
                   >
-                    Change password
+                    {u.LockedOut ? 'Unlock (set password)' : 'Change password'}
                   </button>
-                  {u.Locked && (
+                  {u.Role !== 'admin' && (
                     <button
                       type="button"
-                      className="small"
-                      aria-label={`Unlock ${u.Username}`}
-                      onClick={() => open('password', u.Username)}
+                      className="small danger"
+                      aria-label={`Delete ${u.Username}`}
+                      onClick={() =>
+                        void run(
+                          'Deleting the user…',
+                          'DeleteUser',
+                          { Username: u.Username, Role: u.Role ?? 'crypto-user' },
+                          `Deleted ${u.Username}.`,
+                        )
+                      }
                     >
-                      Unlock
+                      Delete
                     </button>
                   )}
                 </td>
@@ -404,14 +493,13 @@ function HsmUsers(props: { region: string; cluster: Cluster; onChanged: () => vo
           </tbody>
         </table>
       )}
-      <div className="actions">
-        <button type="button" onClick={() => open('activate')} disabled={cluster.State !== 'INITIALIZED'}>
-          Activate cluster
-        </button>
-        <button type="button" onClick={() => open('create')}>
-          Create user
-        </button>
-      </div>
+      {admin && (
+        <div className="actions">
+          <button type="button" onClick={() => open('create')}>
+            Create user
+          </button>
+        </div>
+      )}
       {dialog && (
         <Dialog
           title={
@@ -419,33 +507,11 @@ function HsmUsers(props: { region: string; cluster: Cluster; onChanged: () => vo
               ? 'Activate cluster'
               : dialog.kind === 'create'
                 ? 'Create HSM user'
-                : `Set password of ${dialog.username ?? ''}`
+                : `Set password of ${dialog.user?.Username ?? ''}`
           }
           onClose={() => setDialog(undefined)}
         >
-          <form
-            className="form"
-            onSubmit={(e) => {
-              e.preventDefault();
-              const kind = dialog.kind;
-              setDialog(undefined);
-              if (kind === 'activate') void run('Activating…', 'ActivateCluster', { AdminPassword: password }, 'The cluster is activated.');
-              else if (kind === 'create')
-                void run(
-                  'Creating the user…',
-                  'CreateUser',
-                  { Username: username, Role: 'crypto-user', Password: password },
-                  `Created crypto user ${username}.`,
-                );
-              else
-                void run(
-                  'Setting the password…',
-                  'ChangePassword',
-                  { Username: dialog.username ?? username, NewPassword: password },
-                  `Set a new password for ${dialog.username ?? username}; a locked user is unlocked by it.`,
-                );
-            }}
-          >
+          <form className="form" onSubmit={submitDialog}>
             {dialog.kind === 'create' && (
               <label>
                 User name (crypto user)
@@ -453,17 +519,13 @@ function HsmUsers(props: { region: string; cluster: Cluster; onChanged: () => vo
               </label>
             )}
             <label>
-              {dialog.kind === 'activate' ? 'New admin password' : 'Password'}
+              {dialog.kind === 'activate' ? 'New admin password' : 'New password'}
               <input type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="new-password" required />
             </label>
-            <div className="actions">
-              <button type="button" onClick={() => setDialog(undefined)}>
-                Cancel
-              </button>
-              <button type="submit" className="primary">
-                {dialog.kind === 'activate' ? 'Activate' : dialog.kind === 'create' ? 'Create user' : 'Set password'}
-              </button>
-            </div>
+            <FormButtons
+              submit={dialog.kind === 'activate' ? 'Activate' : dialog.kind === 'create' ? 'Create user' : 'Set password'}
+              onCancel={() => setDialog(undefined)}
+            />
           </form>
         </Dialog>
       )}

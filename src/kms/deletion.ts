@@ -1,0 +1,29 @@
+/**
+ * Final deletion of a KMS key once its waiting period (ScheduleKeyDeletion) has passed: the
+ * row, every material version and every alias pointing at it go, as in AWS, after which its
+ * ciphertexts can never be decrypted again. Runs from the sweeper, or lazily from a lookup
+ * that finds the window already over (keys.ts `onFinalDeletion`).
+ */
+import type { KmsContext } from './context.js';
+import { aliasTable, allAliases } from './aliases.js';
+import { keyTable, onFinalDeletion } from './keys.js';
+import type { KeyRow } from './keys.js';
+
+export async function deleteKeyFinally(ctx: Pick<KmsContext, 'deps'>, key: KeyRow): Promise<void> {
+  const scope = { account: key.account, region: key.region };
+  const { store } = ctx.deps;
+  await store.transaction(async () => {
+    for (const alias of await allAliases(store, scope)) {
+      if (alias.targetKeyId === key.keyId) await aliasTable(store).delete(scope, alias.aliasName);
+    }
+    // Keys in a custom key store keep their material in the cluster; their store's backend
+    // owns that (best effort, custom-key-stores.md §11.4). Local material is destroyed here.
+    if (!key.customKeyStoreId) await ctx.deps.localKeys.destroyAll({ scope, keyId: key.keyId, arn: key.arn });
+    await keyTable(store).delete(scope, key.keyId);
+  });
+}
+
+/** Makes keys.ts delete a key whose window has passed when a request looks it up. */
+export function registerFinalDeletion(): void {
+  onFinalDeletion(deleteKeyFinally);
+}
