@@ -27,6 +27,7 @@ import type { HardwareRootName } from './cloudhsm/certificates.js';
 import type { HsmContents } from './cloudhsm/hsm-contents.js';
 import { createHsmModule } from './cloudhsm/hsm/index.js';
 import { credentialsOf, defaultConfig } from './config.js';
+import { createConsoleRoute } from './console/server/console-route.js';
 import type { KmsdConfig } from './config.js';
 
 export interface KmsdOptions {
@@ -104,12 +105,18 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     cloudHsmSweeper(cloudHsmDeps, log),
   ];
 
-  const routes: Route[] = [healthRoute, hardwareRootsRoute(cloudHsmDeps.certificates)];
+  const services = [createKmsService(kmsDeps), createCloudHsmService(cloudHsmDeps), createHsmManagementService(hsmModule)];
+  const credentials = credentialsOf(config);
+  const routes: Route[] = [
+    healthRoute,
+    hardwareRootsRoute(cloudHsmDeps.certificates),
+    createConsoleRoute({ services, credentials, clock }),
+  ];
   if (options.testHooks) routes.push(testClockRoute(clock, () => runTasks()));
 
   const gateway = createGateway({
-    services: [createKmsService(kmsDeps), createCloudHsmService(cloudHsmDeps), createHsmManagementService(hsmModule)],
-    verifier: new SigV4Verifier(credentialsOf(config)),
+    services,
+    verifier: new SigV4Verifier(credentials),
     clock,
     routes,
     log,
