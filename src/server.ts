@@ -17,8 +17,17 @@ import { LocalKeyBackend } from './keystores/local-key-backend.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { Store } from './store/store.js';
 import { createKmsService } from './kms/service.js';
+import { createHsmManagementService } from './cloudhsm/hsm/management-service.js';
 import type { KmsDeps } from './kms/context.js';
+import { sweepKeys } from './kms/sweeper.js';
+import { createCloudHsmService, cloudHsmSweeper } from './cloudhsm/service.js';
+import type { CloudHsmDeps } from './cloudhsm/context.js';
+import { ClusterCertificates } from './cloudhsm/certificates.js';
+import type { HardwareRootName } from './cloudhsm/certificates.js';
+import type { HsmContents } from './cloudhsm/hsm-contents.js';
+import { createHsmModule } from './cloudhsm/hsm/index.js';
 import { credentialsOf, defaultConfig } from './config.js';
+import { createConsoleRoute } from './console/server/console-route.js';
 import type { KmsdConfig } from './config.js';
 
 export interface KmsdOptions {
@@ -35,6 +44,11 @@ export interface KmsdOptions {
    * windows, rotation, backups). For tests only: never enable it in production.
    */
   testHooks?: boolean;
+  /**
+   * Replaces the emulated HSMs' contents (users, keys) seen by the CloudHSM V2 API, so the
+   * API's own behaviour can be tested in isolation. For tests only.
+   */
+  hsmContents?: HsmContents;
   log?: (entry: Record<string, unknown>) => void;
 }
 
@@ -51,6 +65,8 @@ export interface Kmsd {
 export type PeriodicTask = (now: Date) => Promise<void>;
 
 const TICK_MS = 1000;
+/** CloudHSM transitional states last this long unless configured (config.cloudhsm.transitionMs). */
+const DEFAULT_TRANSITION_MS = 2000;
 
 export function createKmsd(options: KmsdOptions = {}): Kmsd {
   const config = options.config ?? defaultConfig();
@@ -71,14 +87,36 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
   }
 
   const kmsDeps: KmsDeps = { store, clock, localKeys: new LocalKeyBackend(store, rootKey) };
-  const tasks: PeriodicTask[] = [];
+  const hsmModule = createHsmModule({ store, clock, rootKey });
+  const cloudHsmDeps: CloudHsmDeps = {
+    store,
+    clock,
+    rootKey,
+    contents: options.hsmContents ?? hsmModule,
+    certificates: new ClusterCertificates(store, rootKey, () => clock.now()),
+    subnets: config.subnets ?? {},
+    transitionMs: config.cloudhsm?.transitionMs ?? DEFAULT_TRANSITION_MS,
+  };
+  const tasks: PeriodicTask[] = [
+    // Deletion windows and automatic rotations that the service clock has passed.
+    function sweepKmsKeys(now) {
+      return sweepKeys(kmsDeps, now);
+    },
+    cloudHsmSweeper(cloudHsmDeps, log),
+  ];
 
-  const routes: Route[] = [healthRoute];
+  const services = [createKmsService(kmsDeps), createCloudHsmService(cloudHsmDeps), createHsmManagementService(hsmModule)];
+  const credentials = credentialsOf(config);
+  const routes: Route[] = [
+    healthRoute,
+    hardwareRootsRoute(cloudHsmDeps.certificates),
+    createConsoleRoute({ services, credentials, clock }),
+  ];
   if (options.testHooks) routes.push(testClockRoute(clock, () => runTasks()));
 
   const gateway = createGateway({
-    services: [createKmsService(kmsDeps)],
-    verifier: new SigV4Verifier(credentialsOf(config)),
+    services,
+    verifier: new SigV4Verifier(credentials),
     clock,
     routes,
     log,
@@ -168,6 +206,22 @@ const healthRoute: Route = async (req, res) => {
   res.end('{"status":"ok"}');
   return true;
 };
+
+/**
+ * GET /cloudhsm/hardware-roots/{aws,manufacturer}.pem: kmsd's stand-ins for the AWS CloudHSM
+ * root and the HSM manufacturer's root, which AWS publishes for verifying an HSM's identity
+ * (verify-hsm-identity.md). Public certificates only.
+ */
+function hardwareRootsRoute(certificates: ClusterCertificates): Route {
+  return async (req, res) => {
+    const m = /^\/cloudhsm\/hardware-roots\/(aws|manufacturer)\.pem$/.exec((req.url ?? '').split('?')[0]);
+    if (req.method !== 'GET' || !m) return false;
+    const pem = await certificates.rootCertificate(m[1] as HardwareRootName);
+    res.writeHead(200, { 'Content-Type': 'application/x-pem-file' });
+    res.end(pem);
+    return true;
+  };
+}
 
 function testClockRoute(clock: OffsetClock, afterMove: () => Promise<void>): Route {
   return async (req, res, body) => {

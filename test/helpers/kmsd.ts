@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { CloudHSMV2Client } from '@aws-sdk/client-cloudhsm-v2';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
@@ -17,10 +18,19 @@ import type { Kmsd, KmsdOptions } from '../../src/server.js';
 export const DEV = { accessKeyId: 'test', secretAccessKey: 'test', accountId: '111122223333' };
 export const REGION = 'us-east-1';
 
+export interface ClientOptions {
+  region?: string;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+}
+
 export interface TestKmsd {
   url: string;
   kmsd: Kmsd;
-  kms(options?: { region?: string; accessKeyId?: string; secretAccessKey?: string }): KMSClient;
+  kms(options?: ClientOptions): KMSClient;
+  cloudhsm(options?: ClientOptions): CloudHSMV2Client;
+  /** The service clock as the tests moved it (sign raw requests with it). */
+  serviceNow(): Date;
   /** Moves the service clock forward and runs due background work. */
   advanceClock(seconds: number): Promise<void>;
   close(): Promise<void>;
@@ -38,24 +48,38 @@ export async function startKmsd(options: KmsdOptions & { persistent?: boolean } 
     dataDir,
   });
   const url = await kmsd.listen();
-  const clients: KMSClient[] = [];
+  // The SDKs sign with their own clock; once the service clock moved, they must follow it.
+  const clients: { destroy(): void; config: { systemClockOffset?: number } }[] = [];
+  let clockOffsetMs = 0;
+  const clientConfig = (o: ClientOptions) => ({
+    endpoint: url,
+    region: o.region ?? REGION,
+    credentials: { accessKeyId: o.accessKeyId ?? DEV.accessKeyId, secretAccessKey: o.secretAccessKey ?? DEV.secretAccessKey },
+    maxAttempts: 1,
+    systemClockOffset: clockOffsetMs,
+  });
   return {
     url,
     kmsd,
     dataDir,
     kms(o = {}) {
-      const client = new KMSClient({
-        endpoint: url,
-        region: o.region ?? REGION,
-        credentials: { accessKeyId: o.accessKeyId ?? DEV.accessKeyId, secretAccessKey: o.secretAccessKey ?? DEV.secretAccessKey },
-        maxAttempts: 1,
-      });
+      const client = new KMSClient(clientConfig(o));
       clients.push(client);
       return client;
+    },
+    cloudhsm(o = {}) {
+      const client = new CloudHSMV2Client(clientConfig(o));
+      clients.push(client);
+      return client;
+    },
+    serviceNow() {
+      return new Date(Date.now() + clockOffsetMs);
     },
     async advanceClock(seconds: number) {
       const res = await fetch(`${url}/_kmsd/test/clock`, { method: 'POST', body: JSON.stringify({ advanceSeconds: seconds }) });
       if (res.status !== 200) throw new Error(`clock advance failed: ${res.status}`);
+      clockOffsetMs += seconds * 1000;
+      for (const c of clients) c.config.systemClockOffset = clockOffsetMs;
     },
     async close() {
       for (const c of clients) c.destroy();
