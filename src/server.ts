@@ -18,6 +18,15 @@ import { SqliteStore } from './store/sqlite-store.js';
 import type { Store } from './store/store.js';
 import { createKmsService } from './kms/service.js';
 import type { KmsDeps } from './kms/context.js';
+import { createHsmModule } from './cloudhsm/hsm/index.js';
+import type { CloudHsmClusters } from './keystores/cloudhsm-clusters.js';
+import { CloudHsmKeyBackend } from './keystores/cloudhsm-key-backend.js';
+import {
+  customKeyStoreDirectory,
+  keyStoreTransitionsIdle,
+  resumeConnectedStores,
+  runKeyStoreTransitions,
+} from './kms/custom-key-stores.js';
 import { credentialsOf, defaultConfig } from './config.js';
 import type { KmsdConfig } from './config.js';
 
@@ -36,6 +45,13 @@ export interface KmsdOptions {
    */
   testHooks?: boolean;
   log?: (entry: Record<string, unknown>) => void;
+  /**
+   * How long ConnectCustomKeyStore/DisconnectCustomKeyStore stay CONNECTING/DISCONNECTING,
+   * in milliseconds of service-clock time (AWS: minutes). 0 finishes right after the call.
+   */
+  keyStoreTransitionMs?: number;
+  /** Tests only: the CloudHSM clusters KMS custom key stores talk to, instead of kmsd's own HSMs. */
+  clusters?: CloudHsmClusters;
 }
 
 export interface Kmsd {
@@ -51,6 +67,7 @@ export interface Kmsd {
 export type PeriodicTask = (now: Date) => Promise<void>;
 
 const TICK_MS = 1000;
+const DEFAULT_KEY_STORE_TRANSITION_MS = 2000;
 
 export function createKmsd(options: KmsdOptions = {}): Kmsd {
   const config = options.config ?? defaultConfig();
@@ -70,8 +87,28 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     rootKey = rootKeyB64 ? RootKey.fromBase64(rootKeyB64) : RootKey.fromDataDir(dataDir);
   }
 
-  const kmsDeps: KmsDeps = { store, clock, localKeys: new LocalKeyBackend(store, rootKey) };
-  const tasks: PeriodicTask[] = [];
+  // One HSM module serves both the CloudHSM V2 API and the KMS custom key stores.
+  const hsmModule = createHsmModule({ store, clock, rootKey });
+  const cloudHsmKeyStores = new CloudHsmKeyBackend({
+    clusters: options.clusters ?? hsmModule,
+    store,
+    rootKey,
+    clock,
+    directory: customKeyStoreDirectory(store),
+  });
+  const kmsDeps: KmsDeps = {
+    store,
+    clock,
+    localKeys: new LocalKeyBackend(store, rootKey),
+    customKeyStoreBackend: cloudHsmKeyStores,
+    cloudHsmKeyStores,
+    keyStoreTransitionMs: options.keyStoreTransitionMs ?? DEFAULT_KEY_STORE_TRANSITION_MS,
+  };
+  const tasks: PeriodicTask[] = [
+    function customKeyStoreTransitions() {
+      return runKeyStoreTransitions(kmsDeps);
+    },
+  ];
 
   const routes: Route[] = [healthRoute];
   if (options.testHooks) routes.push(testClockRoute(clock, () => runTasks()));
@@ -104,6 +141,8 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     clock,
     store,
     async listen() {
+      // Stores that were CONNECTED when kmsd stopped log in to their clusters again.
+      await resumeConnectedStores(kmsDeps);
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(options.port ?? 4599, options.host ?? '127.0.0.1', () => resolve());
@@ -121,6 +160,8 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
         server.closeIdleConnections();
       });
       await running;
+      await keyStoreTransitionsIdle(kmsDeps);
+      await cloudHsmKeyStores.closeSessions();
       await store.close();
     },
   };

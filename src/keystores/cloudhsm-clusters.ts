@@ -20,12 +20,7 @@ export interface ClusterView {
 
 /** The reasons a login fails, named as KMS's ConnectionErrorCode values. */
 export type LoginFailure =
-  | 'INVALID_CREDENTIALS'
-  | 'USER_NOT_FOUND'
-  | 'USER_LOCKED_OUT'
-  | 'USER_LOGGED_IN'
-  | 'CLUSTER_NOT_FOUND'
-  | 'INSUFFICIENT_CLOUDHSM_HSMS';
+  'INVALID_CREDENTIALS' | 'USER_NOT_FOUND' | 'USER_LOCKED_OUT' | 'USER_LOGGED_IN' | 'CLUSTER_NOT_FOUND' | 'INSUFFICIENT_CLOUDHSM_HSMS';
 
 export type LoginResult = { ok: true; sessionId: string } | { ok: false; failure: LoginFailure };
 

@@ -7,9 +7,16 @@ import type { KmsOperationName, KmsOperationTypes } from '../../generated/kms.js
 import { NotImplementedException } from '../../core/service-error.js';
 import type { KmsHandler } from '../context.js';
 import { createKey } from './create-key.js';
+import { connectCustomKeyStore } from './connect-custom-key-store.js';
+import { createCustomKeyStore } from './create-custom-key-store.js';
+import { deleteCustomKeyStore } from './delete-custom-key-store.js';
+import { describeCustomKeyStores } from './describe-custom-key-stores.js';
+import { disconnectCustomKeyStore } from './disconnect-custom-key-store.js';
+import { updateCustomKeyStore } from './update-custom-key-store.js';
 import { decrypt } from './decrypt.js';
 import { describeKey } from './describe-key.js';
 import { encrypt } from './encrypt.js';
+import { generateRandom } from './generate-random.js';
 import { listKeys } from './list-keys.js';
 
 export type KmsHandlers = {
@@ -24,21 +31,21 @@ function notImplemented(operation: KmsOperationName): KmsHandler<unknown, never>
 
 export const KMS_HANDLERS: KmsHandlers = {
   CancelKeyDeletion: notImplemented('CancelKeyDeletion'),
-  ConnectCustomKeyStore: notImplemented('ConnectCustomKeyStore'),
+  ConnectCustomKeyStore: connectCustomKeyStore,
   CreateAlias: notImplemented('CreateAlias'),
-  CreateCustomKeyStore: notImplemented('CreateCustomKeyStore'),
+  CreateCustomKeyStore: createCustomKeyStore,
   CreateGrant: notImplemented('CreateGrant'),
   CreateKey: createKey,
   Decrypt: decrypt,
   DeleteAlias: notImplemented('DeleteAlias'),
-  DeleteCustomKeyStore: notImplemented('DeleteCustomKeyStore'),
+  DeleteCustomKeyStore: deleteCustomKeyStore,
   DeleteImportedKeyMaterial: notImplemented('DeleteImportedKeyMaterial'),
   DeriveSharedSecret: notImplemented('DeriveSharedSecret'),
-  DescribeCustomKeyStores: notImplemented('DescribeCustomKeyStores'),
+  DescribeCustomKeyStores: describeCustomKeyStores,
   DescribeKey: describeKey,
   DisableKey: notImplemented('DisableKey'),
   DisableKeyRotation: notImplemented('DisableKeyRotation'),
-  DisconnectCustomKeyStore: notImplemented('DisconnectCustomKeyStore'),
+  DisconnectCustomKeyStore: disconnectCustomKeyStore,
   EnableKey: notImplemented('EnableKey'),
   EnableKeyRotation: notImplemented('EnableKeyRotation'),
   Encrypt: encrypt,
@@ -47,7 +54,7 @@ export const KMS_HANDLERS: KmsHandlers = {
   GenerateDataKeyPairWithoutPlaintext: notImplemented('GenerateDataKeyPairWithoutPlaintext'),
   GenerateDataKeyWithoutPlaintext: notImplemented('GenerateDataKeyWithoutPlaintext'),
   GenerateMac: notImplemented('GenerateMac'),
-  GenerateRandom: notImplemented('GenerateRandom'),
+  GenerateRandom: generateRandom,
   GetKeyLastUsage: notImplemented('GetKeyLastUsage'),
   GetKeyPolicy: notImplemented('GetKeyPolicy'),
   GetKeyRotationStatus: notImplemented('GetKeyRotationStatus'),
@@ -72,7 +79,7 @@ export const KMS_HANDLERS: KmsHandlers = {
   TagResource: notImplemented('TagResource'),
   UntagResource: notImplemented('UntagResource'),
   UpdateAlias: notImplemented('UpdateAlias'),
-  UpdateCustomKeyStore: notImplemented('UpdateCustomKeyStore'),
+  UpdateCustomKeyStore: updateCustomKeyStore,
   UpdateKeyDescription: notImplemented('UpdateKeyDescription'),
   UpdatePrimaryRegion: notImplemented('UpdatePrimaryRegion'),
   Verify: notImplemented('Verify'),

@@ -1,0 +1,24 @@
+import { randomBytes } from 'node:crypto';
+import type { GenerateRandomRequest, GenerateRandomResponse } from '../../generated/kms.js';
+import { UnsupportedOperationException } from '../../generated/kms.js';
+import { validationError } from '../../core/validation-error.js';
+import type { KmsHandler } from '../context.js';
+import { cloudHsm, findCustomKeyStore, invalidState } from '../custom-key-stores.js';
+
+/**
+ * GenerateRandom. With CustomKeyStoreId the bytes come from the store's CloudHSM cluster,
+ * which must be CONNECTED (custom-key-stores.md §11.2).
+ */
+export const generateRandom: KmsHandler<GenerateRandomRequest, GenerateRandomResponse> = async (input, ctx) => {
+  if (input.Recipient !== undefined) {
+    throw new UnsupportedOperationException('Recipient (Nitro Enclaves attestation) is not supported by kmsd.');
+  }
+  // The model leaves NumberOfBytes optional (1–1024); AWS rejects a request without it.
+  if (input.NumberOfBytes === undefined) throw validationError('numberOfBytes', null, 'Member must not be null');
+  if (input.CustomKeyStoreId === undefined) return { Plaintext: randomBytes(input.NumberOfBytes) };
+  const store = await findCustomKeyStore(ctx, input.CustomKeyStoreId);
+  if (store.connectionState !== 'CONNECTED') {
+    throw invalidState(store, 'GenerateRandom with a custom key store requires it to be CONNECTED.');
+  }
+  return { Plaintext: await cloudHsm(ctx).random(ctx.scope, store.id, input.NumberOfBytes) };
+};
