@@ -3,7 +3,7 @@
  * together: store -> key backends -> services (KMS, CloudHSM V2) -> gateway.
  */
 import { createServer } from 'node:http';
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,8 +17,8 @@ import { LocalKeyBackend } from './keystores/local-key-backend.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { Store } from './store/store.js';
 import { createKmsService } from './kms/service.js';
+import { createHsmManagementService } from './cloudhsm/hsm/management-service.js';
 import type { KmsDeps } from './kms/context.js';
-import { createHsmModule } from './cloudhsm/hsm/index.js';
 import type { CloudHsmClusters } from './keystores/cloudhsm-clusters.js';
 import { CloudHsmKeyBackend } from './keystores/cloudhsm-key-backend.js';
 import {
@@ -27,7 +27,15 @@ import {
   resumeConnectedStores,
   runKeyStoreTransitions,
 } from './kms/custom-key-stores.js';
+import { sweepKeys } from './kms/sweeper.js';
+import { createCloudHsmService, cloudHsmSweeper } from './cloudhsm/service.js';
+import type { CloudHsmDeps } from './cloudhsm/context.js';
+import { ClusterCertificates } from './cloudhsm/certificates.js';
+import type { HardwareRootName } from './cloudhsm/certificates.js';
+import type { HsmContents } from './cloudhsm/hsm-contents.js';
+import { createHsmModule } from './cloudhsm/hsm/index.js';
 import { credentialsOf, defaultConfig } from './config.js';
+import { createConsoleRoute } from './console/server/console-route.js';
 import type { KmsdConfig } from './config.js';
 
 export interface KmsdOptions {
@@ -44,6 +52,11 @@ export interface KmsdOptions {
    * windows, rotation, backups). For tests only: never enable it in production.
    */
   testHooks?: boolean;
+  /**
+   * Replaces the emulated HSMs' contents (users, keys) seen by the CloudHSM V2 API, so the
+   * API's own behaviour can be tested in isolation. For tests only.
+   */
+  hsmContents?: HsmContents;
   log?: (entry: Record<string, unknown>) => void;
   /**
    * How long ConnectCustomKeyStore/DisconnectCustomKeyStore stay CONNECTING/DISCONNECTING,
@@ -67,6 +80,8 @@ export interface Kmsd {
 export type PeriodicTask = (now: Date) => Promise<void>;
 
 const TICK_MS = 1000;
+/** CloudHSM transitional states last this long unless configured (config.cloudhsm.transitionMs). */
+const DEFAULT_TRANSITION_MS = 2000;
 const DEFAULT_KEY_STORE_TRANSITION_MS = 2000;
 
 export function createKmsd(options: KmsdOptions = {}): Kmsd {
@@ -87,8 +102,17 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     rootKey = rootKeyB64 ? RootKey.fromBase64(rootKeyB64) : RootKey.fromDataDir(dataDir);
   }
 
-  // One HSM module serves both the CloudHSM V2 API and the KMS custom key stores.
+  // One HSM module serves the CloudHSM V2 API, the HSM management interface and KMS custom key stores.
   const hsmModule = createHsmModule({ store, clock, rootKey });
+  const cloudHsmDeps: CloudHsmDeps = {
+    store,
+    clock,
+    rootKey,
+    contents: options.hsmContents ?? hsmModule,
+    certificates: new ClusterCertificates(store, rootKey, () => clock.now()),
+    subnets: config.subnets ?? {},
+    transitionMs: config.cloudhsm?.transitionMs ?? DEFAULT_TRANSITION_MS,
+  };
   const cloudHsmKeyStores = new CloudHsmKeyBackend({
     clusters: options.clusters ?? hsmModule,
     store,
@@ -108,19 +132,39 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     function customKeyStoreTransitions() {
       return runKeyStoreTransitions(kmsDeps);
     },
+    // Deletion windows and automatic rotations that the service clock has passed.
+    function sweepKmsKeys(now) {
+      return sweepKeys(kmsDeps, now);
+    },
+    cloudHsmSweeper(cloudHsmDeps, log),
   ];
 
-  const routes: Route[] = [healthRoute];
+  const services = [createKmsService(kmsDeps), createCloudHsmService(cloudHsmDeps), createHsmManagementService(hsmModule)];
+  const credentials = credentialsOf(config);
+  const routes: Route[] = [
+    healthRoute,
+    hardwareRootsRoute(cloudHsmDeps.certificates),
+    createConsoleRoute({ services, credentials, clock }),
+  ];
   if (options.testHooks) routes.push(testClockRoute(clock, () => runTasks()));
 
   const gateway = createGateway({
-    services: [createKmsService(kmsDeps)],
-    verifier: new SigV4Verifier(credentialsOf(config)),
+    services,
+    verifier: new SigV4Verifier(credentials),
     clock,
     routes,
     log,
   });
-  const server: Server = createServer({ keepAliveTimeout: 65_000 }, gateway);
+  // Responses not yet sent when close() is called end their connection, so a keep-alive
+  // client cannot hold a stopping kmsd open until its idle timeout.
+  const unanswered = new Set<ServerResponse>();
+  let closing = false;
+  const server: Server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+    if (closing) res.setHeader('Connection', 'close');
+    unanswered.add(res);
+    res.once('close', () => unanswered.delete(res));
+    gateway(req, res);
+  });
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
 
@@ -141,6 +185,7 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     clock,
     store,
     async listen() {
+      await checkRootKey(store, rootKey);
       // Stores that were CONNECTED when kmsd stopped log in to their clusters again.
       await resumeConnectedStores(kmsDeps);
       await new Promise<void>((resolve, reject) => {
@@ -155,6 +200,8 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     },
     async close() {
       if (timer) clearInterval(timer);
+      closing = true;
+      for (const res of unanswered) if (!res.headersSent) res.setHeader('Connection', 'close');
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
@@ -167,12 +214,52 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
   };
 }
 
+const ROOT_KEY_CHECK_AAD = 'kmsd:root-key-check';
+
+/**
+ * A data directory remembers which root key it was created with (a value wrapped under it).
+ * Starting with another key (a changed KMSD_ROOT_KEY, a lost root-key file) would make every
+ * stored key unusable one request at a time; refuse to start instead.
+ */
+async function checkRootKey(store: Store, rootKey: RootKey): Promise<void> {
+  const meta = store.table<{ wrapped: string }>('kmsd_meta');
+  const scope = { account: '', region: '' };
+  const row = await meta.get(scope, 'root-key-check');
+  if (!row) {
+    await meta.put(scope, 'root-key-check', { wrapped: rootKey.wrap(Buffer.from(ROOT_KEY_CHECK_AAD), ROOT_KEY_CHECK_AAD) });
+    return;
+  }
+  try {
+    rootKey.unwrap(row.wrapped, ROOT_KEY_CHECK_AAD);
+  } catch {
+    throw new Error(
+      'the root key (KMSD_ROOT_KEY or <data-dir>/root-key) is not the one this data directory was created with; refusing to start',
+    );
+  }
+}
+
 const healthRoute: Route = async (req, res) => {
   if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/health') return false;
   res.writeHead(200, { 'Content-Type': 'application/json' });
   res.end('{"status":"ok"}');
   return true;
 };
+
+/**
+ * GET /cloudhsm/hardware-roots/{aws,manufacturer}.pem: kmsd's stand-ins for the AWS CloudHSM
+ * root and the HSM manufacturer's root, which AWS publishes for verifying an HSM's identity
+ * (verify-hsm-identity.md). Public certificates only.
+ */
+function hardwareRootsRoute(certificates: ClusterCertificates): Route {
+  return async (req, res) => {
+    const m = /^\/cloudhsm\/hardware-roots\/(aws|manufacturer)\.pem$/.exec((req.url ?? '').split('?')[0]);
+    if (req.method !== 'GET' || !m) return false;
+    const pem = await certificates.rootCertificate(m[1] as HardwareRootName);
+    res.writeHead(200, { 'Content-Type': 'application/x-pem-file' });
+    res.end(pem);
+    return true;
+  };
+}
 
 function testClockRoute(clock: OffsetClock, afterMove: () => Promise<void>): Route {
   return async (req, res, body) => {

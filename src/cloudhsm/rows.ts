@@ -14,6 +14,8 @@ export interface HsmRow {
   SubnetId: string;
   EniId: string;
   EniIp: string;
+  /** Only for DUALSTACK clusters. */
+  EniIpV6?: string;
   HsmType: string;
   State: HsmState;
   StateMessage?: string;
@@ -53,6 +55,12 @@ export interface ClusterRow {
   /** When the current transitional state ends, and the state that follows. */
   transitionEndsAt?: number;
   stateAfterTransition?: ClusterState;
+  /** Contents of the backup this cluster was created from, loaded onto its first HSM. */
+  pendingRestore?: string;
+  /** When the next daily backup is due (set once the cluster holds contents). */
+  nextBackupAt?: number;
+  /** When the cluster reached DELETED. */
+  deletedAt?: number;
 }
 
 export interface BackupRow {
@@ -76,6 +84,8 @@ export interface BackupRow {
   certificates: ClusterCertificates;
   /** Opaque snapshot of users and keys from HsmContents.snapshot(). */
   contents: string;
+  /** The resource policy (JSON text) that shares this backup with other accounts. */
+  resourcePolicy?: string;
 }
 
 export const clusterTable = (store: Store): Table<ClusterRow> => store.table<ClusterRow>('cloudhsm_clusters');

@@ -16,7 +16,9 @@ export function toWire(value: unknown): unknown {
   if (typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      if (v !== undefined && v !== null) out[k] = toWire(v);
+      // defineProperty, not assignment: a map key named `__proto__` must stay a plain key.
+      if (v !== undefined && v !== null)
+        Object.defineProperty(out, k, { value: toWire(v), enumerable: true, writable: true, configurable: true });
     }
     return out;
   }

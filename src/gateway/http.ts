@@ -14,9 +14,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../core/clock.js';
 import type { ServiceEndpoint } from '../core/endpoint.js';
 import { SerializationException, ServiceError, UnknownOperationException } from '../core/service-error.js';
-import { JSON_CONTENT_TYPE, toWire, writeError, writeJson } from './awsjson.js';
+import { JSON_CONTENT_TYPE, writeError, writeJson } from './awsjson.js';
+import { hasOperation, invokeOperation, operationTarget } from './invoke.js';
+import type { OperationTarget } from './invoke.js';
 import type { SigV4Verifier, SignedRequest } from './sigv4.js';
-import { ModelValidator } from './validate.js';
 import type { Json } from './validate.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -32,9 +33,7 @@ export interface GatewayOptions {
   log?: (entry: Record<string, unknown>) => void;
 }
 
-interface Target {
-  service: ServiceEndpoint;
-  validator: ModelValidator;
+interface Target extends OperationTarget {
   operation: string;
 }
 
@@ -45,11 +44,16 @@ class RequestTooLarge extends ServiceError {
 }
 
 export function createGateway(options: GatewayOptions): (req: IncomingMessage, res: ServerResponse) => void {
-  const validators = new Map(options.services.map((s) => [s.model.targetPrefix, { service: s, validator: new ModelValidator(s.model) }]));
+  const validators = new Map(options.services.map((s) => [s.model.targetPrefix, operationTarget(s)]));
   const log = options.log ?? ((entry) => console.error(JSON.stringify(entry)));
 
   return (req, res) => {
     const requestId = randomUUID();
+    // Every response carries the request id, errors and non-API routes (health) included.
+    res.setHeader('x-amzn-RequestId', requestId);
+    // The Date header tells SDKs the service's time; they correct their signing clock by it
+    // (clock-skew correction), which matters once the service clock was moved.
+    res.setHeader('Date', options.clock.now().toUTCString());
     // Until the target is known, errors use KMS's lower-case `message`.
     let messageMember = 'message';
     handle().catch((err: unknown) => {
@@ -73,9 +77,8 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
       const target = resolveTarget(req, validators);
       messageMember = target.service.model.errorMessageMember;
       const caller = await options.verifier.verify(signedRequest(req, body), target.service.model.signingName, options.clock.now());
-      const input = target.validator.decodeInput(target.operation, json);
-      const output = await target.service.handle(target.operation, input, { ...caller, requestId });
-      writeJson(res, 200, requestId, toWire(output) ?? {});
+      const output = await invokeOperation(target, target.operation, json, { ...caller, requestId });
+      writeJson(res, 200, requestId, output);
     }
   };
 }
@@ -123,14 +126,14 @@ function parseJson(body: Buffer): Json {
   }
 }
 
-function resolveTarget(req: IncomingMessage, services: Map<string, { service: ServiceEndpoint; validator: ModelValidator }>): Target {
+function resolveTarget(req: IncomingMessage, services: Map<string, OperationTarget>): Target {
   const header = req.headers['x-amz-target'];
   const target = Array.isArray(header) ? header[0] : header;
   if (!target) throw new UnknownOperationException('Missing X-Amz-Target header.');
   const dot = target.indexOf('.');
   const entry = dot > 0 ? services.get(target.slice(0, dot)) : undefined;
   const operation = dot > 0 ? target.slice(dot + 1) : '';
-  if (!entry || !Object.prototype.hasOwnProperty.call(entry.service.model.operations, operation)) {
+  if (!entry || !hasOperation(entry, operation)) {
     throw new UnknownOperationException(`Unknown operation ${target}.`);
   }
   return { ...entry, operation };

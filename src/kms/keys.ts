@@ -55,10 +55,16 @@ export interface KeyRow {
 
 export const keyTable = (store: Store): Table<KeyRow> => store.table<KeyRow>('kms_keys');
 
-/** The sweeper's next deadline for a key: the end of its deletion window or its next rotation. */
+/**
+ * The sweeper's next deadline for a key: the end of its deletion window or its next rotation.
+ * AWS does not rotate a key while it is disabled; re-enabling it saves the row again, so a
+ * rotation that fell due meanwhile happens on the next sweep.
+ */
 export function dueOf(key: KeyRow): number | null {
   if (key.state === 'PendingDeletion' && key.deletionDate !== undefined) return key.deletionDate;
-  if (key.rotation.enabled && key.rotation.nextRotationDate !== undefined) return key.rotation.nextRotationDate;
+  if (key.state === 'Enabled' && key.rotation.enabled && key.rotation.nextRotationDate !== undefined) {
+    return key.rotation.nextRotationDate;
+  }
   return null;
 }
 
@@ -154,10 +160,29 @@ export function onFinalDeletion(fn: (ctx: KmsContext, key: KeyRow) => Promise<vo
   finalDeletion = fn;
 }
 
-async function expireIfDue(ctx: KmsContext, key: KeyRow): Promise<boolean> {
+/** Whether the key's deletion window has passed; if so it is deleted now (when the hook is set). */
+export async function expireIfDue(ctx: KmsContext, key: KeyRow): Promise<boolean> {
   if (key.state !== 'PendingDeletion' || key.deletionDate === undefined || key.deletionDate > ctx.now.getTime()) return false;
   if (finalDeletion) await finalDeletion(ctx, key);
   return true;
+}
+
+/**
+ * A management change to one key as one atomic read-modify-write: `change` checks the key
+ * and mutates it (or throws, and nothing is stored); the row is then saved.
+ */
+export async function updateKey<R>(
+  ctx: KmsContext,
+  keyIdArg: string,
+  options: FindKeyOptions,
+  change: (key: KeyRow) => R | Promise<R>,
+): Promise<R> {
+  return ctx.deps.store.transaction(async () => {
+    const key = await findKey(ctx, keyIdArg, options);
+    const result = await change(key);
+    await saveKey(ctx, key);
+    return result;
+  });
 }
 
 /** The state AWS reports: a key in a disconnected custom key store is Unavailable. */

@@ -4,8 +4,10 @@ import { KMS_MODEL } from '../generated/kms.js';
 import type { KmsOperationName } from '../generated/kms.js';
 import type { KmsContext, KmsDeps } from './context.js';
 import { KMS_HANDLERS } from './operations/index.js';
+import { registerFinalDeletion } from './deletion.js';
 
 export function createKmsService(deps: KmsDeps): ServiceEndpoint {
+  registerFinalDeletion();
   return {
     model: KMS_MODEL,
     async handle(operation, input, caller: Caller) {

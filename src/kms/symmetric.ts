@@ -9,7 +9,7 @@ import type { KmsContext } from './context.js';
 import { buildHeader, invalidCiphertext, parseCiphertext } from './ciphertext.js';
 import { encodeEncryptionContext } from './encryption-context.js';
 import type { EncryptionContext } from './encryption-context.js';
-import { assertUsableForCrypto, backendFor, backendRef, findKey, keyTable } from './keys.js';
+import { assertUsableForCrypto, backendFor, backendRef, expireIfDue, findKey, keyTable } from './keys.js';
 import type { KeyRow } from './keys.js';
 
 export function assertSymmetricEncryptionKey(key: KeyRow, algorithm: string | undefined): void {
@@ -48,8 +48,9 @@ export async function openBlob(
 ): Promise<{ key: KeyRow; plaintext: Buffer; materialId: string }> {
   const { header, body } = parseCiphertext(blob);
   const key = await keyTable(ctx.deps.store).get(ctx.scope, header.keyId);
-  // A blob naming a key this account does not have (deleted, foreign) cannot be opened.
-  if (!key || !key.materialIds.includes(header.materialId)) throw invalidCiphertext();
+  // A blob naming a key this account does not have (deleted, past its deletion window,
+  // foreign) cannot be opened.
+  if (!key || (await expireIfDue(ctx, key)) || !key.materialIds.includes(header.materialId)) throw invalidCiphertext();
   if (keyIdArg !== undefined) {
     const named = await findKey(ctx, keyIdArg, { allowAlias: true });
     if (named.keyId !== key.keyId) {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { CloudHSMV2Client } from '@aws-sdk/client-cloudhsm-v2';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
@@ -17,10 +18,19 @@ import type { Kmsd, KmsdOptions } from '../../src/server.js';
 export const DEV = { accessKeyId: 'test', secretAccessKey: 'test', accountId: '111122223333' };
 export const REGION = 'us-east-1';
 
+export interface ClientOptions {
+  region?: string;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+}
+
 export interface TestKmsd {
   url: string;
   kmsd: Kmsd;
-  kms(options?: { region?: string; accessKeyId?: string; secretAccessKey?: string }): KMSClient;
+  kms(options?: ClientOptions): KMSClient;
+  cloudhsm(options?: ClientOptions): CloudHSMV2Client;
+  /** The service clock as the tests moved it (sign raw requests with it). */
+  serviceNow(): Date;
   /** Moves the service clock forward and runs due background work. */
   advanceClock(seconds: number): Promise<void>;
   close(): Promise<void>;
@@ -38,24 +48,38 @@ export async function startKmsd(options: KmsdOptions & { persistent?: boolean } 
     dataDir,
   });
   const url = await kmsd.listen();
-  const clients: KMSClient[] = [];
+  // The SDKs sign with their own clock; once the service clock moved, they must follow it.
+  const clients: { destroy(): void; config: { systemClockOffset?: number } }[] = [];
+  let clockOffsetMs = 0;
+  const clientConfig = (o: ClientOptions) => ({
+    endpoint: url,
+    region: o.region ?? REGION,
+    credentials: { accessKeyId: o.accessKeyId ?? DEV.accessKeyId, secretAccessKey: o.secretAccessKey ?? DEV.secretAccessKey },
+    maxAttempts: 1,
+    systemClockOffset: clockOffsetMs,
+  });
   return {
     url,
     kmsd,
     dataDir,
     kms(o = {}) {
-      const client = new KMSClient({
-        endpoint: url,
-        region: o.region ?? REGION,
-        credentials: { accessKeyId: o.accessKeyId ?? DEV.accessKeyId, secretAccessKey: o.secretAccessKey ?? DEV.secretAccessKey },
-        maxAttempts: 1,
-      });
+      const client = new KMSClient(clientConfig(o));
       clients.push(client);
       return client;
+    },
+    cloudhsm(o = {}) {
+      const client = new CloudHSMV2Client(clientConfig(o));
+      clients.push(client);
+      return client;
+    },
+    serviceNow() {
+      return new Date(Date.now() + clockOffsetMs);
     },
     async advanceClock(seconds: number) {
       const res = await fetch(`${url}/_kmsd/test/clock`, { method: 'POST', body: JSON.stringify({ advanceSeconds: seconds }) });
       if (res.status !== 200) throw new Error(`clock advance failed: ${res.status}`);
+      clockOffsetMs += seconds * 1000;
+      for (const c of clients) c.config.systemClockOffset = clockOffsetMs;
     },
     async close() {
       for (const c of clients) c.destroy();
@@ -88,6 +112,8 @@ export interface RawRequestOptions {
   extraHeaders?: Record<string, string>;
   method?: string;
   path?: string;
+  /** Sent instead of `body` after signing `body` (a body altered in transit). */
+  sendBody?: string;
 }
 
 /** A request built and signed by hand with @smithy/signature-v4. */
@@ -121,7 +147,7 @@ export async function rawRequest(url: string, o: RawRequestOptions): Promise<Raw
   const res = await fetch(`${u.origin}${request.path}`, {
     method: request.method,
     headers: Object.fromEntries(Object.entries(request.headers).filter(([k]) => k !== 'host')),
-    body: request.method === 'GET' ? undefined : typeof body === 'string' ? body : new Uint8Array(body),
+    body: request.method === 'GET' ? undefined : (o.sendBody ?? (typeof body === 'string' ? body : new Uint8Array(body))),
   });
   const text = await res.text();
   let parsed: Record<string, unknown> = {};
@@ -170,4 +196,33 @@ export async function awsCli(url: string, args: string[], env: Record<string, st
     const e = err as { code?: number; stdout?: string; stderr?: string };
     return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
   }
+}
+
+/** Headers of a KMS request signed with the dev credentials, for sending with any client. */
+export async function signedHeaders(
+  url: string,
+  target: string,
+  body: string,
+  o: { applyChecksum?: boolean; headers?: Record<string, string> } = {},
+): Promise<Record<string, string>> {
+  const u = new URL(url);
+  const signer = new SignatureV4({
+    credentials: { accessKeyId: DEV.accessKeyId, secretAccessKey: DEV.secretAccessKey },
+    region: REGION,
+    service: 'kms',
+    sha256: Hash.bind(null, 'sha256'),
+    applyChecksum: o.applyChecksum ?? true,
+  });
+  const signed = await signer.sign(
+    new HttpRequest({
+      method: 'POST',
+      protocol: u.protocol,
+      hostname: u.hostname,
+      port: Number(u.port),
+      path: '/',
+      headers: { host: u.host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': target, ...o.headers },
+      body,
+    }),
+  );
+  return signed.headers;
 }

@@ -1,43 +1,170 @@
 /**
  * The emulated HSMs' contents: users (admin, crypto-user) with hashed passwords, sessions and
  * lockout; AES-256 keys owned by crypto users; snapshots for backups. Implements both seams:
- * HsmContents (for the CloudHSM V2 API side) and CloudHsmClusters (for KMS custom key stores).
- *
- * PLACEHOLDER until the hsm-core work lands: every method fails loudly, nothing succeeds.
+ * HsmContents (for the CloudHSM V2 API side) and CloudHsmClusters (for KMS custom key
+ * stores), plus the admin operations behind `kmsd hsm` (management.ts).
  */
-import type { Clock } from '../../core/clock.js';
-import type { RootKey } from '../../keystores/root-key.js';
-import type { Store } from '../../store/store.js';
+import { randomBytes } from 'node:crypto';
+import type { Scope } from '../../store/store.js';
 import type { HsmContents } from '../hsm-contents.js';
-import type { CloudHsmClusters } from '../../keystores/cloudhsm-clusters.js';
+import type { CloudHsmClusters, ClusterView, LoginResult } from '../../keystores/cloudhsm-clusters.js';
+import { HsmDecryptError, HsmUnavailableError } from '../../keystores/cloudhsm-clusters.js';
+import { HsmCore, gcmOpen, gcmSeal } from './core.js';
+import type { HsmModuleDeps } from './core.js';
+import { createContents } from './contents.js';
+import { createManagement } from './management.js';
+import type { HsmManagement } from './management.js';
+import type { HsmSession } from './sessions.js';
+import type { HsmKeyRow, HsmSecretRow } from './tables.js';
+import { clusterRows, keyId, userId } from './tables.js';
+import { hashPassword, passwordProblem } from './passwords.js';
 
-export interface HsmModuleDeps {
-  store: Store;
-  clock: Clock;
-  rootKey: RootKey;
-}
+export type { HsmModuleDeps } from './core.js';
+export type { HsmManagement } from './management.js';
 
-export type HsmModule = HsmContents & CloudHsmClusters;
+export type HsmModule = HsmContents & CloudHsmClusters & { management: HsmManagement };
+
+/** Largest GenerateRandom request KMS allows; the HSM refuses more in one call. */
+const MAX_RANDOM_BYTES = 1024;
 
 export function createHsmModule(deps: HsmModuleDeps): HsmModule {
-  void deps;
-  const fail = async (): Promise<never> => {
-    throw new Error('the emulated HSM module is not built yet');
+  const core = new HsmCore(deps);
+  const { tables, sessions } = core;
+
+  /** The session, its cluster still reachable: what every key operation needs first. */
+  async function live(sessionId: string): Promise<{ session: HsmSession; contents: HsmSecretRow }> {
+    const session = sessions.get(sessionId);
+    if (!session) throw new HsmUnavailableError('SESSION_CLOSED', 'The HSM session is closed.');
+    const access = await core.access(session.scope, session.clusterId);
+    if (!access.ok) {
+      if (access.problem === 'NO_ACTIVE_HSM') {
+        throw new HsmUnavailableError('NO_ACTIVE_HSM', `Cluster ${session.clusterId} has no ACTIVE HSM.`);
+      }
+      // The cluster (or its contents) is gone: so is every session on it.
+      sessions.closeCluster(session.scope, session.clusterId);
+      throw new HsmUnavailableError('CLUSTER_NOT_FOUND', `Cluster ${session.clusterId} no longer exists.`);
+    }
+    return { session, contents: access.contents };
+  }
+
+  /** A key the session's user owns; others' keys are invisible to a crypto user. */
+  async function ownKey(session: HsmSession, handle: string): Promise<HsmKeyRow> {
+    const key = await tables.keys.get(session.scope, keyId(session.clusterId, handle));
+    if (!key || key.owner !== session.username) {
+      throw new HsmUnavailableError('KEY_NOT_FOUND', `Key ${handle} not found in cluster ${session.clusterId}.`);
+    }
+    return key;
+  }
+
+  async function keyMaterial(sessionId: string, handle: string): Promise<Buffer> {
+    const { session, contents } = await live(sessionId);
+    const key = await ownKey(session, handle);
+    return core.openKeyMaterial(contents, key.handle, key.material);
+  }
+
+  const clusters: CloudHsmClusters = {
+    async describeCluster(scope: Scope, clusterId: string): Promise<ClusterView | undefined> {
+      const cluster = await core.cluster(scope, clusterId);
+      if (!cluster) return undefined;
+      return {
+        clusterId: cluster.ClusterId,
+        state: cluster.State,
+        hsms: cluster.Hsms.map((h) => ({ hsmId: h.HsmId, state: h.State, availabilityZone: h.AvailabilityZone, subnetId: h.SubnetId })),
+        subnetMapping: { ...cluster.SubnetMapping },
+        securityGroup: cluster.SecurityGroup || undefined,
+        clusterCertificate: cluster.Certificates.ClusterCertificate,
+      };
+    },
+
+    /**
+     * KMS logs in as a crypto user. Order of checks: the cluster and an ACTIVE HSM, then the
+     * user, its lockout, its password (a wrong one counts toward lockout), and only then
+     * whether someone else holds its session, so an unauthenticated caller learns nothing.
+     */
+    async login(scope, clusterId, username, password): Promise<LoginResult> {
+      const access = await core.access(scope, clusterId);
+      if (!access.ok) {
+        return { ok: false, failure: access.problem === 'CLUSTER_NOT_FOUND' ? 'CLUSTER_NOT_FOUND' : 'INSUFFICIENT_CLOUDHSM_HSMS' };
+      }
+      const auth = await core.authenticate(scope, clusterId, username, password, 'crypto-user');
+      if (!auth.ok) return { ok: false, failure: auth.failure };
+      if (sessions.ofUser(scope, clusterId, auth.user.username)) return { ok: false, failure: 'USER_LOGGED_IN' };
+      const session = sessions.open({ scope, clusterId, username: auth.user.username, role: 'crypto-user', holder: 'kms' });
+      return { ok: true, sessionId: session.id };
+    },
+
+    async changePassword(sessionId, newPassword) {
+      const problem = passwordProblem(newPassword);
+      if (problem) throw new RangeError(problem);
+      const { session } = await live(sessionId);
+      const password = await hashPassword(newPassword);
+      await deps.store.transaction(async () => {
+        const id = userId(session.clusterId, session.username);
+        const user = await tables.users.get(session.scope, id);
+        if (!user) throw new HsmUnavailableError('SESSION_CLOSED', `User ${session.username} no longer exists.`);
+        await tables.users.put(session.scope, id, { ...user, password, failedLogins: 0, lockedOut: false });
+      });
+    },
+
+    async logout(sessionId) {
+      sessions.close(sessionId);
+    },
+
+    async generateAesKey(sessionId, label) {
+      const { session } = await live(sessionId);
+      return deps.store.transaction(async () => {
+        // Re-read inside the transaction: the handle counter is a read-modify-write.
+        const contents = await tables.secrets.get(session.scope, session.clusterId);
+        if (!contents) throw new HsmUnavailableError('CLUSTER_NOT_FOUND', `Cluster ${session.clusterId} no longer exists.`);
+        const handle = `0x${contents.nextHandle.toString(16).padStart(16, '0')}`;
+        await tables.secrets.put(session.scope, session.clusterId, { ...contents, nextHandle: contents.nextHandle + 1 });
+        await tables.keys.put(session.scope, keyId(session.clusterId, handle), {
+          clusterId: session.clusterId,
+          handle,
+          label,
+          owner: session.username,
+          keyType: 'aes',
+          keySizeBits: 256,
+          material: core.sealKeyMaterial(contents, handle, randomBytes(32)),
+          createdAt: deps.clock.now().getTime(),
+        });
+        return handle;
+      });
+    },
+
+    async findKeyByLabel(sessionId, label) {
+      const { session } = await live(sessionId);
+      const keys = await clusterRows(tables.keys, session.scope, session.clusterId);
+      // CloudHSM allows duplicate labels; the oldest key with the label wins.
+      return keys.find((k) => k.owner === session.username && k.label === label)?.handle;
+    },
+
+    async encrypt(sessionId, keyHandle, plaintext, aad) {
+      return gcmSeal(await keyMaterial(sessionId, keyHandle), plaintext, aad);
+    },
+
+    async decrypt(sessionId, keyHandle, sealed, aad) {
+      const plaintext = gcmOpen(await keyMaterial(sessionId, keyHandle), sealed, aad);
+      if (!plaintext) throw new HsmDecryptError();
+      return plaintext;
+    },
+
+    async deleteKey(sessionId, keyHandle) {
+      const { session } = await live(sessionId);
+      await deps.store.transaction(async () => {
+        const key = await ownKey(session, keyHandle);
+        await tables.keys.delete(session.scope, keyId(session.clusterId, key.handle));
+      });
+    },
+
+    async random(sessionId, length) {
+      if (!Number.isInteger(length) || length < 1 || length > MAX_RANDOM_BYTES) {
+        throw new RangeError(`random length must be 1 to ${MAX_RANDOM_BYTES} bytes`);
+      }
+      await live(sessionId);
+      return randomBytes(length);
+    },
   };
-  return {
-    initialize: fail,
-    snapshot: fail,
-    restore: fail,
-    destroy: fail,
-    describeCluster: fail,
-    login: fail,
-    changePassword: fail,
-    logout: fail,
-    generateAesKey: fail,
-    findKeyByLabel: fail,
-    encrypt: fail,
-    decrypt: fail,
-    deleteKey: fail,
-    random: fail,
-  };
+
+  return { ...createContents(core), ...clusters, management: createManagement(core) };
 }

@@ -16,8 +16,31 @@ import { updateCustomKeyStore } from './update-custom-key-store.js';
 import { decrypt } from './decrypt.js';
 import { describeKey } from './describe-key.js';
 import { encrypt } from './encrypt.js';
-import { generateRandom } from './generate-random.js';
 import { listKeys } from './list-keys.js';
+import { cancelKeyDeletion } from './cancel-key-deletion.js';
+import { createAlias } from './create-alias.js';
+import { deleteAlias } from './delete-alias.js';
+import { disableKey } from './disable-key.js';
+import { disableKeyRotation } from './disable-key-rotation.js';
+import { enableKey } from './enable-key.js';
+import { enableKeyRotation } from './enable-key-rotation.js';
+import { generateDataKey } from './generate-data-key.js';
+import { generateDataKeyWithoutPlaintext } from './generate-data-key-without-plaintext.js';
+import { generateRandom } from './generate-random.js';
+import { getKeyPolicy } from './get-key-policy.js';
+import { getKeyRotationStatus } from './get-key-rotation-status.js';
+import { listAliases } from './list-aliases.js';
+import { listKeyPolicies } from './list-key-policies.js';
+import { listKeyRotations } from './list-key-rotations.js';
+import { listResourceTags } from './list-resource-tags.js';
+import { putKeyPolicy } from './put-key-policy.js';
+import { reEncrypt } from './re-encrypt.js';
+import { rotateKeyOnDemand } from './rotate-key-on-demand.js';
+import { scheduleKeyDeletion } from './schedule-key-deletion.js';
+import { tagResource } from './tag-resource.js';
+import { untagResource } from './untag-resource.js';
+import { updateAlias } from './update-alias.js';
+import { updateKeyDescription } from './update-key-description.js';
 
 export type KmsHandlers = {
   [Op in KmsOperationName]: KmsHandler<KmsOperationTypes[Op]['input'], KmsOperationTypes[Op]['output']>;
@@ -30,57 +53,57 @@ function notImplemented(operation: KmsOperationName): KmsHandler<unknown, never>
 }
 
 export const KMS_HANDLERS: KmsHandlers = {
-  CancelKeyDeletion: notImplemented('CancelKeyDeletion'),
+  CancelKeyDeletion: cancelKeyDeletion,
   ConnectCustomKeyStore: connectCustomKeyStore,
-  CreateAlias: notImplemented('CreateAlias'),
+  CreateAlias: createAlias,
   CreateCustomKeyStore: createCustomKeyStore,
   CreateGrant: notImplemented('CreateGrant'),
   CreateKey: createKey,
   Decrypt: decrypt,
-  DeleteAlias: notImplemented('DeleteAlias'),
+  DeleteAlias: deleteAlias,
   DeleteCustomKeyStore: deleteCustomKeyStore,
   DeleteImportedKeyMaterial: notImplemented('DeleteImportedKeyMaterial'),
   DeriveSharedSecret: notImplemented('DeriveSharedSecret'),
   DescribeCustomKeyStores: describeCustomKeyStores,
   DescribeKey: describeKey,
-  DisableKey: notImplemented('DisableKey'),
-  DisableKeyRotation: notImplemented('DisableKeyRotation'),
+  DisableKey: disableKey,
+  DisableKeyRotation: disableKeyRotation,
   DisconnectCustomKeyStore: disconnectCustomKeyStore,
-  EnableKey: notImplemented('EnableKey'),
-  EnableKeyRotation: notImplemented('EnableKeyRotation'),
+  EnableKey: enableKey,
+  EnableKeyRotation: enableKeyRotation,
   Encrypt: encrypt,
-  GenerateDataKey: notImplemented('GenerateDataKey'),
+  GenerateDataKey: generateDataKey,
   GenerateDataKeyPair: notImplemented('GenerateDataKeyPair'),
   GenerateDataKeyPairWithoutPlaintext: notImplemented('GenerateDataKeyPairWithoutPlaintext'),
-  GenerateDataKeyWithoutPlaintext: notImplemented('GenerateDataKeyWithoutPlaintext'),
+  GenerateDataKeyWithoutPlaintext: generateDataKeyWithoutPlaintext,
   GenerateMac: notImplemented('GenerateMac'),
   GenerateRandom: generateRandom,
   GetKeyLastUsage: notImplemented('GetKeyLastUsage'),
-  GetKeyPolicy: notImplemented('GetKeyPolicy'),
-  GetKeyRotationStatus: notImplemented('GetKeyRotationStatus'),
+  GetKeyPolicy: getKeyPolicy,
+  GetKeyRotationStatus: getKeyRotationStatus,
   GetParametersForImport: notImplemented('GetParametersForImport'),
   GetPublicKey: notImplemented('GetPublicKey'),
   ImportKeyMaterial: notImplemented('ImportKeyMaterial'),
-  ListAliases: notImplemented('ListAliases'),
+  ListAliases: listAliases,
   ListGrants: notImplemented('ListGrants'),
-  ListKeyPolicies: notImplemented('ListKeyPolicies'),
-  ListKeyRotations: notImplemented('ListKeyRotations'),
+  ListKeyPolicies: listKeyPolicies,
+  ListKeyRotations: listKeyRotations,
   ListKeys: listKeys,
-  ListResourceTags: notImplemented('ListResourceTags'),
+  ListResourceTags: listResourceTags,
   ListRetirableGrants: notImplemented('ListRetirableGrants'),
-  PutKeyPolicy: notImplemented('PutKeyPolicy'),
-  ReEncrypt: notImplemented('ReEncrypt'),
+  PutKeyPolicy: putKeyPolicy,
+  ReEncrypt: reEncrypt,
   ReplicateKey: notImplemented('ReplicateKey'),
   RetireGrant: notImplemented('RetireGrant'),
   RevokeGrant: notImplemented('RevokeGrant'),
-  RotateKeyOnDemand: notImplemented('RotateKeyOnDemand'),
-  ScheduleKeyDeletion: notImplemented('ScheduleKeyDeletion'),
+  RotateKeyOnDemand: rotateKeyOnDemand,
+  ScheduleKeyDeletion: scheduleKeyDeletion,
   Sign: notImplemented('Sign'),
-  TagResource: notImplemented('TagResource'),
-  UntagResource: notImplemented('UntagResource'),
-  UpdateAlias: notImplemented('UpdateAlias'),
+  TagResource: tagResource,
+  UntagResource: untagResource,
+  UpdateAlias: updateAlias,
   UpdateCustomKeyStore: updateCustomKeyStore,
-  UpdateKeyDescription: notImplemented('UpdateKeyDescription'),
+  UpdateKeyDescription: updateKeyDescription,
   UpdatePrimaryRegion: notImplemented('UpdatePrimaryRegion'),
   Verify: notImplemented('Verify'),
   VerifyMac: notImplemented('VerifyMac'),

@@ -1,0 +1,29 @@
+/** What every CloudHSM V2 operation handler receives besides its input. */
+import type { Clock } from '../core/clock.js';
+import type { RootKey } from '../keystores/root-key.js';
+import type { Scope, Store } from '../store/store.js';
+import type { ClusterCertificates } from './certificates.js';
+import type { HsmContents } from './hsm-contents.js';
+
+export interface CloudHsmDeps {
+  store: Store;
+  clock: Clock;
+  rootKey: RootKey;
+  /** The emulated HSMs' users and keys (src/cloudhsm/hsm/). */
+  contents: HsmContents;
+  certificates: ClusterCertificates;
+  /** Subnet id -> Availability Zone from kmsd's configuration (kmsd has no EC2). */
+  subnets: Record<string, string>;
+  /** How long transitional states last; 0 makes them instant. */
+  transitionMs: number;
+}
+
+export interface CloudHsmContext {
+  scope: Scope;
+  /** The request's time on the service clock. */
+  now: Date;
+  requestId: string;
+  deps: CloudHsmDeps;
+}
+
+export type CloudHsmHandler<I, O> = (input: I, ctx: CloudHsmContext) => Promise<O>;

@@ -1,0 +1,125 @@
+/**
+ * What every part of the emulated HSM shares: the cluster as the API side stores it, the
+ * cluster secret that protects key material, and user authentication with CloudHSM's
+ * lockout rule (5 consecutive failed logins lock a user until an admin changes its password).
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import type { Clock } from '../../core/clock.js';
+import type { RootKey } from '../../keystores/root-key.js';
+import { RootKey as Wrapper } from '../../keystores/root-key.js';
+import type { Scope, Store } from '../../store/store.js';
+import type { ClusterRow } from '../rows.js';
+import { clusterTable } from '../rows.js';
+import { canonicalUsername, verifyPassword } from './passwords.js';
+import { Sessions } from './sessions.js';
+import type { HsmRole, HsmSecretRow, HsmTables, HsmUserRow } from './tables.js';
+import { hsmTables, userId } from './tables.js';
+
+export interface HsmModuleDeps {
+  store: Store;
+  clock: Clock;
+  rootKey: RootKey;
+}
+
+export const MAX_FAILED_LOGINS = 5;
+
+export type AuthFailure = 'USER_NOT_FOUND' | 'USER_LOCKED_OUT' | 'INVALID_CREDENTIALS';
+export type AuthResult = { ok: true; user: HsmUserRow } | { ok: false; failure: AuthFailure; attemptsLeft?: number };
+
+/** Why a cluster cannot serve HSM requests right now. */
+export type ClusterProblem = 'CLUSTER_NOT_FOUND' | 'NO_ACTIVE_HSM' | 'NO_CONTENTS';
+
+export type ClusterAccess = { ok: true; cluster: ClusterRow; contents: HsmSecretRow } | { ok: false; problem: ClusterProblem };
+
+const secretAad = (clusterId: string): string => `kmsd:cloudhsm:cluster-secret:${clusterId}`;
+const keyAad = (handle: string): string => `kmsd:cloudhsm:hsm-key:${handle}`;
+
+export class HsmCore {
+  readonly tables: HsmTables;
+  readonly sessions = new Sessions();
+
+  constructor(readonly deps: HsmModuleDeps) {
+    this.tables = hsmTables(deps.store);
+  }
+
+  async cluster(scope: Scope, clusterId: string): Promise<ClusterRow | undefined> {
+    const row = await clusterTable(this.deps.store).get(scope, clusterId);
+    return row && row.State !== 'DELETED' ? row : undefined;
+  }
+
+  /** The cluster exists, has an ACTIVE HSM to talk to, and its HSM contents exist. */
+  async access(scope: Scope, clusterId: string): Promise<ClusterAccess> {
+    const cluster = await this.cluster(scope, clusterId);
+    if (!cluster) return { ok: false, problem: 'CLUSTER_NOT_FOUND' };
+    if (!cluster.Hsms.some((h) => h.State === 'ACTIVE')) return { ok: false, problem: 'NO_ACTIVE_HSM' };
+    const contents = await this.tables.secrets.get(scope, clusterId);
+    if (!contents) return { ok: false, problem: 'NO_CONTENTS' };
+    return { ok: true, cluster, contents };
+  }
+
+  newClusterSecret(clusterId: string): string {
+    return this.deps.rootKey.wrap(randomBytes(32), secretAad(clusterId));
+  }
+
+  unwrapClusterSecret(contents: HsmSecretRow): Buffer {
+    return this.deps.rootKey.unwrap(contents.secret, secretAad(contents.clusterId));
+  }
+
+  rewrapClusterSecret(secret: Buffer, clusterId: string): string {
+    return this.deps.rootKey.wrap(secret, secretAad(clusterId));
+  }
+
+  /** Protects a key's material under the cluster secret. */
+  sealKeyMaterial(contents: HsmSecretRow, handle: string, material: Buffer): string {
+    return Wrapper.fromBase64(this.unwrapClusterSecret(contents).toString('base64')).wrap(material, keyAad(handle));
+  }
+
+  openKeyMaterial(contents: HsmSecretRow, handle: string, sealed: string): Buffer {
+    return Wrapper.fromBase64(this.unwrapClusterSecret(contents).toString('base64')).unwrap(sealed, keyAad(handle));
+  }
+
+  /**
+   * Checks a user's password and applies lockout. Runs (and commits) in its own transaction so
+   * a failed attempt is counted even when the caller then rejects the request.
+   * A user of another role counts as not found: logins name the role (CloudHSM CLI --role,
+   * PKCS#11 CKU_USER for crypto users).
+   */
+  authenticate(scope: Scope, clusterId: string, username: string, password: string, role: HsmRole): Promise<AuthResult> {
+    return this.deps.store.transaction(async () => {
+      const name = canonicalUsername(username);
+      const user = name ? await this.tables.users.get(scope, userId(clusterId, name)) : undefined;
+      if (!user || user.role !== role) return { ok: false, failure: 'USER_NOT_FOUND' };
+      if (user.lockedOut) return { ok: false, failure: 'USER_LOCKED_OUT' };
+      if (await verifyPassword(password, user.password)) {
+        if (user.failedLogins !== 0) await this.tables.users.put(scope, userId(clusterId, user.username), { ...user, failedLogins: 0 });
+        return { ok: true, user };
+      }
+      const failedLogins = user.failedLogins + 1;
+      const lockedOut = failedLogins >= MAX_FAILED_LOGINS;
+      await this.tables.users.put(scope, userId(clusterId, user.username), { ...user, failedLogins, lockedOut });
+      return { ok: false, failure: 'INVALID_CREDENTIALS', attemptsLeft: MAX_FAILED_LOGINS - failedLogins };
+    });
+  }
+}
+
+/** AES-256-GCM as the HSM does it for KMS: iv(12) ‖ ciphertext ‖ tag(16). */
+export function gcmSeal(key: Buffer, plaintext: Buffer, aad: Buffer): Buffer {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(aad);
+  const ct = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return Buffer.concat([iv, ct, cipher.getAuthTag()]);
+}
+
+/** Returns undefined when authentication fails (altered data, other AAD or key). */
+export function gcmOpen(key: Buffer, sealed: Buffer, aad: Buffer): Buffer | undefined {
+  if (sealed.length < 28) return undefined;
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12));
+    decipher.setAAD(aad);
+    decipher.setAuthTag(sealed.subarray(sealed.length - 16));
+    return Buffer.concat([decipher.update(sealed.subarray(12, sealed.length - 16)), decipher.final()]);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * HSM user names and passwords. Passwords are kept only as slow salted scrypt hashes with
+ * their cost parameters recorded beside them, so the parameters can be raised later without
+ * invalidating the hashes already stored.
+ */
+import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import type { BinaryLike, ScryptOptions } from 'node:crypto';
+
+export interface PasswordHash {
+  alg: 'scrypt';
+  N: number;
+  r: number;
+  p: number;
+  /** base64 */
+  salt: string;
+  /** base64 */
+  hash: string;
+}
+
+/** 2^14 with r=8 costs 16 MiB and tens of milliseconds: slow for guessing, fine for logins. */
+const COST = { N: 16384, r: 8, p: 1 } as const;
+const KEY_LENGTH = 32;
+
+function scryptAsync(password: BinaryLike, salt: Buffer, keyLength: number, options: ScryptOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    scrypt(password, salt, keyLength, options, (err, key) => (err ? reject(err) : resolve(key)));
+  });
+}
+
+export async function hashPassword(password: string): Promise<PasswordHash> {
+  const salt = randomBytes(16);
+  const hash = await scryptAsync(password, salt, KEY_LENGTH, { ...COST, maxmem: 64 * 1024 * 1024 });
+  return { alg: 'scrypt', ...COST, salt: salt.toString('base64'), hash: hash.toString('base64') };
+}
+
+export async function verifyPassword(password: string, stored: PasswordHash): Promise<boolean> {
+  const expected = Buffer.from(stored.hash, 'base64');
+  const actual = await scryptAsync(password, Buffer.from(stored.salt, 'base64'), expected.length, {
+    N: stored.N,
+    r: stored.r,
+    p: stored.p,
+    maxmem: 256 * stored.N * stored.r + 1024 * 1024,
+  });
+  return timingSafeEqual(actual, expected);
+}
+
+/**
+ * CloudHSM limits: user names at most 31 characters; the CloudHSM CLI accepts letters, digits
+ * and underscores and treats names case-insensitively (it shows them in lower case).
+ */
+export const USERNAME_PATTERN = '[a-zA-Z0-9_]{1,31}';
+const USERNAME_RE = new RegExp(`^${USERNAME_PATTERN}$`);
+
+/** Returns the canonical (lower-case) name, or undefined when the name is not allowed. */
+export function canonicalUsername(username: string): string | undefined {
+  return USERNAME_RE.test(username) ? username.toLowerCase() : undefined;
+}
+
+export const PASSWORD_MIN = 7;
+export const PASSWORD_MAX = 32;
+
+/** CloudHSM passwords are 7–32 characters, case-sensitive. */
+export function passwordProblem(password: string): string | undefined {
+  // Counted in UTF-16 code units, as the gateway's model length check counts them.
+  if (password.length < PASSWORD_MIN || password.length > PASSWORD_MAX) {
+    return `Passwords must be ${PASSWORD_MIN} to ${PASSWORD_MAX} characters long.`;
+  }
+  return undefined;
+}

@@ -1,0 +1,44 @@
+import type { DescribeBackupsRequest, DescribeBackupsResponse } from '../../generated/cloudhsmv2.js';
+import { CloudHsmInvalidRequestException } from '../../generated/cloudhsmv2.js';
+import { backupTable } from '../rows.js';
+import type { BackupRow } from '../rows.js';
+import type { CloudHsmHandler } from '../context.js';
+import { backupView, backupsInScope } from '../backups.js';
+import { policyAllows } from '../resource-policy.js';
+import { paginate } from '../pagination.js';
+
+const FILTERS: Record<string, (b: BackupRow, values: string[]) => boolean> = {
+  backupIds: (b, v) => v.includes(b.BackupId),
+  sourceBackupIds: (b, v) => b.SourceBackup !== undefined && v.includes(b.SourceBackup),
+  clusterIds: (b, v) => v.includes(b.ClusterId),
+  states: (b, v) => v.includes(b.BackupState),
+  neverExpires: (b, v) => v.includes(String(b.NeverExpires)),
+};
+
+/**
+ * DescribeBackups: filters backupIds / sourceBackupIds / clusterIds / states / neverExpires,
+ * newest first unless SortAscending, 1–50 per page (default 50). Shared lists the backups of
+ * other accounts in this Region whose resource policy shares them with the caller.
+ */
+export const describeBackups: CloudHsmHandler<DescribeBackupsRequest, DescribeBackupsResponse> = async (input, ctx) => {
+  const filters = Object.entries(input.Filters ?? {});
+  for (const [name] of filters) {
+    if (!FILTERS[name])
+      throw new CloudHsmInvalidRequestException(`Invalid filter ${name}. Valid filters: ${Object.keys(FILTERS).join(', ')}.`);
+  }
+  const candidates = input.Shared
+    ? (await backupTable(ctx.deps.store).all())
+        .filter(
+          ({ scope, row }) =>
+            scope.region === ctx.scope.region &&
+            scope.account !== ctx.scope.account &&
+            policyAllows(row.resourcePolicy, ctx.scope.account, 'cloudhsm:DescribeBackups'),
+        )
+        .map(({ row }) => row)
+    : await backupsInScope(ctx.deps, ctx.scope);
+  const matching = candidates.filter((b) => filters.every(([name, values]) => FILTERS[name](b, values)));
+  const direction = input.SortAscending ? 1 : -1;
+  matching.sort((a, b) => direction * (a.CreateTimestamp - b.CreateTimestamp));
+  const { page, next } = paginate(matching, 'backups', input.MaxResults, 50, input.NextToken);
+  return { Backups: page.map(backupView), ...(next ? { NextToken: next } : {}) };
+};

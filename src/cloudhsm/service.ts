@@ -1,0 +1,32 @@
+/** The CloudHSM V2 service (X-Amz-Target BaldrApiService.*) as the gateway sees it. */
+import type { Caller, ServiceEndpoint } from '../core/endpoint.js';
+import { CLOUDHSM_MODEL } from '../generated/cloudhsmv2.js';
+import type { CloudhsmOperationName } from '../generated/cloudhsmv2.js';
+import type { CloudHsmContext, CloudHsmDeps } from './context.js';
+import { CLOUDHSM_HANDLERS } from './operations/index.js';
+import { sweep } from './backups.js';
+
+export function createCloudHsmService(deps: CloudHsmDeps): ServiceEndpoint {
+  return {
+    model: CLOUDHSM_MODEL,
+    async handle(operation, input, caller: Caller) {
+      const ctx: CloudHsmContext = {
+        scope: { account: caller.accountId, region: caller.region },
+        now: deps.clock.now(),
+        requestId: caller.requestId,
+        deps,
+      };
+      const handler = CLOUDHSM_HANDLERS[operation as CloudhsmOperationName] as (i: unknown, c: CloudHsmContext) => Promise<unknown>;
+      return handler(input, ctx);
+    },
+  };
+}
+
+/** The CloudHSM periodic task: state transitions, daily backups and retention, purges. */
+export function cloudHsmSweeper(deps: CloudHsmDeps, log: (entry: Record<string, unknown>) => void): (now: Date) => Promise<void> {
+  return async function cloudhsmSweep(now: Date) {
+    await sweep(deps, now, (err) =>
+      log({ level: 'error', task: 'cloudhsm', error: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
+    );
+  };
+}

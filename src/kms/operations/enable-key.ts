@@ -1,0 +1,15 @@
+import type { EnableKeyRequest } from '../../generated/kms.js';
+import type { KmsHandler } from '../context.js';
+import { assertNotPendingDeletion, updateKey } from '../keys.js';
+
+/**
+ * EnableKey: a Disabled key becomes Enabled (enabling an Enabled key is a no-op); a key
+ * pending deletion must first be cancelled (KMSInvalidStateException).
+ */
+export const enableKey: KmsHandler<EnableKeyRequest, Record<string, never>> = async (input, ctx) => {
+  await updateKey(ctx, input.KeyId, { allowAlias: false }, (key) => {
+    assertNotPendingDeletion(key);
+    key.state = 'Enabled';
+  });
+  return {};
+};

@@ -1,0 +1,341 @@
+/**
+ * The built `kmsd` command as a process: flags, environment, config file, signals, the data
+ * directory (persistence, root key, nothing in plaintext) and --in-memory.
+ * Needs dist/ (`npm ci` builds it through the prepare script; or `npx tsc -p tsconfig.build.json`).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { CreateKeyCommand, DecryptCommand, DescribeKeyCommand, EncryptCommand, KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
+import { DEV, REGION, signedHeaders } from './helpers/kmsd.js';
+
+const BIN = resolve('bin/kmsd.js');
+const WAIT_MS = 20_000;
+
+interface Running {
+  url: string;
+  proc: ChildProcessWithoutNullStreams;
+  output(): string;
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | null>;
+}
+
+const temps: string[] = [];
+const procs: ChildProcessWithoutNullStreams[] = [];
+const clients: KMSClient[] = [];
+
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'kmsd-proc-'));
+  temps.push(d);
+  return d;
+}
+
+/** The environment without any KMSD_* the test runner may have. */
+function baseEnv(extra: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('KMSD_') && v !== undefined) env[k] = v;
+  return { ...env, ...extra };
+}
+
+function exited(proc: ChildProcessWithoutNullStreams): Promise<number | null> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve(proc.exitCode);
+  return new Promise((res, rej) => {
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      rej(new Error('kmsd did not exit in time'));
+    }, WAIT_MS);
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      res(code);
+    });
+  });
+}
+
+/** Runs a short command (help, bad flags) to completion. */
+async function runKmsd(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const proc = spawn(process.execPath, [BIN, ...args], { env: baseEnv(env) });
+  let stdout = '';
+  let stderr = '';
+  proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await exited(proc);
+  return { code, stdout, stderr };
+}
+
+/** Starts `kmsd serve` and resolves once it prints its endpoint URL. */
+function serve(args: string[], env: Record<string, string> = {}, cwd?: string): Promise<Running> {
+  const proc = spawn(process.execPath, [BIN, 'serve', ...args], { env: baseEnv(env), cwd });
+  procs.push(proc);
+  let out = '';
+  proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  return new Promise((res, rej) => {
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      rej(new Error(`kmsd did not start in time:\n${out}`));
+    }, WAIT_MS);
+    const onData = () => {
+      const m = /kmsd listening on (http:\/\/\S+)/.exec(out);
+      if (!m) return;
+      clearTimeout(timer);
+      proc.stdout.off('data', onData);
+      res({
+        url: m[1],
+        proc,
+        output: () => out,
+        stop: () => {
+          proc.kill('SIGTERM');
+          return exited(proc);
+        },
+      });
+    };
+    proc.stdout.on('data', onData);
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      rej(new Error(`kmsd exited with ${code} before listening:\n${out}`));
+    });
+  });
+}
+
+function kms(url: string, creds: { accessKeyId: string; secretAccessKey: string } = DEV): KMSClient {
+  const c = new KMSClient({ endpoint: url, region: REGION, credentials: creds, maxAttempts: 1 });
+  clients.push(c);
+  return c;
+}
+
+beforeAll(() => {
+  if (!existsSync('dist/cli/main.js')) throw new Error('dist/ is missing: run `npx tsc -p tsconfig.build.json` (npm ci does it)');
+});
+afterAll(() => {
+  for (const c of clients) c.destroy();
+  for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  for (const d of temps) rmSync(d, { recursive: true, force: true });
+});
+
+describe('kmsd command line', () => {
+  it('describes every command and option in --help', async () => {
+    const main = await runKmsd(['--help']);
+    expect(main.code).toBe(0);
+    for (const text of ['kmsd serve [options]', 'kmsd hsm <command>', 'kmsd --help']) expect(main.stdout).toContain(text);
+
+    const help = await runKmsd(['serve', '--help']);
+    expect(help.code).toBe(0);
+    const options = ['--host', '--port', '--data-dir', '--config', '--in-memory', '--test-hooks', '--help'];
+    const env = ['KMSD_HOST', 'KMSD_PORT', 'KMSD_DATA_DIR', 'KMSD_CONFIG', 'KMSD_IN_MEMORY', 'KMSD_TEST_HOOKS', 'KMSD_ROOT_KEY'];
+    for (const text of [...options, ...env]) expect(help.stdout).toContain(text);
+    expect(help.stdout).toContain('111122223333');
+  });
+
+  it('rejects unknown commands, options and bad ports', async () => {
+    const cmd = await runKmsd(['frobnicate']);
+    expect(cmd.code).toBe(2);
+    expect(cmd.stderr).toContain("kmsd: unknown command 'frobnicate'");
+    const opt = await runKmsd(['serve', '--bogus']);
+    expect(opt.code).toBe(1);
+    expect(opt.stderr).toContain("Unknown option '--bogus'");
+    const port = await runKmsd(['serve', '--in-memory', '--port', '70000']);
+    expect(port.code).toBe(1);
+    expect(port.stderr).toContain('kmsd: invalid port 70000');
+  });
+
+  it('with --port 0 picks a free port, prints the URL and states the development account', async () => {
+    const k = await serve(['--in-memory', '--port', '0']);
+    expect(k.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(k.url).not.toBe('http://127.0.0.1:0');
+    expect(k.output()).toContain('No --config given: serving the development account 111122223333 (access key "test", secret "test").');
+    expect((await fetch(`${k.url}/health`)).status).toBe(200);
+    const { KeyMetadata } = await kms(k.url).send(new CreateKeyCommand({}));
+    expect(KeyMetadata?.Arn).toMatch(/^arn:aws:kms:us-east-1:111122223333:key\//);
+    expect(await k.stop()).toBe(0);
+  });
+
+  it('takes its settings from KMSD_* environment variables', async () => {
+    const dir = tempDir();
+    const dataDir = join(dir, 'state');
+    const k = await serve([], { KMSD_PORT: '0', KMSD_HOST: '127.0.0.1', KMSD_DATA_DIR: dataDir, KMSD_TEST_HOOKS: '1' });
+    expect(k.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(existsSync(join(dataDir, 'kmsd.sqlite'))).toBe(true);
+    // KMSD_TEST_HOOKS enabled the clock route.
+    const moved = await fetch(`${k.url}/_kmsd/test/clock`, { method: 'POST', body: '{"advanceSeconds":0}' });
+    expect(moved.status).toBe(200);
+    expect(await k.stop()).toBe(0);
+
+    const mem = await serve([], { KMSD_PORT: '0', KMSD_IN_MEMORY: '1', KMSD_DATA_DIR: join(dir, 'unused') });
+    expect(existsSync(join(dir, 'unused'))).toBe(false);
+    // Without KMSD_TEST_HOOKS the clock route does not exist.
+    expect((await fetch(`${mem.url}/_kmsd/test/clock`, { method: 'POST', body: '{"advanceSeconds":0}' })).status).toBe(400);
+    expect(await mem.stop()).toBe(0);
+  });
+
+  it('serves the accounts of a --config file, each seeing only its own keys', async () => {
+    const dir = tempDir();
+    const config = join(dir, 'kmsd.json');
+    const alice = { accessKeyId: 'AKIAALICE', secretAccessKey: 'alice-secret' };
+    const bob = { accessKeyId: 'AKIABOB', secretAccessKey: 'bob-secret' };
+    writeFileSync(
+      config,
+      JSON.stringify({
+        accounts: [
+          { accountId: '123456789012', credentials: [alice] },
+          { accountId: '210987654321', credentials: [bob] },
+        ],
+      }),
+    );
+    const k = await serve(['--in-memory', '--port', '0'], { KMSD_CONFIG: config });
+    expect(k.output()).not.toContain('No --config given');
+    const a = kms(k.url, alice);
+    const b = kms(k.url, bob);
+    const aKey = (await a.send(new CreateKeyCommand({}))).KeyMetadata;
+    const bKey = (await b.send(new CreateKeyCommand({}))).KeyMetadata;
+    expect(aKey?.Arn).toContain(':123456789012:key/');
+    expect(bKey?.Arn).toContain(':210987654321:key/');
+    expect((await a.send(new ListKeysCommand({}))).Keys?.map((x) => x.KeyId)).toEqual([aKey?.KeyId]);
+    expect((await b.send(new ListKeysCommand({}))).Keys?.map((x) => x.KeyId)).toEqual([bKey?.KeyId]);
+    await expect(b.send(new DescribeKeyCommand({ KeyId: aKey?.KeyId }))).rejects.toMatchObject({ name: 'NotFoundException' });
+    await expect(b.send(new DescribeKeyCommand({ KeyId: aKey?.Arn }))).rejects.toMatchObject({ name: 'NotFoundException' });
+    // The development credentials are not served when a config is given.
+    await expect(kms(k.url).send(new ListKeysCommand({}))).rejects.toMatchObject({ name: 'UnrecognizedClientException' });
+    expect(await k.stop()).toBe(0);
+
+    // The same file through --config.
+    const viaFlag = await serve(['--in-memory', '--port', '0', '--config', config]);
+    expect((await kms(viaFlag.url, bob).send(new ListKeysCommand({}))).Keys).toEqual([]);
+    expect(await viaFlag.stop()).toBe(0);
+  });
+
+  it('refuses a broken config file with a clear message', async () => {
+    const dir = tempDir();
+    const config = join(dir, 'bad.json');
+    writeFileSync(config, JSON.stringify({ accounts: [{ accountId: '12', credentials: [] }] }));
+    const res = await runKmsd(['serve', '--in-memory', '--port', '0', '--config', config]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain(`kmsd: ${config}: account id "12" must be 12 digits`);
+  });
+});
+
+describe('signals', () => {
+  it('on SIGTERM finishes the request in flight, then exits 0', async () => {
+    const k = await serve(['--in-memory', '--port', '0']);
+    const u = new URL(k.url);
+    const body = '{"Description":"created while stopping"}';
+    const signed = {
+      headers: await signedHeaders(k.url, 'TrentService.CreateKey', body, {
+        headers: { 'content-length': String(Buffer.byteLength(body)) },
+      }),
+    };
+    // `Expect: 100-continue` makes kmsd acknowledge the request before its body is sent:
+    // from then on it is in flight. SIGTERM comes then; the body only after kmsd logged it.
+    let code: Promise<number | null> | undefined;
+    const response = new Promise<{ status: number; text: string }>((res, rej) => {
+      const req = httpRequest(
+        { host: u.hostname, port: u.port, method: 'POST', path: '/', headers: { ...signed.headers, expect: '100-continue' } },
+        (r) => {
+          let text = '';
+          r.on('data', (d: Buffer) => (text += d.toString()));
+          r.on('end', () => res({ status: r.statusCode ?? 0, text }));
+        },
+      );
+      req.on('error', rej);
+      req.on('continue', () => {
+        const finish = () => {
+          if (!k.output().includes('SIGTERM received')) return;
+          k.proc.stdout.off('data', finish);
+          req.end(body);
+        };
+        k.proc.stdout.on('data', finish);
+        code = k.stop();
+      });
+      req.flushHeaders();
+    });
+    const { status, text } = await response;
+    expect(status).toBe(200);
+    expect(JSON.parse(text).KeyMetadata.Description).toBe('created while stopping');
+    expect(await code).toBe(0);
+    expect(k.output()).toContain('SIGTERM received; finishing requests in flight');
+  });
+});
+
+describe('the data directory', () => {
+  it('keeps keys across a restart, with the root key file at mode 0600', async () => {
+    const dataDir = join(tempDir(), 'data');
+    const first = await serve(['--port', '0', '--data-dir', dataDir]);
+    const c1 = kms(first.url);
+    const { KeyMetadata } = await c1.send(new CreateKeyCommand({ Description: 'survives' }));
+    const enc = await c1.send(
+      new EncryptCommand({ KeyId: KeyMetadata?.KeyId, Plaintext: Buffer.from('persisted secret'), EncryptionContext: { app: 'x' } }),
+    );
+    expect(await first.stop()).toBe(0);
+    expect(statSync(join(dataDir, 'root-key')).mode & 0o777).toBe(0o600);
+    expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+
+    const second = await serve(['--port', '0', '--data-dir', dataDir]);
+    const c2 = kms(second.url);
+    const dec = await c2.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob, EncryptionContext: { app: 'x' } }));
+    expect(Buffer.from(dec.Plaintext ?? new Uint8Array()).toString()).toBe('persisted secret');
+    expect((await c2.send(new DescribeKeyCommand({ KeyId: KeyMetadata?.KeyId }))).KeyMetadata?.Description).toBe('survives');
+    expect(await second.stop()).toBe(0);
+  });
+
+  it('uses KMSD_ROOT_KEY instead of a root-key file, and refuses to start with another root key', async () => {
+    const dataDir = join(tempDir(), 'data');
+    const rootKey = randomBytes(32).toString('base64');
+    const first = await serve(['--port', '0', '--data-dir', dataDir], { KMSD_ROOT_KEY: rootKey });
+    const { KeyMetadata } = await kms(first.url).send(new CreateKeyCommand({}));
+    const enc = await kms(first.url).send(new EncryptCommand({ KeyId: KeyMetadata?.KeyId, Plaintext: Buffer.from('env root key') }));
+    expect(await first.stop()).toBe(0);
+    expect(existsSync(join(dataDir, 'root-key'))).toBe(false);
+
+    const again = await serve(['--port', '0', '--data-dir', dataDir], { KMSD_ROOT_KEY: rootKey });
+    const dec = await kms(again.url).send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob }));
+    expect(Buffer.from(dec.Plaintext ?? new Uint8Array()).toString()).toBe('env root key');
+    expect(await again.stop()).toBe(0);
+
+    const wrong = await runKmsd(['serve', '--port', '0', '--data-dir', dataDir], { KMSD_ROOT_KEY: randomBytes(32).toString('base64') });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain(
+      'kmsd: the root key (KMSD_ROOT_KEY or <data-dir>/root-key) is not the one this data directory was created with; refusing to start',
+    );
+    const short = await runKmsd(['serve', '--port', '0', '--in-memory'], { KMSD_ROOT_KEY: 'c2hvcnQ=' });
+    expect(short.code).toBe(1);
+    expect(short.stderr).toContain('kmsd: KMSD_ROOT_KEY must be the base64 encoding of exactly 32 bytes');
+  });
+
+  it('never writes plaintext or key material to the database files', async () => {
+    const dataDir = join(tempDir(), 'data');
+    const k = await serve(['--port', '0', '--data-dir', dataDir]);
+    const c = kms(k.url);
+    const { KeyMetadata } = await c.send(new CreateKeyCommand({}));
+    const plaintext = randomBytes(48);
+    await c.send(new EncryptCommand({ KeyId: KeyMetadata?.KeyId, Plaintext: plaintext }));
+    // Scan while running (the WAL holds the newest pages) and again after shutdown.
+    const scan = () => {
+      const files = readdirSync(dataDir).filter((f) => f.startsWith('kmsd.sqlite'));
+      expect(files).toContain('kmsd.sqlite');
+      for (const f of files) {
+        const bytes = readFileSync(join(dataDir, f));
+        expect(bytes.includes(plaintext), `plaintext in ${f}`).toBe(false);
+        expect(bytes.includes(Buffer.from(plaintext.toString('base64'))), `base64 plaintext in ${f}`).toBe(false);
+      }
+      return files;
+    };
+    expect(scan()).toContain('kmsd.sqlite-wal');
+    expect(await k.stop()).toBe(0);
+    scan();
+  });
+
+  it('writes nothing at all with --in-memory', async () => {
+    const cwd = tempDir();
+    const k = await serve(['--in-memory', '--port', '0', '--data-dir', join(cwd, 'data')], {}, cwd);
+    const c = kms(k.url);
+    const { KeyMetadata } = await c.send(new CreateKeyCommand({}));
+    const enc = await c.send(new EncryptCommand({ KeyId: KeyMetadata?.KeyId, Plaintext: Buffer.from('x') }));
+    expect(enc.CiphertextBlob?.length).toBeGreaterThan(70);
+    expect(await k.stop()).toBe(0);
+    expect(readdirSync(cwd)).toEqual([]);
+  });
+});
