@@ -65,6 +65,20 @@ export function checkConfig(value: unknown, source = 'config'): KmsdConfig {
       seen.add(c.accessKeyId);
     }
   }
+  if (cfg.subnets !== undefined) {
+    if (!cfg.subnets || typeof cfg.subnets !== 'object' || Array.isArray(cfg.subnets))
+      fail('"subnets" must map subnet ids to Availability Zones');
+    for (const [subnet, az] of Object.entries(cfg.subnets)) {
+      if (!/^subnet-[0-9a-fA-F]{8,17}$/.test(subnet))
+        fail(`subnet id ${JSON.stringify(subnet)} is not of the form subnet-<8 to 17 hex digits>`);
+      if (typeof az !== 'string' || !/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/.test(az))
+        fail(`subnet ${subnet}: ${JSON.stringify(az)} is not an Availability Zone name`);
+    }
+  }
+  const transitionMs = cfg.cloudhsm?.transitionMs;
+  if (transitionMs !== undefined && (typeof transitionMs !== 'number' || !(transitionMs >= 0))) {
+    fail('"cloudhsm.transitionMs" must be a non-negative number of milliseconds');
+  }
   return cfg;
 }
 

@@ -161,6 +161,12 @@ describe('a cluster from creation to deletion', () => {
       message: "The signed certificate's public key does not match the cluster's certificate signing request.",
       $metadata: { httpStatusCode: 400 },
     });
+    await expect(
+      hsm.send(new InitializeClusterCommand({ ClusterId: cluster.ClusterId, SignedCert: 'bm90IGEgY2VydA==', TrustAnchor: ca.pem })),
+    ).rejects.toMatchObject({
+      name: 'CloudHsmInvalidRequestException',
+      message: 'The signed certificate is not a valid PEM-encoded X.509 certificate.',
+    });
     const byOtherCa = await ssl.signCsr(otherCa, csr);
     await expect(
       hsm.send(new InitializeClusterCommand({ ClusterId: cluster.ClusterId, SignedCert: byOtherCa, TrustAnchor: ca.pem })),

@@ -1,48 +1,28 @@
 /**
  * `kmsd hsm` end to end: the built CLI (node bin/kmsd.js hsm ...) signs requests to a real
  * kmsd's HSM management endpoint. Clusters are set up by writing the CloudHSM API side's
- * ClusterRow directly (INITIALIZED, two ACTIVE HSMs) until CreateCluster/CreateHsm land.
+ * ClusterRow directly (INITIALIZED, two ACTIVE HSMs), so the CLI and endpoint are tested in
+ * isolation; hsm-flow.test.ts goes through the real CloudHSM V2 API.
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { promisify } from 'node:util';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV, rawRequest, removeDir, startKmsd } from './helpers/kmsd.js';
+import { rawRequest, removeDir, startKmsd } from './helpers/kmsd.js';
+import { hsmCli } from './helpers/hsm-cli.js';
+import type { HsmCliRun } from './helpers/hsm-cli.js';
 import type { TestKmsd } from './helpers/kmsd.js';
 import { TEST_SCOPE, setupCluster } from './helpers/hsm-cluster.js';
 import { createHsmModule } from '../src/cloudhsm/hsm/index.js';
 import { clusterTable } from '../src/cloudhsm/rows.js';
 import { RootKey } from '../src/keystores/root-key.js';
 
-const execFileP = promisify(execFile);
 const CLUSTER = 'cluster-clitestabcd';
 const ADMIN_PW = 'admin-pw-123';
 
 let t: TestKmsd;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-  json?: Record<string, unknown>;
-}
-
-async function hsm(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const fullEnv = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    AWS_ACCESS_KEY_ID: DEV.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: DEV.secretAccessKey,
-    KMSD_ENDPOINT: t.url,
-    ...env,
-  };
-  try {
-    const { stdout, stderr } = await execFileP('node', ['bin/kmsd.js', 'hsm', ...args], { env: fullEnv });
-    return { code: 0, stdout, stderr, json: stdout.trim().startsWith('{') ? (JSON.parse(stdout) as Record<string, unknown>) : undefined };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const hsm = (args: string[], env: Record<string, string> = {}): Promise<HsmCliRun> => hsmCli(t.url, args, env);
 
 const admin = ['--cluster-id', CLUSTER, '--admin-password', ADMIN_PW];
 const kmsuser = (password: string) => ['--cluster-id', CLUSTER, '--username', 'kmsuser', '--password', password];
@@ -203,6 +183,11 @@ describe('kmsd hsm across a restart', () => {
         expect(logout.stderr).toBe("kmsd hsm: CloudHsmInvalidRequestException: User 'kmsuser' is not logged in.\n");
       } finally {
         await second.close();
+      }
+      // Nothing on disk holds a password in plaintext (database, WAL, anything else).
+      for (const file of readdirSync(dataDir ?? '')) {
+        const bytes = readFileSync(join(dataDir ?? '', file));
+        for (const secret of [ADMIN_PW, 'kmsPswd1']) expect(bytes.includes(Buffer.from(secret)), `${secret} in ${file}`).toBe(false);
       }
     } finally {
       removeDir(dataDir);

@@ -129,6 +129,19 @@ describe('ReEncrypt', () => {
       412,
       DRY_RUN,
     );
+    // IGNORE_CIPHERTEXT: only the destination is checked; without it a blob is required.
+    await expectError(
+      kms.send(new ReEncryptCommand({ DestinationKeyId: src.KeyId, DryRun: true, DryRunModifiers: ['IGNORE_CIPHERTEXT'] })),
+      'DryRunOperationException',
+      412,
+      DRY_RUN,
+    );
+    await expectError(
+      kms.send(new ReEncryptCommand({ DestinationKeyId: src.KeyId, DryRun: true })),
+      'ValidationException',
+      400,
+      "1 validation error detected: Value null at 'ciphertextBlob' failed to satisfy constraint: Member must not be null",
+    );
   });
 });
 
@@ -269,6 +282,23 @@ describe('rotation', () => {
       409,
       `${doomed.Arn} is pending deletion.`,
     );
+  });
+  it('refuses every rotation operation for a key in a custom key store', async () => {
+    const key = await newKey();
+    // No custom key store can be created through this branch yet: mark the stored key as one.
+    const scope = { account: '111122223333', region: 'us-east-1' };
+    const table = t.kmsd.store.table<Record<string, unknown>>('kms_keys');
+    const row = await table.get(scope, key.KeyId);
+    await table.put(scope, key.KeyId, { ...row, origin: 'AWS_CLOUDHSM', customKeyStoreId: 'cks-0123456789abcdef0' });
+    const message = `${key.Arn} origin is AWS_CLOUDHSM which is not valid for this operation.`;
+    const calls: (() => Promise<unknown>)[] = [
+      () => kms.send(new EnableKeyRotationCommand({ KeyId: key.KeyId })),
+      () => kms.send(new DisableKeyRotationCommand({ KeyId: key.KeyId })),
+      () => kms.send(new GetKeyRotationStatusCommand({ KeyId: key.KeyId })),
+      () => kms.send(new RotateKeyOnDemandCommand({ KeyId: key.KeyId })),
+      () => kms.send(new ListKeyRotationsCommand({ KeyId: key.KeyId })),
+    ];
+    for (const call of calls) await expectError(call(), 'UnsupportedOperationException', 400, message);
   });
 });
 

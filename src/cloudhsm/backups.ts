@@ -16,6 +16,7 @@ import { BACKED_UP_STATES, retentionMs, saveCluster, settleCluster } from './clu
 
 /** How long a deleted backup can still be restored (delete-restore-backup.md). */
 export const PENDING_DELETION_MS = 7 * DAY_MS;
+const RETRY_BACKUP_MS = 60 * 60 * 1000;
 
 type Ctx = Pick<CloudHsmContext, 'scope' | 'deps' | 'now'>;
 
@@ -123,11 +124,16 @@ export async function sweep(deps: CloudHsmDeps, now: Date, log: (err: unknown) =
         const cluster = settleCluster(current, t);
         const ctx: Ctx = { scope, deps, now };
         if (cluster.nextBackupAt !== undefined && cluster.nextBackupAt <= t) {
+          cluster.nextBackupAt = t + DAY_MS;
           if (BACKED_UP_STATES.includes(cluster.State) && cluster.Hsms.some((h) => h.State === 'ACTIVE')) {
-            await takeBackup(ctx, cluster);
-            await applyRetention(ctx, cluster);
-          } else {
-            cluster.nextBackupAt = t + DAY_MS;
+            try {
+              await takeBackup(ctx, cluster);
+              await applyRetention(ctx, cluster);
+            } catch (err) {
+              // Try again in an hour rather than on every tick.
+              log(err);
+              cluster.nextBackupAt = t + RETRY_BACKUP_MS;
+            }
           }
         }
         if (cluster.State === 'DELETED') delete cluster.nextBackupAt;

@@ -183,12 +183,18 @@ export async function checkSignedCertificate(csrPem: string, signedCertPem: stri
   } catch {
     return 'The trust anchor is not a valid PEM-encoded X.509 certificate.';
   }
-  if (!(await anchor.isSelfSigned())) return 'The trust anchor must be a self-signed root certificate.';
-  const csr = new x509.Pkcs10CertificateRequest(csrPem);
-  if (!Buffer.from(csr.publicKey.rawData).equals(Buffer.from(signed.publicKey.rawData))) {
-    return "The signed certificate's public key does not match the cluster's certificate signing request.";
+  try {
+    if (!(await anchor.isSelfSigned())) return 'The trust anchor must be a self-signed root certificate.';
+    const csr = new x509.Pkcs10CertificateRequest(csrPem);
+    if (!Buffer.from(csr.publicKey.rawData).equals(Buffer.from(signed.publicKey.rawData))) {
+      return "The signed certificate's public key does not match the cluster's certificate signing request.";
+    }
+    if (!(await signed.verify({ publicKey: anchor.publicKey, signatureOnly: true }))) {
+      return 'The signed certificate was not issued by the trust anchor.';
+    }
+    return undefined;
+  } catch {
+    // An algorithm WebCrypto cannot verify: refuse rather than accept unverified.
+    return 'The signed certificate could not be verified with the trust anchor (unsupported key or signature algorithm).';
   }
-  const issuedByAnchor = signed.issuer === anchor.subject && (await signed.verify({ publicKey: anchor.publicKey, signatureOnly: true }));
-  if (!issuedByAnchor) return 'The signed certificate was not issued by the trust anchor.';
-  return undefined;
 }

@@ -24,6 +24,8 @@ interface SignOptions {
   query?: Record<string, string>;
   unsignable?: string[];
   applyChecksum?: boolean;
+  /** As sent on the wire (already percent-encoded, as the SDKs build it). */
+  path?: string;
 }
 
 async function signed(o: SignOptions = {}): Promise<SignedRequest> {
@@ -40,7 +42,7 @@ async function signed(o: SignOptions = {}): Promise<SignedRequest> {
       protocol: 'http:',
       hostname: 'localhost',
       port: 4599,
-      path: '/',
+      path: o.path ?? '/',
       query: o.query ?? {},
       headers: {
         host: 'localhost:4599',
@@ -55,7 +57,7 @@ async function signed(o: SignOptions = {}): Promise<SignedRequest> {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(request.headers)) headers[k.toLowerCase()] = v;
   const query = new URLSearchParams(o.query ?? {}).toString();
-  return { method: 'POST', path: '/', query, headers, body: Buffer.from(BODY) };
+  return { method: 'POST', path: o.path ?? '/', query, headers, body: Buffer.from(BODY) };
 }
 
 async function rejection(req: SignedRequest, now = NOW): Promise<{ code: string; message: string; status: number }> {
@@ -94,6 +96,35 @@ describe('SigV4Verifier', () => {
   it('accepts a true x-amz-content-sha256 and a signed query string', async () => {
     expect((await verifier.verify(await signed({ applyChecksum: true }), 'kms', NOW)).accountId).toBe('111111111111');
     expect((await verifier.verify(await signed({ query: { a: 'b c', z: '1' } }), 'kms', NOW)).accountId).toBe('111111111111');
+  });
+
+  it('agrees with the SDK signer on header whitespace, repeated and escaped query parameters, and paths', async () => {
+    const cases: SignOptions[] = [
+      { headers: { 'x-amz-user-agent': '  aws-cli/2.9   Python/3.11  ', 'x-custom': 'a\tb' } },
+      { query: { 'a*b': "it's (here)~", 'Z-upper': 'é ü', empty: '' } },
+      { path: '/a%20b/c/' },
+      { path: '/x/./y/../z' },
+      { region: 'eu-central-2', service: 'kms' },
+    ];
+    for (const c of cases) {
+      expect((await verifier.verify(await signed(c), 'kms', NOW)).accountId).toBe('111111111111');
+    }
+    const repeated = await signed({ query: { b: '1' } });
+    expect(await rejection({ ...repeated, query: 'b=1&b=2' })).toMatchObject({ message: MISMATCH });
+  });
+
+  it('rejects a signature that is not 64 hex digits', async () => {
+    const req = await signed();
+    const auth = String(req.headers.authorization).replace(/Signature=[0-9a-f]+/, 'Signature=ZZ');
+    expect(await rejection({ ...req, headers: { ...req.headers, authorization: auth } })).toMatchObject({ message: MISMATCH });
+  });
+
+  it('rejects a date that is not a real instant', async () => {
+    const req = await signed();
+    expect(await rejection({ ...req, headers: { ...req.headers, 'x-amz-date': '20261328T120000Z' } })).toMatchObject({
+      code: 'IncompleteSignatureException',
+      message: "Date must be in ISO-8601 'basic format'. Got '20261328T120000Z'. See http://en.wikipedia.org/wiki/ISO_8601",
+    });
   });
 
   it('rejects another account’s secret, a changed body, header or query', async () => {

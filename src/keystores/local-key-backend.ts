@@ -42,8 +42,10 @@ export class LocalKeyBackend implements SymmetricKeyBackend {
 
   async seal(ref: BackendKeyRef, plaintext: Buffer, aad: Buffer): Promise<Buffer> {
     const material = await this.material(ref);
-    const nonce = randomBytes(16);
-    const iv = randomBytes(12);
+    // One call for both random values: nonce(16) then iv(12).
+    const random = randomBytes(28);
+    const nonce = random.subarray(0, 16);
+    const iv = random.subarray(16);
     const cipher = createCipheriv('aes-256-gcm', deriveKey(material, nonce), iv);
     cipher.setAAD(aad);
     const ct = Buffer.concat([cipher.update(plaintext), cipher.final()]);

@@ -6,7 +6,7 @@
  */
 import type { KmsContext } from './context.js';
 import { aliasTable, allAliases } from './aliases.js';
-import { keyTable, onFinalDeletion } from './keys.js';
+import { backendRef, keyTable, onFinalDeletion } from './keys.js';
 import type { KeyRow } from './keys.js';
 
 export async function deleteKeyFinally(ctx: Pick<KmsContext, 'deps'>, key: KeyRow): Promise<void> {
@@ -16,11 +16,18 @@ export async function deleteKeyFinally(ctx: Pick<KmsContext, 'deps'>, key: KeyRo
     for (const alias of await allAliases(store, scope)) {
       if (alias.targetKeyId === key.keyId) await aliasTable(store).delete(scope, alias.aliasName);
     }
-    // Keys in a custom key store keep their material in the cluster; their store's backend
-    // owns that (best effort, custom-key-stores.md §11.4). Local material is destroyed here.
     if (!key.customKeyStoreId) await ctx.deps.localKeys.destroyAll({ scope, keyId: key.keyId, arn: key.arn });
     await keyTable(store).delete(scope, key.keyId);
   });
+  // A key in a custom key store keeps its material in the CloudHSM cluster. AWS deletes it
+  // there on a best-effort basis (custom-key-stores.md §11.4): the KMS key is gone even if
+  // the cluster cannot be reached, so a failure here must not undo the deletion above.
+  const backend = ctx.deps.customKeyStoreBackend;
+  if (key.customKeyStoreId && backend) {
+    for (const materialId of key.materialIds) {
+      await backend.destroyMaterial(backendRef(key, materialId)).catch(() => undefined);
+    }
+  }
 }
 
 /** Makes keys.ts delete a key whose window has passed when a request looks it up. */

@@ -29,6 +29,8 @@ export interface TestKmsd {
   kmsd: Kmsd;
   kms(options?: ClientOptions): KMSClient;
   cloudhsm(options?: ClientOptions): CloudHSMV2Client;
+  /** The service clock as the tests moved it (sign raw requests with it). */
+  serviceNow(): Date;
   /** Moves the service clock forward and runs due background work. */
   advanceClock(seconds: number): Promise<void>;
   close(): Promise<void>;
@@ -69,6 +71,9 @@ export async function startKmsd(options: KmsdOptions & { persistent?: boolean } 
       const client = new CloudHSMV2Client(clientConfig(o));
       clients.push(client);
       return client;
+    },
+    serviceNow() {
+      return new Date(Date.now() + clockOffsetMs);
     },
     async advanceClock(seconds: number) {
       const res = await fetch(`${url}/_kmsd/test/clock`, { method: 'POST', body: JSON.stringify({ advanceSeconds: seconds }) });

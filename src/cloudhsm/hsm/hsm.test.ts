@@ -113,6 +113,26 @@ describe('activation and admin users', () => {
   });
 });
 
+describe('describeCluster', () => {
+  it('maps the stored cluster for KMS, and a second initialize keeps the contents', async () => {
+    expect(await hsm.describeCluster(scope, C1)).toEqual({
+      clusterId: C1,
+      state: 'INITIALIZED',
+      hsms: [
+        { hsmId: 'hsm-abcdefghijk1', state: 'ACTIVE', availabilityZone: 'us-east-1a', subnetId: 'subnet-01' },
+        { hsmId: 'hsm-abcdefghijk2', state: 'ACTIVE', availabilityZone: 'us-east-1b', subnetId: 'subnet-02' },
+      ],
+      subnetMapping: { 'us-east-1a': 'subnet-01', 'us-east-1b': 'subnet-02' },
+      securityGroup: 'sg-abcdefghijk',
+      clusterCertificate: `-----BEGIN CERTIFICATE-----\n${C1}\n-----END CERTIFICATE-----\n`,
+    });
+    expect(await hsm.describeCluster({ account: '444455556666', region: 'us-east-1' }, C1)).toBeUndefined();
+    await activeWithKmsuser();
+    await hsm.initialize(scope, C1);
+    expect((await hsm.management.listUsers(scope, C1, ADMIN)).map((u) => u.Username)).toEqual(['admin', 'kmsuser']);
+  });
+});
+
 describe('KMS login, lockout and unlock', () => {
   it('reports CLUSTER_NOT_FOUND, INSUFFICIENT_CLOUDHSM_HSMS and USER_NOT_FOUND', async () => {
     await activeWithKmsuser();

@@ -1,0 +1,319 @@
+#!/usr/bin/env node
+// `npm run bench`: kmsd's throughput and latency against a minimal reference server
+// (scripts/bench-reference.mjs), plus CreateKey rate, memory and start-up time at 100,000
+// keys. Plain Node, no dependencies beyond kmsd's own; bounded to about 2–3 minutes.
+//
+// Every request is SigV4-signed (signed once per request shape and replayed, so the client
+// spends its CPU on sending, not signing; the servers verify every request in full) and sent
+// over 50 keep-alive connections.
+//
+// Environment: BENCH_SECONDS (per measurement, default 6), BENCH_KEYS (default 100000).
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { Hash } from '@smithy/hash-node';
+import { HttpRequest } from '@smithy/protocol-http';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
+const KEYS = Number(process.env.BENCH_KEYS ?? 100_000);
+const CONNECTIONS = 50;
+const PLAINTEXT = Buffer.alloc(1024, 7).toString('base64');
+const TARGETS = { encryptRatio: 0.7, p99Ms: 10, createKeyPerSec: 1000, rssMb: 200, startupMs: 1000 };
+
+const children = new Set();
+process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+
+// ---------------------------------------------------------------------------------------
+// Processes
+
+/** Spawns a server and resolves with its URL and spawn-to-"listening" time. */
+function start(args, label) {
+  const t0 = performance.now();
+  const proc = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, KMSD_ROOT_KEY: '' } });
+  children.add(proc);
+  let out = '';
+  return new Promise((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`${label} did not start:\n${out}`)), 60_000);
+    proc.stderr.on('data', (d) => (out += d));
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m && !proc.started) {
+        proc.started = true;
+        clearTimeout(timer);
+        res({ proc, url: m[1], startupMs: performance.now() - t0 });
+      }
+    });
+    proc.once('exit', (code) => rej(new Error(`${label} exited (${code}):\n${out}`)));
+  });
+}
+
+function stop(server) {
+  return new Promise((res) => {
+    if (server.proc.exitCode !== null) return res();
+    server.proc.removeAllListeners('exit');
+    server.proc.once('exit', () => {
+      children.delete(server.proc);
+      res();
+    });
+    server.proc.kill('SIGTERM');
+  });
+}
+
+/** User + system CPU time of a process so far, in milliseconds (Linux /proc). */
+function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+function rssMb(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+const kmsdArgs = (extra) => [join(ROOT, 'bin/kmsd.js'), 'serve', '--port', '0', ...extra];
+
+// ---------------------------------------------------------------------------------------
+// Requests
+
+const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+
+/** A request shape signed once: target + body, replayable for the 5-minute SigV4 window. */
+async function signed(url, target, input) {
+  const u = new URL(url);
+  const body = JSON.stringify(input);
+  const signer = new SignatureV4({
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    region: 'us-east-1',
+    service: 'kms',
+    sha256: Hash.bind(null, 'sha256'),
+    applyChecksum: false,
+  });
+  const req = await signer.sign(
+    new HttpRequest({
+      method: 'POST',
+      protocol: 'http:',
+      hostname: u.hostname,
+      port: Number(u.port),
+      path: '/',
+      headers: { host: u.host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `TrentService.${target}` },
+      body,
+    }),
+  );
+  return { host: u.hostname, port: u.port, headers: { ...req.headers, 'content-length': String(Buffer.byteLength(body)) }, body };
+}
+
+function send(s) {
+  return new Promise((res, rej) => {
+    const req = request({ host: s.host, port: s.port, method: 'POST', path: '/', headers: s.headers, agent }, (r) => {
+      const chunks = [];
+      r.on('data', (c) => chunks.push(c));
+      r.on('end', () => res({ status: r.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', rej);
+    req.end(s.body);
+  });
+}
+
+async function call(url, target, input) {
+  const r = await send(await signed(url, target, input));
+  const body = JSON.parse(r.body);
+  if (r.status !== 200) throw new Error(`${target}: ${r.status} ${body.__type}: ${body.message}`);
+  return body;
+}
+
+/**
+ * `makeRequest()` gives the next request; run CONNECTIONS loops for `seconds`. With `pid`,
+ * also the server's CPU time per request: on a shared machine req/s depends on the
+ * neighbours, CPU per request much less.
+ */
+async function load(makeRequest, seconds = SECONDS, pid = undefined) {
+  const latencies = [];
+  let errors = 0;
+  let firstError;
+  const end = performance.now() + seconds * 1000;
+  const worker = async () => {
+    while (performance.now() < end) {
+      const s = await makeRequest();
+      const t0 = performance.now();
+      const r = await send(s);
+      latencies.push(performance.now() - t0);
+      if (r.status !== 200) {
+        errors++;
+        firstError ??= `${r.status} ${r.body.slice(0, 200)}`;
+      }
+    }
+  };
+  const t0 = performance.now();
+  const cpu0 = pid ? cpuMs(pid) : NaN;
+  await Promise.all(Array.from({ length: CONNECTIONS }, worker));
+  const elapsed = (performance.now() - t0) / 1000;
+  const cpuUsPerRequest = pid ? ((cpuMs(pid) - cpu0) * 1000) / latencies.length : NaN;
+  latencies.sort((a, b) => a - b);
+  const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
+  return { count: latencies.length, rps: latencies.length / elapsed, p50: pct(50), p99: pct(99), cpuUsPerRequest, errors, firstError };
+}
+
+// ---------------------------------------------------------------------------------------
+// Cases: each prepares one request shape against a running server (or returns null when
+// that server cannot do it, e.g. an operation a kmsd build does not implement yet).
+
+const CASES = [
+  {
+    name: 'Encrypt 1 KiB',
+    async prepare(url, keyId) {
+      return signed(url, 'Encrypt', { KeyId: keyId, Plaintext: PLAINTEXT });
+    },
+  },
+  {
+    name: 'Decrypt 1 KiB',
+    async prepare(url, keyId) {
+      const { CiphertextBlob } = await call(url, 'Encrypt', { KeyId: keyId, Plaintext: PLAINTEXT });
+      return signed(url, 'Decrypt', { CiphertextBlob });
+    },
+  },
+  {
+    name: 'GenerateDataKey',
+    async prepare(url, keyId) {
+      await call(url, 'GenerateDataKey', { KeyId: keyId, KeySpec: 'AES_256' });
+      return signed(url, 'GenerateDataKey', { KeyId: keyId, KeySpec: 'AES_256' });
+    },
+  },
+  // Later: "Encrypt with a custom-key-store key" — create a CloudHSM cluster and custom key
+  // store, connect it, CreateKey with CustomKeyStoreId, then sign Encrypt like the first case.
+  // Its ratio is against the same reference (the HSM round trip is the cost being measured).
+];
+
+async function runCases({ url, proc }, keyId) {
+  const results = {};
+  for (const c of CASES) {
+    let s;
+    try {
+      s = await c.prepare(url, keyId);
+    } catch (err) {
+      results[c.name] = { skipped: err.message };
+      continue;
+    }
+    await load(async () => s, 1); // warm-up
+    results[c.name] = await load(async () => s, SECONDS, proc.pid);
+  }
+  return results;
+}
+
+// ---------------------------------------------------------------------------------------
+
+const fmt = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
+const verdict = (ok) => (ok ? 'ok' : 'MISSED');
+
+async function main() {
+  if (!existsSync(join(ROOT, 'dist/cli/main.js'))) {
+    throw new Error('dist/ is missing: run `npm run build` (npm ci does it) first');
+  }
+  console.log(`kmsd benchmark: ${CONNECTIONS} keep-alive connections, ${SECONDS}s per measurement, Node ${process.version}\n`);
+
+  const reference = await start([join(ROOT, 'scripts/bench-reference.mjs')], 'reference');
+  const refResults = await runCases(reference, 'reference-key');
+  await stop(reference);
+
+  const memory = await start(kmsdArgs(['--in-memory']), 'kmsd --in-memory');
+  const memKey = (await call(memory.url, 'CreateKey', {})).KeyMetadata.KeyId;
+  const memResults = await runCases(memory, memKey);
+  await stop(memory);
+
+  const dataDir = mkdtempSync(join(tmpdir(), 'kmsd-bench-'));
+  try {
+    const sqlite = await start(kmsdArgs(['--data-dir', dataDir]), 'kmsd sqlite');
+    const sqlKey = (await call(sqlite.url, 'CreateKey', {})).KeyMetadata.KeyId;
+    const sqlResults = await runCases(sqlite, sqlKey);
+
+    console.log('Operation            server            req/s    p50 ms   p99 ms  CPU µs/req  kmsd/reference (req/s, CPU)');
+    for (const c of CASES) {
+      const ref = refResults[c.name];
+      for (const [label, r] of [
+        ['reference', ref],
+        ['kmsd in-memory', memResults[c.name]],
+        ['kmsd sqlite', sqlResults[c.name]],
+      ]) {
+        if (r.skipped) {
+          console.log(`${c.name.padEnd(20)} ${label.padEnd(16)} skipped: ${r.skipped}`);
+          continue;
+        }
+        const ratio =
+          label === 'reference' || !ref || ref.skipped
+            ? ''
+            : `${fmt(r.rps / ref.rps, 2)}, ${fmt(ref.cpuUsPerRequest / r.cpuUsPerRequest, 2)}`;
+        const errors = r.errors > 0 ? `  (${r.errors} errors, first: ${r.firstError})` : '';
+        console.log(
+          `${c.name.padEnd(20)} ${label.padEnd(16)} ${fmt(r.rps).padStart(7)} ${fmt(r.p50, 2).padStart(9)} ${fmt(r.p99, 2).padStart(8)} ${fmt(r.cpuUsPerRequest).padStart(11)}   ${ratio}${errors}`,
+        );
+      }
+    }
+
+    // CreateKey takes no unique input: replaying one signed request creates a key each time.
+    const createReq = await signed(sqlite.url, 'CreateKey', {});
+    const create = await load(async () => createReq, SECONDS, sqlite.proc.pid);
+    const existing = 1 + create.count;
+    console.log(
+      `\nCreateKey on SQLite: ${fmt(create.rps)} keys/s, p50 ${fmt(create.p50, 2)} ms, p99 ${fmt(create.p99, 2)} ms, ${fmt(create.cpuUsPerRequest)} CPU µs/key`,
+    );
+
+    // Fill up to KEYS keys as fast as the server takes them, then measure.
+    const remaining = Math.max(0, KEYS - existing);
+    const fillStart = performance.now();
+    let issued = 0;
+    const fill = async () => {
+      while (issued < remaining) {
+        issued++;
+        const r = await send(createReq);
+        if (r.status !== 200) throw new Error(`CreateKey failed while filling: ${r.status} ${r.body}`);
+      }
+    };
+    await Promise.all(Array.from({ length: CONNECTIONS }, fill));
+    const fillSeconds = (performance.now() - fillStart) / 1000;
+    const rss = rssMb(sqlite.proc.pid);
+    console.log(`Created ${existing + remaining} keys in total (the last ${remaining} at ${fmt(remaining / fillSeconds)} keys/s)`);
+    console.log(`Resident memory of kmsd with ${existing + remaining} keys: ${fmt(rss)} MB`);
+    await stop(sqlite);
+
+    const restarted = await start(kmsdArgs(['--data-dir', dataDir]), 'kmsd restart');
+    const restartRss = rssMb(restarted.proc.pid);
+    const listed = await call(restarted.url, 'ListKeys', { Limit: 1 });
+    await stop(restarted);
+    console.log(
+      `Start-up with those keys: ${fmt(restarted.startupMs)} ms to "listening" (RSS after start ${fmt(restartRss)} MB; ListKeys ok: ${listed.Keys.length === 1})`,
+    );
+
+    console.log('\nTargets');
+    const enc = memResults['Encrypt 1 KiB'];
+    const dec = memResults['Decrypt 1 KiB'];
+    const ratio = (r, name) => r.rps / refResults[name].rps;
+    console.log(
+      `  Encrypt >= ${TARGETS.encryptRatio} x reference: ${fmt(ratio(enc, 'Encrypt 1 KiB'), 2)} ${verdict(ratio(enc, 'Encrypt 1 KiB') >= TARGETS.encryptRatio)}`,
+    );
+    console.log(
+      `  Decrypt >= ${TARGETS.encryptRatio} x reference: ${fmt(ratio(dec, 'Decrypt 1 KiB'), 2)} ${verdict(ratio(dec, 'Decrypt 1 KiB') >= TARGETS.encryptRatio)}`,
+    );
+    console.log(
+      `  Encrypt/Decrypt p99 <= ${TARGETS.p99Ms} ms: ${fmt(enc.p99, 2)} / ${fmt(dec.p99, 2)} ${verdict(enc.p99 <= TARGETS.p99Ms && dec.p99 <= TARGETS.p99Ms)}`,
+    );
+    console.log(`  CreateKey >= ${TARGETS.createKeyPerSec}/s: ${fmt(create.rps)} ${verdict(create.rps >= TARGETS.createKeyPerSec)}`);
+    console.log(`  RSS <= ${TARGETS.rssMb} MB at ${existing + remaining} keys: ${fmt(rss)} ${verdict(rss <= TARGETS.rssMb)}`);
+    console.log(`  Start-up <= ${TARGETS.startupMs} ms: ${fmt(restarted.startupMs)} ${verdict(restarted.startupMs <= TARGETS.startupMs)}`);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+    agent.destroy();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
