@@ -26,7 +26,17 @@ let t: TestKmsd;
 let b: TestBrowser;
 
 const SUBNETS = { 'subnet-aaaa1111': 'us-east-1a', 'subnet-bbbb2222': 'us-east-1b' };
-const CONFIG = { ...defaultConfig(), subnets: SUBNETS, cloudhsm: { transitionMs: 0 } };
+/** A second account, for the clusters page test (each account has its own HSM quota). */
+const OPS = { accountId: '222233334444', accessKeyId: 'console-ops', secretAccessKey: 'console-ops-secret' };
+const CONFIG = {
+  ...defaultConfig(),
+  accounts: [
+    ...defaultConfig().accounts,
+    { accountId: OPS.accountId, credentials: [{ accessKeyId: OPS.accessKeyId, secretAccessKey: OPS.secretAccessKey }] },
+  ],
+  subnets: SUBNETS,
+  cloudhsm: { transitionMs: 0 },
+};
 
 /**
  * Parts of the console whose backend other work streams are still building: those tests run
@@ -71,11 +81,11 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function signInUi(page: Page): Promise<void> {
+async function signInUi(page: Page, who: { accessKeyId: string; secretAccessKey: string } = DEV): Promise<void> {
   await b.context.clearCookies();
   await page.goto(`${t.url}/console`);
-  await page.getByLabel('Access key ID').fill(DEV.accessKeyId);
-  await page.getByLabel('Secret access key').fill(DEV.secretAccessKey);
+  await page.getByLabel('Access key ID').fill(who.accessKeyId);
+  await page.getByLabel('Secret access key').fill(who.secretAccessKey);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Customer managed keys' }).waitFor();
 }
@@ -276,7 +286,8 @@ describe('AWS CloudHSM clusters page in Chromium', () => {
 
   it('creates a cluster, adds an HSM, initializes it with a signed CSR, activates it and creates kmsuser', async () => {
     const { page } = b;
-    await signInUi(page);
+    await signInUi(page, OPS);
+    expect(await page.getByLabel('Signed-in account').textContent()).toBe(`Account ${OPS.accountId} (${OPS.accessKeyId})`);
     await page.getByRole('link', { name: 'AWS CloudHSM clusters' }).click();
     await page.getByRole('button', { name: 'Create cluster' }).click();
     const dialog = page.getByRole('dialog', { name: 'Create cluster' });
@@ -334,9 +345,13 @@ describe('AWS CloudHSM clusters page in Chromium', () => {
     await expect(users.getByRole('row').filter({ hasText: 'kmsuser' }).textContent()).resolves.toContain('crypto-user');
     await b.screenshot('clusters');
 
-    const { Clusters } = await t.cloudhsm().send(new DescribeClustersCommand({ Filters: { clusterIds: [clusterId] } }));
+    const ops = t.cloudhsm({ accessKeyId: OPS.accessKeyId, secretAccessKey: OPS.secretAccessKey });
+    const { Clusters } = await ops.send(new DescribeClustersCommand({ Filters: { clusterIds: [clusterId] } }));
     expect(Clusters?.[0]?.State).toBe('ACTIVE');
     expect(Clusters?.[0]?.Hsms?.map((h) => h.AvailabilityZone)).toEqual(['us-east-1b']);
+    // The console acted as the signed-in account only: the other account sees no such cluster.
+    const dev = await t.cloudhsm().send(new DescribeClustersCommand({}));
+    expect(dev.Clusters?.map((c) => c.ClusterId)).not.toContain(clusterId);
   });
 });
 
@@ -388,9 +403,9 @@ async function threeClusters(ssl: OpensslWorkspace) {
   await manage('ChangePassword', { ClusterId: restored, ...admin, Username: 'kmsuser', Role: 'crypto-user', Password: 'kmsuser-pass-2' });
 
   const unrelated = await create();
-  await initialize(unrelated, 'ca-unrelated');
+  const unrelatedTrustAnchor = await initialize(unrelated, 'ca-unrelated');
   await addHsm(unrelated, 'us-east-1b');
-  return { original, restored, unrelated, trustAnchor };
+  return { original, restored, unrelated, trustAnchor, unrelatedTrustAnchor };
 }
 
 async function keyStore(name: string) {
@@ -485,5 +500,28 @@ describe.runIf(HAS.customKeyStores)('custom key stores page in Chromium (needs c
     await page.getByRole('heading', { name: 'Troubleshooting custom key stores' }).waitFor();
     expect(new URL(page.url()).hash).toBe('#CloudHsmClusterNotRelatedException');
     expect(await page.locator('#CloudHsmClusterNotRelatedException').textContent()).toContain('does not share a backup history');
+  });
+
+  it('shows a FAILED store with its connection error code, a one-line cause and a link to the fix', async () => {
+    const kms = t.kms();
+    // The unrelated cluster has no kmsuser, so the connection fails asynchronously.
+    const { CustomKeyStoreId } = await kms.send(
+      new CreateCustomKeyStoreCommand({
+        CustomKeyStoreName: 'no-kmsuser-store',
+        CloudHsmClusterId: clusters.unrelated,
+        TrustAnchorCertificate: clusters.unrelatedTrustAnchor,
+        KeyStorePassword: 'kmsuser-pass-1',
+      }),
+    );
+    await kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId }));
+    const { page } = b;
+    await page.getByRole('link', { name: 'Custom key stores' }).click();
+    const row = page.getByRole('row').filter({ hasText: CustomKeyStoreId ?? '' });
+    await row.getByText('USER_NOT_FOUND').waitFor();
+    expect(await row.textContent()).toContain('FAILED — USER_NOT_FOUND: The cluster has no crypto user named kmsuser. How to fix');
+    await b.screenshot('keystores-failed');
+    await row.getByRole('link', { name: 'How to fix' }).click();
+    await page.getByRole('heading', { name: 'Troubleshooting custom key stores' }).waitFor();
+    expect(await page.locator('#USER_NOT_FOUND').textContent()).toContain('Create the crypto user kmsuser');
   });
 });

@@ -105,7 +105,7 @@ export function ClustersPage(props: { region: string }) {
                 </td>
                 <td>{c.HsmType}</td>
                 <td>{c.SourceBackupId ?? '—'}</td>
-                <td>{formatDate(c.CreateTimestamp)}</td>
+                <td className="nowrap">{formatDate(c.CreateTimestamp)}</td>
               </tr>
             ))}
           </tbody>
