@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-cloudhsm-v2';
 import { ConnectCustomKeyStoreCommand, CreateCustomKeyStoreCommand, DescribeCustomKeyStoresCommand } from '@aws-sdk/client-kms';
 import { readFileSync } from 'node:fs';
+import { get } from 'node:http';
 import { DEV, startKmsd } from './helpers/kmsd.js';
 import type { TestKmsd } from './helpers/kmsd.js';
 import { ensureConsoleBuilt, launchBrowser } from './helpers/browser.js';
@@ -184,6 +185,24 @@ describe('console API', () => {
     expect(call.status).toBe(401);
   });
 
+  it('serves the app with a strict Content-Security-Policy, and no file outside its directory', async () => {
+    const page = await fetch(`${t.url}/console/keystores`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'; script-src 'self'");
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
+    expect(await page.text()).toContain('<div id="root"></div>');
+    for (const path of ['/console/..%2F..%2F..%2Fpackage.json', '/console/%2e%2e/%2e%2e/%2e%2e/package.json', '/console/assets/nope.js']) {
+      const status = await new Promise<number>((resolve, reject) => {
+        get({ host: new URL(t.url).hostname, port: new URL(t.url).port, path }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        }).on('error', reject);
+      });
+      expect(status, path).toBe(404);
+    }
+  });
+
   it('refuses a cross-origin request', async () => {
     const res = await fetch(`${t.url}/console/api/session`, {
       method: 'POST',
@@ -235,6 +254,10 @@ describe('console UI in Chromium', () => {
     expect((await t.kms().send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata?.Description).toBe('made in the console');
     await page.getByRole('link', { name: 'Customer managed keys' }).click();
     await expect(page.getByRole('row').filter({ hasText: keyId }).textContent()).resolves.toContain('Enabled');
+    // Keys are per Region: another Region in the selector shows none of them.
+    await page.getByLabel('Region').selectOption('eu-west-1');
+    await page.getByText('No customer managed keys in eu-west-1.').waitFor();
+    await page.getByLabel('Region').selectOption('us-east-1');
     await page.getByRole('link', { name: keyId }).click();
     await page.getByRole('heading', { name: `Key ${keyId}` }).waitFor();
   });
@@ -256,7 +279,7 @@ describe('console UI in Chromium', () => {
     await b.screenshot('keys');
   });
 
-  it('shows every page, with the server error where a backend is missing', async () => {
+  it('shows the key store actions menu, the clusters page and the troubleshooting page', async () => {
     const { page } = b;
     await page.getByRole('link', { name: 'Custom key stores' }).click();
     await page.getByRole('heading', { name: 'Custom key stores' }).waitFor();
