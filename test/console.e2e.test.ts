@@ -118,6 +118,23 @@ describe('console API', () => {
     }
   });
 
+  it('pauses sign-in for an access key id after 5 wrong secrets in a row, even with the right one', async () => {
+    const who = { accessKeyId: OPS.accessKeyId, secretAccessKey: OPS.secretAccessKey };
+    for (let i = 0; i < 5; i++) {
+      expect((await api('session', { body: { ...who, secretAccessKey: `guess-${i}` } })).status).toBe(401);
+    }
+    const paused = await api('session', { body: who });
+    expect(paused.status).toBe(429);
+    expect(paused.body).toEqual({
+      __type: 'TooManyFailedSignIns',
+      message: 'Sign-in with this access key ID is paused after 5 failed attempts; try again in 5 minute(s).',
+    });
+    // Other access keys are not affected; after the pause the right secret works again.
+    expect((await api('session', { body: { accessKeyId: DEV.accessKeyId, secretAccessKey: DEV.secretAccessKey } })).status).toBe(200);
+    await t.advanceClock(5 * 60);
+    expect((await api('session', { body: who })).status).toBe(200);
+  });
+
   it('sets an HttpOnly, SameSite=Strict session cookie scoped to /console and no secret in the body', async () => {
     const { setCookie, csrf } = await signIn();
     expect(setCookie).toMatch(/^kmsd_console_session=[A-Za-z0-9_-]{43}; /);
@@ -492,6 +509,24 @@ describe.runIf(HAS.customKeyStores)('custom key stores page in Chromium (needs c
     await page.getByText('CONNECTED', { exact: true }).waitFor();
     const after = await keyStore('payments-store-2');
     expect(after).toMatchObject({ CustomKeyStoreId: storeId, CloudHsmClusterId: clusters.restored, ConnectionState: 'CONNECTED' });
+  });
+
+  it('creates a KMS key in the connected custom key store from the Create key form', async () => {
+    const { page } = b;
+    await page.getByRole('link', { name: 'Customer managed keys' }).click();
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await page.getByLabel('Key store').selectOption(storeId);
+    await page.getByLabel('Alias (optional, without "alias/")').fill('payments');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await page.getByRole('heading', { name: /^Key [0-9a-f-]{36}$/ }).waitFor();
+    const keyId = ((await page.getByRole('heading', { name: /^Key [0-9a-f-]{36}$/ }).textContent()) ?? '').replace('Key ', '');
+    const { KeyMetadata } = await t.kms().send(new DescribeKeyCommand({ KeyId: keyId }));
+    expect(KeyMetadata).toMatchObject({ Origin: 'AWS_CLOUDHSM', CustomKeyStoreId: storeId, CloudHsmClusterId: clusters.restored });
+    await page.getByRole('region', { name: 'Aliases' }).getByText('alias/payments').waitFor();
+    await page.getByRole('link', { name: 'Customer managed keys' }).click();
+    const row = page.getByRole('row').filter({ hasText: keyId });
+    await expect(row.textContent()).resolves.toContain(storeId);
+    expect(await row.textContent()).toContain('payments');
   });
 
   it('shows why an unrelated cluster is refused, with a link to its help', async () => {
