@@ -2,7 +2,8 @@
  * The operator's whole path through real clients: a cluster made with
  * @aws-sdk/client-cloudhsm-v2 (CreateCluster, CreateHsm, openssl-signed InitializeCluster),
  * activated and given a kmsuser with `kmsd hsm`, backed up on DeleteHsm, restored into a new
- * cluster that has the users (with the passwords current at backup time), and deleted.
+ * cluster that has the users (with the passwords current at backup time), and deleted; then
+ * an AWS KMS custom key store on such a cluster, with kmsuser handled as the KMS docs say.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -15,6 +16,17 @@ import {
   InitializeClusterCommand,
 } from '@aws-sdk/client-cloudhsm-v2';
 import type { CloudHSMV2Client, Cluster } from '@aws-sdk/client-cloudhsm-v2';
+import {
+  ConnectCustomKeyStoreCommand,
+  CreateCustomKeyStoreCommand,
+  CreateKeyCommand,
+  DecryptCommand,
+  DescribeCustomKeyStoresCommand,
+  DisconnectCustomKeyStoreCommand,
+  EncryptCommand,
+  UpdateCustomKeyStoreCommand,
+} from '@aws-sdk/client-kms';
+import type { CustomKeyStoresListEntry, KMSClient } from '@aws-sdk/client-kms';
 import { startKmsd } from './helpers/kmsd.js';
 import type { TestKmsd } from './helpers/kmsd.js';
 import { hsmCli } from './helpers/hsm-cli.js';
@@ -28,7 +40,7 @@ let api: CloudHSMV2Client;
 const ssl = new OpensslWorkspace();
 
 beforeAll(async () => {
-  t = await startKmsd({ config: { ...defaultConfig(), cloudhsm: { transitionMs: 0 } } });
+  t = await startKmsd({ config: { ...defaultConfig(), cloudhsm: { transitionMs: 0 } }, keyStoreTransitionMs: 0 });
   api = t.cloudhsm();
 });
 afterAll(async () => t.close());
@@ -123,5 +135,100 @@ describe('an HSM cluster from the CloudHSM V2 API, managed with kmsd hsm', () =>
     expect(gone.stderr).toBe(`kmsd hsm: CloudHsmResourceNotFoundException: Cluster ${clusterId} not found.\n`);
     // The restored cluster is independent of the deleted one.
     expect((await hsmCli(t.url, ['user', 'list', ...adminOf(restoredId)])).code).toBe(0);
+  });
+});
+
+describe('kmsuser for an AWS KMS custom key store, on the emulated HSMs', () => {
+  let kms: KMSClient;
+  let storeId: string;
+
+  async function storeEntry(): Promise<CustomKeyStoresListEntry> {
+    const { CustomKeyStores } = await kms.send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreId: storeId }));
+    return CustomKeyStores?.[0] ?? {};
+  }
+  async function connect(): Promise<CustomKeyStoresListEntry> {
+    await kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: storeId }));
+    await t.advanceClock(0);
+    return storeEntry();
+  }
+  async function disconnect(): Promise<void> {
+    await kms.send(new DisconnectCustomKeyStoreCommand({ CustomKeyStoreId: storeId }));
+    await t.advanceClock(0);
+  }
+
+  it('KMS holds kmsuser while connected; the operator resets its password to see the keys', async () => {
+    kms = t.kms();
+    const clusterId = await newCluster();
+    await api.send(new CreateHsmCommand({ ClusterId: clusterId, AvailabilityZone: 'us-east-1b' }));
+    const ca = await ssl.makeCa('kms-customer-ca');
+    const signed = await ssl.signCsr(ca, (await describeCluster(clusterId)).Certificates?.ClusterCsr ?? '');
+    await api.send(new InitializeClusterCommand({ ClusterId: clusterId, SignedCert: signed, TrustAnchor: ca.pem }));
+    const admin = ['--cluster-id', clusterId, '--admin-password', ADMIN_PW];
+    const user = (password: string) => [
+      '--cluster-id',
+      clusterId,
+      '--username',
+      'kmsuser',
+      '--role',
+      'crypto-user',
+      '--password',
+      password,
+    ];
+    expect((await hsmCli(t.url, ['cluster', 'activate', '--cluster-id', clusterId, '--password', ADMIN_PW])).code).toBe(0);
+    expect((await hsmCli(t.url, ['user', 'create', ...admin, ...user('kmsPswd1')])).code).toBe(0);
+
+    const created = await kms.send(
+      new CreateCustomKeyStoreCommand({
+        CustomKeyStoreName: 'on-emulated-hsms',
+        CloudHsmClusterId: clusterId,
+        TrustAnchorCertificate: ca.pem,
+        KeyStorePassword: 'kmsPswd1',
+      }),
+    );
+    storeId = created.CustomKeyStoreId ?? '';
+
+    // Someone else is logged in as kmsuser: KMS cannot connect.
+    expect((await hsmCli(t.url, ['login', ...user('kmsPswd1')])).code).toBe(0);
+    expect(await connect()).toMatchObject({ ConnectionState: 'FAILED', ConnectionErrorCode: 'USER_LOGGED_IN' });
+    expect((await hsmCli(t.url, ['logout', ...user('kmsPswd1')])).code).toBe(0);
+    await disconnect();
+    expect(await connect()).toMatchObject({ ConnectionState: 'CONNECTED' });
+
+    // Connected: KMS holds kmsuser's session; nobody may change its password.
+    expect((await hsmCli(t.url, ['user', 'list', ...admin])).json).toMatchObject({ Users: [{}, { Username: 'kmsuser', LoggedIn: true }] });
+    const refused = await hsmCli(t.url, ['user', 'change-password', ...admin, ...user('operator-pw1')]);
+    expect(refused.stderr).toBe(
+      "kmsd hsm: CloudHsmInvalidRequestException: User 'kmsuser' is logged in elsewhere (by AWS KMS for a connected custom key store); disconnect the key store before you change its password.\n",
+    );
+    const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Origin: 'AWS_CLOUDHSM', CustomKeyStoreId: storeId }));
+    const enc = await kms.send(new EncryptCommand({ KeyId: KeyMetadata?.KeyId, Plaintext: Buffer.from('sealed in the hsm') }));
+
+    // The documented procedure: disconnect, reset kmsuser's password (KMS rotated it), log in.
+    await disconnect();
+    expect((await hsmCli(t.url, ['user', 'list', ...admin])).json).toMatchObject({ Users: [{}, { Username: 'kmsuser', LoggedIn: false }] });
+    expect(
+      (await hsmCli(t.url, ['key', 'list', '--cluster-id', clusterId, '--username', 'kmsuser', '--password', 'kmsPswd1'])).stderr,
+    ).toMatch(/^kmsd hsm: CloudHsmAccessDeniedException: Invalid password for crypto-user 'kmsuser'/);
+    expect((await hsmCli(t.url, ['user', 'change-password', ...admin, ...user('operator-pw1')])).code).toBe(0);
+    const keys = await hsmCli(t.url, ['key', 'list', '--cluster-id', clusterId, '--username', 'kmsuser', '--password', 'operator-pw1']);
+    expect(keys.json).toEqual({
+      Keys: [
+        {
+          KeyReference: '0x0000000000000001',
+          Label: KeyMetadata?.Arn,
+          KeyType: 'aes',
+          KeySizeBits: 256,
+          Owner: 'kmsuser',
+          Extractable: false,
+          Persistent: true,
+        },
+      ],
+    });
+
+    // Tell KMS the current password and reconnect: the old ciphertext decrypts again.
+    await kms.send(new UpdateCustomKeyStoreCommand({ CustomKeyStoreId: storeId, KeyStorePassword: 'operator-pw1' }));
+    expect(await connect()).toMatchObject({ ConnectionState: 'CONNECTED' });
+    const dec = await kms.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob }));
+    expect(Buffer.from(dec.Plaintext ?? new Uint8Array()).toString()).toBe('sealed in the hsm');
   });
 });
