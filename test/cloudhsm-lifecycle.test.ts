@@ -214,6 +214,13 @@ describe('a cluster from creation to deletion', () => {
     expect(deleted.HsmId).toBe(third.Hsm?.HsmId);
     backups = await backupsOf(cluster.ClusterId);
     expect(backups).toHaveLength(2);
+    // Newest first by default, one per page here.
+    const page1 = await hsm.send(new DescribeBackupsCommand({ Filters: { clusterIds: [cluster.ClusterId ?? ''] }, MaxResults: 1 }));
+    const page2 = await hsm.send(
+      new DescribeBackupsCommand({ Filters: { clusterIds: [cluster.ClusterId ?? ''] }, MaxResults: 1, NextToken: page1.NextToken }),
+    );
+    expect([...(page1.Backups ?? []), ...(page2.Backups ?? [])].map((b) => b.BackupId)).toEqual([backups[1].BackupId, backups[0].BackupId]);
+    expect(page2.NextToken).toBeUndefined();
     expect((await describeCluster(cluster.ClusterId)).Hsms?.map((h) => h.HsmId)).toEqual(hsmIds);
     await expect(hsm.send(new DeleteHsmCommand({ ClusterId: cluster.ClusterId, HsmId: third.Hsm?.HsmId }))).rejects.toMatchObject({
       name: 'CloudHsmResourceNotFoundException',
@@ -273,6 +280,12 @@ describe('a cluster from creation to deletion', () => {
     const restoredId = created.Cluster?.ClusterId ?? '';
     expect(created.Cluster?.SourceBackupId).toBe(backup.BackupId);
     expect(created.Cluster?.Certificates?.ClusterCertificate).toBe(clusterCertificate);
+    await expect(
+      hsm.send(new InitializeClusterCommand({ ClusterId: restoredId, SignedCert: clusterCertificate, TrustAnchor: clusterCertificate })),
+    ).rejects.toMatchObject({
+      name: 'CloudHsmInvalidRequestException',
+      message: `Cluster ${restoredId} was created from a backup and needs no initialization.`,
+    });
     await hsm.send(new CreateHsmCommand({ ClusterId: restoredId, AvailabilityZone: 'us-east-1b' }));
     const restored = await describeCluster(restoredId);
     expect(restored.State).toBe('ACTIVE');

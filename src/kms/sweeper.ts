@@ -16,23 +16,34 @@ export async function sweepKeys(deps: KmsDeps, now: Date): Promise<void> {
   const ctx = { deps };
   const time = now.getTime();
   const table = keyTable(deps.store);
+  // One key that cannot be handled must not hold up the others: it is skipped for the rest
+  // of this sweep, and its error is raised at the end so the task runner logs it.
+  const failed = new Map<string, unknown>();
   for (let i = 0; i < MAX_BATCHES; i++) {
-    const due = await table.dueBefore(time, BATCH);
-    if (due.length === 0) return;
+    const due = (await table.dueBefore(time, BATCH + failed.size)).filter(
+      (d) => !failed.has(`${d.scope.account}/${d.scope.region}/${d.id}`),
+    );
+    if (due.length === 0) break;
     for (const { scope, id } of due) {
-      await deps.store.transaction(async () => {
-        const key = await table.get(scope, id);
-        if (!key) return;
-        const when = dueOf(key);
-        if (when === null || when > time) {
-          await saveKey(ctx, key); // a stale due time: store the right one
-        } else if (key.state === 'PendingDeletion') {
-          await deleteKeyFinally(ctx, key);
-        } else {
-          await rotateKey(ctx, key, 'AUTOMATIC', time);
-          await saveKey(ctx, key);
-        }
-      });
+      try {
+        await deps.store.transaction(async () => {
+          const key = await table.get(scope, id);
+          if (!key) return;
+          const when = dueOf(key);
+          if (when === null || when > time) {
+            await saveKey(ctx, key); // a stale due time: store the right one
+          } else if (key.state === 'PendingDeletion') {
+            await deleteKeyFinally(ctx, key);
+          } else {
+            await rotateKey(ctx, key, 'AUTOMATIC', time);
+            await saveKey(ctx, key);
+          }
+        });
+      } catch (err) {
+        failed.set(`${scope.account}/${scope.region}/${id}`, err);
+      }
     }
   }
+  const [first] = failed.values();
+  if (first !== undefined) throw first;
 }

@@ -1,26 +1,29 @@
 import type { CreateKeyRequest, CreateKeyResponse } from '../../generated/kms.js';
 import { UnsupportedOperationException } from '../../generated/kms.js';
 import type { KmsHandler } from '../context.js';
-import { defaultKeyPolicy, keyArn, keyMetadata, newKeyId, newMaterialId, saveKey } from '../keys.js';
+import { backendFor, backendRef, defaultKeyPolicy, keyArn, keyMetadata, newKeyId, newMaterialId, saveKey } from '../keys.js';
 import type { KeyRow } from '../keys.js';
 import { validateNewTags } from '../tags.js';
 import { validatePolicyDocument } from '../policies.js';
+import { storeForNewKey } from '../custom-key-stores.js';
 
 /** CreateKey. Built so far: SYMMETRIC_DEFAULT / ENCRYPT_DECRYPT keys of origin AWS_KMS. */
 export const createKey: KmsHandler<CreateKeyRequest, CreateKeyResponse> = async (input, ctx) => {
   const keySpec = input.KeySpec ?? input.CustomerMasterKeySpec ?? 'SYMMETRIC_DEFAULT';
   const keyUsage = input.KeyUsage ?? 'ENCRYPT_DECRYPT';
   const origin = input.Origin ?? 'AWS_KMS';
-  if (input.CustomKeyStoreId !== undefined) {
-    throw new UnsupportedOperationException('Creating keys in a custom key store is not implemented by kmsd yet.');
-  }
+  // Keys in a CloudHSM key store (custom-key-stores.md §11.1).
+  const store =
+    input.CustomKeyStoreId !== undefined || origin === 'AWS_CLOUDHSM'
+      ? await storeForNewKey(ctx, input.CustomKeyStoreId, { keySpec, keyUsage, origin, multiRegion: input.MultiRegion === true })
+      : undefined;
   if (keySpec !== 'SYMMETRIC_DEFAULT') {
     throw new UnsupportedOperationException(`KeySpec ${keySpec} is not supported by kmsd yet.`);
   }
   if (keyUsage !== 'ENCRYPT_DECRYPT') {
     throw new UnsupportedOperationException(`KeyUsage ${keyUsage} is not valid for KeySpec ${keySpec}.`);
   }
-  if (origin !== 'AWS_KMS') {
+  if (origin !== 'AWS_KMS' && !store) {
     throw new UnsupportedOperationException(`Origin ${origin} is not supported by kmsd yet.`);
   }
   if (input.MultiRegion) {
@@ -50,8 +53,12 @@ export const createKey: KmsHandler<CreateKeyRequest, CreateKeyResponse> = async 
     rotation: { enabled: false },
     rotations: [],
   };
+  if (store) {
+    key.customKeyStoreId = store.id;
+    key.cloudHsmClusterId = store.clusterId;
+  }
   await ctx.deps.store.transaction(async () => {
-    await ctx.deps.localKeys.createMaterial({ scope: ctx.scope, keyId, arn: key.arn, materialId });
+    await backendFor(ctx, key).createMaterial(backendRef(key, materialId));
     await saveKey(ctx, key);
   });
   return { KeyMetadata: await keyMetadata(ctx, key) };
