@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-cloudhsm-v2';
 import { ConnectCustomKeyStoreCommand, CreateCustomKeyStoreCommand, DescribeCustomKeyStoresCommand } from '@aws-sdk/client-kms';
 import { readFileSync } from 'node:fs';
+import { get } from 'node:http';
 import { DEV, startKmsd } from './helpers/kmsd.js';
 import type { TestKmsd } from './helpers/kmsd.js';
 import { ensureConsoleBuilt, launchBrowser } from './helpers/browser.js';
@@ -117,6 +118,23 @@ describe('console API', () => {
     }
   });
 
+  it('pauses sign-in for an access key id after 5 wrong secrets in a row, even with the right one', async () => {
+    const who = { accessKeyId: OPS.accessKeyId, secretAccessKey: OPS.secretAccessKey };
+    for (let i = 0; i < 5; i++) {
+      expect((await api('session', { body: { ...who, secretAccessKey: `guess-${i}` } })).status).toBe(401);
+    }
+    const paused = await api('session', { body: who });
+    expect(paused.status).toBe(429);
+    expect(paused.body).toEqual({
+      __type: 'TooManyFailedSignIns',
+      message: 'Sign-in with this access key ID is paused after 5 failed attempts; try again in 5 minute(s).',
+    });
+    // Other access keys are not affected; after the pause the right secret works again.
+    expect((await api('session', { body: { accessKeyId: DEV.accessKeyId, secretAccessKey: DEV.secretAccessKey } })).status).toBe(200);
+    await t.advanceClock(5 * 60);
+    expect((await api('session', { body: who })).status).toBe(200);
+  });
+
   it('sets an HttpOnly, SameSite=Strict session cookie scoped to /console and no secret in the body', async () => {
     const { setCookie, csrf } = await signIn();
     expect(setCookie).toMatch(/^kmsd_console_session=[A-Za-z0-9_-]{43}; /);
@@ -184,6 +202,24 @@ describe('console API', () => {
     expect(call.status).toBe(401);
   });
 
+  it('serves the app with a strict Content-Security-Policy, and no file outside its directory', async () => {
+    const page = await fetch(`${t.url}/console/keystores`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'; script-src 'self'");
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
+    expect(await page.text()).toContain('<div id="root"></div>');
+    for (const path of ['/console/..%2F..%2F..%2Fpackage.json', '/console/%2e%2e/%2e%2e/%2e%2e/package.json', '/console/assets/nope.js']) {
+      const status = await new Promise<number>((resolve, reject) => {
+        get({ host: new URL(t.url).hostname, port: new URL(t.url).port, path }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        }).on('error', reject);
+      });
+      expect(status, path).toBe(404);
+    }
+  });
+
   it('refuses a cross-origin request', async () => {
     const res = await fetch(`${t.url}/console/api/session`, {
       method: 'POST',
@@ -235,6 +271,10 @@ describe('console UI in Chromium', () => {
     expect((await t.kms().send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata?.Description).toBe('made in the console');
     await page.getByRole('link', { name: 'Customer managed keys' }).click();
     await expect(page.getByRole('row').filter({ hasText: keyId }).textContent()).resolves.toContain('Enabled');
+    // Keys are per Region: another Region in the selector shows none of them.
+    await page.getByLabel('Region').selectOption('eu-west-1');
+    await page.getByText('No customer managed keys in eu-west-1.').waitFor();
+    await page.getByLabel('Region').selectOption('us-east-1');
     await page.getByRole('link', { name: keyId }).click();
     await page.getByRole('heading', { name: `Key ${keyId}` }).waitFor();
   });
@@ -256,7 +296,7 @@ describe('console UI in Chromium', () => {
     await b.screenshot('keys');
   });
 
-  it('shows every page, with the server error where a backend is missing', async () => {
+  it('shows the key store actions menu, the clusters page and the troubleshooting page', async () => {
     const { page } = b;
     await page.getByRole('link', { name: 'Custom key stores' }).click();
     await page.getByRole('heading', { name: 'Custom key stores' }).waitFor();
@@ -469,6 +509,24 @@ describe.runIf(HAS.customKeyStores)('custom key stores page in Chromium (needs c
     await page.getByText('CONNECTED', { exact: true }).waitFor();
     const after = await keyStore('payments-store-2');
     expect(after).toMatchObject({ CustomKeyStoreId: storeId, CloudHsmClusterId: clusters.restored, ConnectionState: 'CONNECTED' });
+  });
+
+  it('creates a KMS key in the connected custom key store from the Create key form', async () => {
+    const { page } = b;
+    await page.getByRole('link', { name: 'Customer managed keys' }).click();
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await page.getByLabel('Key store').selectOption(storeId);
+    await page.getByLabel('Alias (optional, without "alias/")').fill('payments');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await page.getByRole('heading', { name: /^Key [0-9a-f-]{36}$/ }).waitFor();
+    const keyId = ((await page.getByRole('heading', { name: /^Key [0-9a-f-]{36}$/ }).textContent()) ?? '').replace('Key ', '');
+    const { KeyMetadata } = await t.kms().send(new DescribeKeyCommand({ KeyId: keyId }));
+    expect(KeyMetadata).toMatchObject({ Origin: 'AWS_CLOUDHSM', CustomKeyStoreId: storeId, CloudHsmClusterId: clusters.restored });
+    await page.getByRole('region', { name: 'Aliases' }).getByText('alias/payments').waitFor();
+    await page.getByRole('link', { name: 'Customer managed keys' }).click();
+    const row = page.getByRole('row').filter({ hasText: keyId });
+    await expect(row.textContent()).resolves.toContain(storeId);
+    expect(await row.textContent()).toContain('payments');
   });
 
   it('shows why an unrelated cluster is refused, with a link to its help', async () => {

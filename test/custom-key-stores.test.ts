@@ -14,7 +14,10 @@ import {
   DescribeCustomKeyStoresCommand,
   DescribeKeyCommand,
   DisconnectCustomKeyStoreCommand,
+  EnableKeyRotationCommand,
   EncryptCommand,
+  GenerateDataKeyCommand,
+  ScheduleKeyDeletionCommand,
   GenerateRandomCommand,
   UpdateCustomKeyStoreCommand,
 } from '@aws-sdk/client-kms';
@@ -24,6 +27,7 @@ import type { TestKmsd } from './helpers/kmsd.js';
 import { FakeClusters, makeTrustChain } from './helpers/fake-clusters.js';
 import type { TrustChain } from './helpers/fake-clusters.js';
 import { customKeyStoreTable } from '../src/kms/custom-key-stores.js';
+import { orphanedHsmKeyTable } from '../src/keystores/cloudhsm-key-backend.js';
 
 let t: TestKmsd;
 let kms: KMSClient;
@@ -540,6 +544,46 @@ describe('UpdateCustomKeyStore and DeleteCustomKeyStore', () => {
     expect(hsm.user(clusterId).password).toBe('resetByAdmin1');
     expect((await connect(storeId)).ConnectionState).toBe('CONNECTED');
     await disconnect(storeId);
+  });
+});
+
+describe('deleting keys and stores', () => {
+  it('deletes the HSM key at final deletion, records it as orphaned when the store is disconnected', async () => {
+    const { storeId, clusterId } = await createStore('deletion');
+    await connect(storeId);
+    const a = (await kms.send(new CreateKeyCommand({ Origin: 'AWS_CLOUDHSM', CustomKeyStoreId: storeId }))).KeyMetadata;
+    const b = (await kms.send(new CreateKeyCommand({ Origin: 'AWS_CLOUDHSM', CustomKeyStoreId: storeId }))).KeyMetadata;
+    const dataKey = await kms.send(new GenerateDataKeyCommand({ KeyId: a?.KeyId, KeySpec: 'AES_256' }));
+    expect(dataKey.Plaintext).toHaveLength(32);
+    await expect(kms.send(new EnableKeyRotationCommand({ KeyId: a?.KeyId }))).rejects.toMatchObject({
+      name: 'UnsupportedOperationException',
+    });
+    expect(hsm.cluster(clusterId).keys.size).toBe(2);
+
+    await kms.send(new ScheduleKeyDeletionCommand({ KeyId: a?.KeyId, PendingWindowInDays: 7 }));
+    await t.advanceClock(7 * 86400 + 1);
+    expect([...hsm.cluster(clusterId).keys.values()].map((k) => k.label)).toEqual([b?.Arn]);
+
+    await kms.send(new ScheduleKeyDeletionCommand({ KeyId: b?.KeyId, PendingWindowInDays: 7 }));
+    await disconnect(storeId);
+    await expect(kms.send(new DeleteCustomKeyStoreCommand({ CustomKeyStoreId: storeId }))).rejects.toMatchObject({
+      name: 'CustomKeyStoreHasCMKsException',
+      message: `Custom key store ${storeId} contains 1 KMS key(s). Delete all KMS keys in the custom key store before deleting it.`,
+    });
+    await t.advanceClock(7 * 86400 + 1);
+    const scope = { account: '111122223333', region: await kms.config.region() };
+    const orphan = await orphanedHsmKeyTable(t.kmsd.store).get(scope, b?.KeyId ?? '');
+    expect(orphan).toMatchObject({
+      keyArn: b?.Arn,
+      customKeyStoreId: storeId,
+      clusterId,
+      reason: 'the custom key store was not connected',
+    });
+    expect(hsm.cluster(clusterId).keys.size).toBe(1);
+    await kms.send(new DeleteCustomKeyStoreCommand({ CustomKeyStoreId: storeId }));
+    await expect(kms.send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreId: storeId }))).rejects.toMatchObject({
+      name: 'CustomKeyStoreNotFoundException',
+    });
   });
 });
 
