@@ -1,19 +1,36 @@
 #!/usr/bin/env node
 // `npm run bench`: kmsd's throughput and latency against a minimal reference server
 // (scripts/bench-reference.mjs), plus CreateKey rate, memory and start-up time at 100,000
-// keys. Plain Node, no dependencies beyond kmsd's own; bounded to about 2–4 minutes (most of it creating the 100,000 keys).
+// keys, and Encrypt with a key in a CloudHSM custom key store. Plain Node, no dependencies
+// beyond kmsd's own and its dev dependencies (the AWS SDK clients, for the key store setup);
+// needs `openssl`. Bounded to about 2–4 minutes (most of it creating the 100,000 keys).
 //
 // Every request is SigV4-signed (signed once per request shape and replayed, so the client
 // spends its CPU on sending, not signing; the servers verify every request in full) and sent
 // over 50 keep-alive connections.
 //
 // Environment: BENCH_SECONDS (per measurement, default 5), BENCH_KEYS (default 100000).
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { promisify } from 'node:util';
+import {
+  CloudHSMV2Client,
+  CreateClusterCommand,
+  CreateHsmCommand,
+  DescribeClustersCommand,
+  InitializeClusterCommand,
+} from '@aws-sdk/client-cloudhsm-v2';
+import {
+  ConnectCustomKeyStoreCommand,
+  CreateCustomKeyStoreCommand,
+  CreateKeyCommand,
+  DescribeCustomKeyStoresCommand,
+  KMSClient,
+} from '@aws-sdk/client-kms';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
@@ -23,7 +40,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const KEYS = Number(process.env.BENCH_KEYS ?? 100_000);
 const CONNECTIONS = 50;
 const PLAINTEXT = Buffer.alloc(1024, 7).toString('base64');
-const TARGETS = { encryptRatio: 0.7, p99Ms: 10, createKeyPerSec: 1000, rssMb: 200, startupMs: 1000 };
+const TARGETS = { customKeyStoreRps: 1800, encryptRatio: 0.7, p99Ms: 10, createKeyPerSec: 1000, rssMb: 200, startupMs: 1000 };
 
 const children = new Set();
 process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
@@ -160,6 +177,85 @@ async function load(makeRequest, seconds = SECONDS, pid = undefined) {
 }
 
 // ---------------------------------------------------------------------------------------
+// A CloudHSM key store, set up as a customer would (test/helpers/cluster.ts does the same
+// for the tests): CloudHSM V2 API, openssl for the customer CA, `kmsd hsm` for the CloudHSM
+// CLI steps, then the KMS API.
+
+const run = promisify(execFile);
+const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
+const ADMIN_PASSWORD = 'adminPswd1';
+
+/** Reads until `done`, polling like a user would; bounded. */
+async function until(what, read, done, timeoutMs = 60_000) {
+  const end = performance.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (performance.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
+    await new Promise((res) => setTimeout(res, 200));
+  }
+}
+
+/** An ACTIVE two-HSM cluster with kmsuser, a connected key store on it, and a key there. */
+async function customKeyStoreKey(url) {
+  const clientConfig = { endpoint: url, region: 'us-east-1', credentials: CREDENTIALS };
+  const hsm = new CloudHSMV2Client(clientConfig);
+  const kms = new KMSClient(clientConfig);
+  const dir = mkdtempSync(join(tmpdir(), 'kmsd-bench-ca-'));
+  try {
+    const { Cluster } = await hsm.send(
+      new CreateClusterCommand({ HsmType: 'hsm2m.medium', SubnetIds: ['subnet-0a1b2c3d', 'subnet-4e5f6a7b'] }),
+    );
+    const ClusterId = Cluster.ClusterId;
+    for (const AvailabilityZone of ['us-east-1a', 'us-east-1b']) await hsm.send(new CreateHsmCommand({ ClusterId, AvailabilityZone }));
+    const describe = async () => (await hsm.send(new DescribeClustersCommand({ Filters: { clusterIds: [ClusterId] } }))).Clusters[0];
+    const uninitialized = await until(
+      'the cluster and its HSMs',
+      describe,
+      (c) => c.State === 'UNINITIALIZED' && c.Hsms.every((h) => h.State === 'ACTIVE'),
+    );
+
+    // The customer CA (trust anchor) signs the cluster's CSR.
+    const openssl = (args) => run('openssl', args.split(' '), { cwd: dir });
+    writeFileSync(join(dir, 'cluster.csr'), uninitialized.Certificates.ClusterCsr);
+    await openssl('req -x509 -newkey rsa:2048 -nodes -keyout ca.key -subj /CN=customerCA -days 3650 -out ca.crt');
+    await openssl('x509 -req -in cluster.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 365 -out cluster.crt');
+    const TrustAnchor = readFileSync(join(dir, 'ca.crt'), 'utf8');
+    await hsm.send(new InitializeClusterCommand({ ClusterId, SignedCert: readFileSync(join(dir, 'cluster.crt'), 'utf8'), TrustAnchor }));
+    await until('INITIALIZED', describe, (c) => c.State === 'INITIALIZED');
+
+    const env = { ...process.env, AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey };
+    const hsmCli = (args) =>
+      run(process.execPath, [join(ROOT, 'bin/kmsd.js'), 'hsm', ...args, '--cluster-id', ClusterId, '--endpoint-url', url], { env });
+    await hsmCli(`cluster activate --password ${ADMIN_PASSWORD}`.split(' '));
+    await hsmCli(`user create --admin-password ${ADMIN_PASSWORD} --username kmsuser --role crypto-user --password kmsPswd1`.split(' '));
+    await until('ACTIVE', describe, (c) => c.State === 'ACTIVE');
+
+    const { CustomKeyStoreId } = await kms.send(
+      new CreateCustomKeyStoreCommand({
+        CustomKeyStoreName: 'bench',
+        CloudHsmClusterId: ClusterId,
+        TrustAnchorCertificate: TrustAnchor,
+        KeyStorePassword: 'kmsPswd1',
+      }),
+    );
+    await kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId }));
+    const store = await until(
+      'the key store to connect',
+      async () => (await kms.send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreId }))).CustomKeyStores[0],
+      (ks) => ks.ConnectionState === 'CONNECTED' || ks.ConnectionState === 'FAILED',
+    );
+    if (store.ConnectionState !== 'CONNECTED') throw new Error(`key store FAILED to connect: ${store.ConnectionErrorCode}`);
+    const { KeyMetadata } = await kms.send(new CreateKeyCommand({ CustomKeyStoreId, Origin: 'AWS_CLOUDHSM' }));
+    return KeyMetadata.KeyId;
+  } finally {
+    hsm.destroy();
+    kms.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------
 // Cases: each prepares one request shape against a running server (or returns null when
 // that server cannot do it, e.g. an operation a kmsd build does not implement yet).
 
@@ -184,14 +280,24 @@ const CASES = [
       return signed(url, 'GenerateDataKey', { KeyId: keyId, KeySpec: 'AES_256' });
     },
   },
-  // Later: "Encrypt with a custom-key-store key" — create a CloudHSM cluster and custom key
-  // store, connect it, CreateKey with CustomKeyStoreId, then sign Encrypt like the first case.
-  // Its ratio is against the same reference (the HSM round trip is the cost being measured).
+  {
+    // The AWS quota for a CloudHSM key store is 1,800 cryptographic requests per second; its
+    // ratio is to Encrypt with the AWS_KMS-origin key in the same run (the cost of the store).
+    name: 'Encrypt 1 KiB (CKS)',
+    kmsdInMemoryOnly: true,
+    async prepare(url) {
+      return signed(url, 'Encrypt', { KeyId: await customKeyStoreKey(url), Plaintext: PLAINTEXT });
+    },
+  },
 ];
 
-async function runCases({ url, proc }, keyId) {
+async function runCases({ url, proc }, keyId, kmsdInMemory = false) {
   const results = {};
   for (const c of CASES) {
+    if (c.kmsdInMemoryOnly && !kmsdInMemory) {
+      results[c.name] = { skipped: 'measured on kmsd in-memory only', quiet: true };
+      continue;
+    }
     let s;
     try {
       s = await c.prepare(url, keyId);
@@ -220,10 +326,18 @@ async function main() {
   const refResults = await runCases(reference, 'reference-key');
   await stop(reference);
 
-  const memory = await start(kmsdArgs(['--in-memory']), 'kmsd --in-memory');
+  // CloudHSM transitions instant, so the custom key store's setup takes no waiting.
+  const configDir = mkdtempSync(join(tmpdir(), 'kmsd-bench-config-'));
+  const configFile = join(configDir, 'config.json');
+  writeFileSync(
+    configFile,
+    JSON.stringify({ accounts: [{ accountId: '111122223333', credentials: [CREDENTIALS] }], cloudhsm: { transitionMs: 0 } }),
+  );
+  const memory = await start(kmsdArgs(['--in-memory', '--config', configFile]), 'kmsd --in-memory');
   const memKey = (await call(memory.url, 'CreateKey', {})).KeyMetadata.KeyId;
-  const memResults = await runCases(memory, memKey);
+  const memResults = await runCases(memory, memKey, true);
   await stop(memory);
+  rmSync(configDir, { recursive: true, force: true });
 
   const dataDir = mkdtempSync(join(tmpdir(), 'kmsd-bench-'));
   try {
@@ -239,6 +353,7 @@ async function main() {
         ['kmsd in-memory', memResults[c.name]],
         ['kmsd sqlite', sqlResults[c.name]],
       ]) {
+        if (r.quiet) continue;
         if (r.skipped) {
           console.log(`${c.name.padEnd(20)} ${label.padEnd(16)} skipped: ${r.skipped}`);
           continue;
@@ -306,6 +421,16 @@ async function main() {
     console.log(
       `  Encrypt/Decrypt p99 <= ${TARGETS.p99Ms} ms: ${fmt(enc.p99, 2)} / ${fmt(dec.p99, 2)} ${verdict(enc.p99 <= TARGETS.p99Ms && dec.p99 <= TARGETS.p99Ms)}`,
     );
+    const cks = memResults['Encrypt 1 KiB (CKS)'];
+    if (cks.skipped) console.log(`  Encrypt with a custom key store: skipped: ${cks.skipped}`);
+    else {
+      console.log(
+        `  Encrypt with a custom key store (CloudHSM) key on kmsd in-memory: ${fmt(cks.rps)} req/s, p50 ${fmt(cks.p50, 2)} ms, p99 ${fmt(cks.p99, 2)} ms, ${fmt(cks.rps / enc.rps, 2)} x Encrypt with the AWS_KMS-origin key${cks.errors > 0 ? ` (${cks.errors} errors, first: ${cks.firstError})` : ''}`,
+      );
+      console.log(
+        `    target >= 1,800 req/s (AWS's per-store quota): ${verdict(cks.rps >= TARGETS.customKeyStoreRps && cks.errors === 0)}`,
+      );
+    }
     console.log(`  CreateKey >= ${TARGETS.createKeyPerSec}/s: ${fmt(create.rps)} ${verdict(create.rps >= TARGETS.createKeyPerSec)}`);
     console.log(`  RSS <= ${TARGETS.rssMb} MB at ${existing + remaining} keys: ${fmt(rss)} ${verdict(rss <= TARGETS.rssMb)}`);
     console.log(`  Start-up <= ${TARGETS.startupMs} ms: ${fmt(restarted.startupMs)} ${verdict(restarted.startupMs <= TARGETS.startupMs)}`);
