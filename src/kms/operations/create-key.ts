@@ -1,12 +1,15 @@
 import type { CreateKeyRequest, CreateKeyResponse } from '../../generated/kms.js';
 import { UnsupportedOperationException } from '../../generated/kms.js';
+import { ValidationException } from '../../core/service-error.js';
 import type { KmsHandler } from '../context.js';
+import { usagesOf } from '../key-specs.js';
+import { createKeyMaterial } from '../key-material.js';
 import { defaultKeyPolicy, keyArn, keyMetadata, newKeyId, newMaterialId, saveKey } from '../keys.js';
 import type { KeyRow } from '../keys.js';
 import { validateNewTags } from '../tags.js';
 import { validatePolicyDocument } from '../policies.js';
 
-/** CreateKey. Built so far: SYMMETRIC_DEFAULT / ENCRYPT_DECRYPT keys of origin AWS_KMS. */
+/** CreateKey. Built so far: symmetric, HMAC and asymmetric (RSA, ECC) keys of origin AWS_KMS. */
 export const createKey: KmsHandler<CreateKeyRequest, CreateKeyResponse> = async (input, ctx) => {
   const keySpec = input.KeySpec ?? input.CustomerMasterKeySpec ?? 'SYMMETRIC_DEFAULT';
   const keyUsage = input.KeyUsage ?? 'ENCRYPT_DECRYPT';
@@ -14,11 +17,13 @@ export const createKey: KmsHandler<CreateKeyRequest, CreateKeyResponse> = async 
   if (input.CustomKeyStoreId !== undefined) {
     throw new UnsupportedOperationException('Creating keys in a custom key store is not implemented by kmsd yet.');
   }
-  if (keySpec !== 'SYMMETRIC_DEFAULT') {
+  const usages = usagesOf(keySpec);
+  if (!usages) {
     throw new UnsupportedOperationException(`KeySpec ${keySpec} is not supported by kmsd yet.`);
   }
-  if (keyUsage !== 'ENCRYPT_DECRYPT') {
-    throw new UnsupportedOperationException(`KeyUsage ${keyUsage} is not valid for KeySpec ${keySpec}.`);
+  // HMAC and ECC keys need an explicit KeyUsage: the default ENCRYPT_DECRYPT does not fit them.
+  if (!usages.includes(keyUsage)) {
+    throw new ValidationException(`KeyUsage ${keyUsage} is not compatible with KeySpec ${keySpec}.`);
   }
   if (origin !== 'AWS_KMS') {
     throw new UnsupportedOperationException(`Origin ${origin} is not supported by kmsd yet.`);
@@ -51,7 +56,7 @@ export const createKey: KmsHandler<CreateKeyRequest, CreateKeyResponse> = async 
     rotations: [],
   };
   await ctx.deps.store.transaction(async () => {
-    await ctx.deps.localKeys.createMaterial({ scope: ctx.scope, keyId, arn: key.arn, materialId });
+    await createKeyMaterial(ctx, key);
     await saveKey(ctx, key);
   });
   return { KeyMetadata: await keyMetadata(ctx, key) };

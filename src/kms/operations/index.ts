@@ -35,6 +35,13 @@ import { tagResource } from './tag-resource.js';
 import { untagResource } from './untag-resource.js';
 import { updateAlias } from './update-alias.js';
 import { updateKeyDescription } from './update-key-description.js';
+import { verifyMac } from './verify-mac.js';
+import { generateMac } from './generate-mac.js';
+import { revokeGrant } from './revoke-grant.js';
+import { retireGrant } from './retire-grant.js';
+import { listRetirableGrants } from './list-retirable-grants.js';
+import { listGrants } from './list-grants.js';
+import { createGrant } from './create-grant.js';
 
 export type KmsHandlers = {
   [Op in KmsOperationName]: KmsHandler<KmsOperationTypes[Op]['input'], KmsOperationTypes[Op]['output']>;
@@ -51,7 +58,7 @@ export const KMS_HANDLERS: KmsHandlers = {
   ConnectCustomKeyStore: notImplemented('ConnectCustomKeyStore'),
   CreateAlias: createAlias,
   CreateCustomKeyStore: notImplemented('CreateCustomKeyStore'),
-  CreateGrant: notImplemented('CreateGrant'),
+  CreateGrant: createGrant,
   CreateKey: createKey,
   Decrypt: decrypt,
   DeleteAlias: deleteAlias,
@@ -70,7 +77,7 @@ export const KMS_HANDLERS: KmsHandlers = {
   GenerateDataKeyPair: notImplemented('GenerateDataKeyPair'),
   GenerateDataKeyPairWithoutPlaintext: notImplemented('GenerateDataKeyPairWithoutPlaintext'),
   GenerateDataKeyWithoutPlaintext: generateDataKeyWithoutPlaintext,
-  GenerateMac: notImplemented('GenerateMac'),
+  GenerateMac: generateMac,
   GenerateRandom: generateRandom,
   GetKeyLastUsage: notImplemented('GetKeyLastUsage'),
   GetKeyPolicy: getKeyPolicy,
@@ -79,17 +86,17 @@ export const KMS_HANDLERS: KmsHandlers = {
   GetPublicKey: notImplemented('GetPublicKey'),
   ImportKeyMaterial: notImplemented('ImportKeyMaterial'),
   ListAliases: listAliases,
-  ListGrants: notImplemented('ListGrants'),
+  ListGrants: listGrants,
   ListKeyPolicies: listKeyPolicies,
   ListKeyRotations: listKeyRotations,
   ListKeys: listKeys,
   ListResourceTags: listResourceTags,
-  ListRetirableGrants: notImplemented('ListRetirableGrants'),
+  ListRetirableGrants: listRetirableGrants,
   PutKeyPolicy: putKeyPolicy,
   ReEncrypt: reEncrypt,
   ReplicateKey: notImplemented('ReplicateKey'),
-  RetireGrant: notImplemented('RetireGrant'),
-  RevokeGrant: notImplemented('RevokeGrant'),
+  RetireGrant: retireGrant,
+  RevokeGrant: revokeGrant,
   RotateKeyOnDemand: rotateKeyOnDemand,
   ScheduleKeyDeletion: scheduleKeyDeletion,
   Sign: notImplemented('Sign'),
@@ -100,5 +107,5 @@ export const KMS_HANDLERS: KmsHandlers = {
   UpdateKeyDescription: updateKeyDescription,
   UpdatePrimaryRegion: notImplemented('UpdatePrimaryRegion'),
   Verify: notImplemented('Verify'),
-  VerifyMac: notImplemented('VerifyMac'),
+  VerifyMac: verifyMac,
 };
