@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  CreateAliasCommand,
   CreateKeyCommand,
   DescribeKeyCommand,
   DisableKeyCommand,
   EnableKeyRotationCommand,
   EncryptCommand,
   GenerateMacCommand,
+  UpdateAliasCommand,
   VerifyMacCommand,
 } from '@aws-sdk/client-kms';
 import type { KMSClient, MacAlgorithmSpec } from '@aws-sdk/client-kms';
@@ -108,6 +110,15 @@ describe('HMAC keys', () => {
       'InvalidKeyUsageException',
       400,
       `${symmetric?.Arn} key usage is ENCRYPT_DECRYPT which is not valid for this operation.`,
+    );
+    // An alias moves only between keys of the same type and usage.
+    await kms.send(new CreateAliasCommand({ AliasName: 'alias/mac', TargetKeyId: key.KeyId }));
+    await kms.send(new UpdateAliasCommand({ AliasName: 'alias/mac', TargetKeyId: (await hmacKey('HMAC_256')).KeyId }));
+    await expectError(
+      kms.send(new UpdateAliasCommand({ AliasName: 'alias/mac', TargetKeyId: symmetric?.KeyId ?? '' })),
+      'ValidationException',
+      400,
+      'alias/mac points to a HMAC_256 key with KeyUsage GENERATE_VERIFY_MAC; it cannot point to a SYMMETRIC_DEFAULT key with KeyUsage ENCRYPT_DECRYPT.',
     );
     await kms.send(new DisableKeyCommand({ KeyId: key.KeyId }));
     await expectError(

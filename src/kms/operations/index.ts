@@ -35,6 +35,11 @@ import { tagResource } from './tag-resource.js';
 import { untagResource } from './untag-resource.js';
 import { updateAlias } from './update-alias.js';
 import { updateKeyDescription } from './update-key-description.js';
+import { generateDataKeyPairWithoutPlaintext } from './generate-data-key-pair-without-plaintext.js';
+import { generateDataKeyPair } from './generate-data-key-pair.js';
+import { getPublicKey } from './get-public-key.js';
+import { verify } from './verify.js';
+import { sign } from './sign.js';
 import { verifyMac } from './verify-mac.js';
 import { generateMac } from './generate-mac.js';
 import { revokeGrant } from './revoke-grant.js';
@@ -74,8 +79,8 @@ export const KMS_HANDLERS: KmsHandlers = {
   EnableKeyRotation: enableKeyRotation,
   Encrypt: encrypt,
   GenerateDataKey: generateDataKey,
-  GenerateDataKeyPair: notImplemented('GenerateDataKeyPair'),
-  GenerateDataKeyPairWithoutPlaintext: notImplemented('GenerateDataKeyPairWithoutPlaintext'),
+  GenerateDataKeyPair: generateDataKeyPair,
+  GenerateDataKeyPairWithoutPlaintext: generateDataKeyPairWithoutPlaintext,
   GenerateDataKeyWithoutPlaintext: generateDataKeyWithoutPlaintext,
   GenerateMac: generateMac,
   GenerateRandom: generateRandom,
@@ -83,7 +88,7 @@ export const KMS_HANDLERS: KmsHandlers = {
   GetKeyPolicy: getKeyPolicy,
   GetKeyRotationStatus: getKeyRotationStatus,
   GetParametersForImport: notImplemented('GetParametersForImport'),
-  GetPublicKey: notImplemented('GetPublicKey'),
+  GetPublicKey: getPublicKey,
   ImportKeyMaterial: notImplemented('ImportKeyMaterial'),
   ListAliases: listAliases,
   ListGrants: listGrants,
@@ -99,13 +104,13 @@ export const KMS_HANDLERS: KmsHandlers = {
   RevokeGrant: revokeGrant,
   RotateKeyOnDemand: rotateKeyOnDemand,
   ScheduleKeyDeletion: scheduleKeyDeletion,
-  Sign: notImplemented('Sign'),
+  Sign: sign,
   TagResource: tagResource,
   UntagResource: untagResource,
   UpdateAlias: updateAlias,
   UpdateCustomKeyStore: notImplemented('UpdateCustomKeyStore'),
   UpdateKeyDescription: updateKeyDescription,
   UpdatePrimaryRegion: notImplemented('UpdatePrimaryRegion'),
-  Verify: notImplemented('Verify'),
+  Verify: verify,
   VerifyMac: verifyMac,
 };

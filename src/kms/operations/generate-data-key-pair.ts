@@ -1,0 +1,19 @@
+import type { GenerateDataKeyPairRequest, GenerateDataKeyPairResponse } from '../../generated/kms.js';
+import { UnsupportedOperationException } from '../../generated/kms.js';
+import type { KmsHandler } from '../context.js';
+import { generateDataKeyPair as newPair } from '../data-key-pairs.js';
+
+export const generateDataKeyPair: KmsHandler<GenerateDataKeyPairRequest, GenerateDataKeyPairResponse> = async (input, ctx) => {
+  if (input.Recipient !== undefined) {
+    throw new UnsupportedOperationException('Recipient (Nitro Enclaves attestation) is not supported by kmsd.');
+  }
+  const pair = await newPair(input, ctx);
+  return {
+    PrivateKeyCiphertextBlob: pair.blob,
+    PrivateKeyPlaintext: pair.privateKey,
+    PublicKey: pair.publicKey,
+    KeyId: pair.keyArn,
+    KeyPairSpec: input.KeyPairSpec,
+    KeyMaterialId: pair.materialId,
+  };
+};
