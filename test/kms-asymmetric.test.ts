@@ -10,6 +10,7 @@ import {
   GenerateDataKeyPairCommand,
   GenerateDataKeyPairWithoutPlaintextCommand,
   GetPublicKeyCommand,
+  ReEncryptCommand,
   SignCommand,
   VerifyCommand,
 } from '@aws-sdk/client-kms';
@@ -272,6 +273,57 @@ describe('RSA encryption keys', () => {
       'InvalidKeyUsageException',
       400,
       `${k.Arn} key usage is ENCRYPT_DECRYPT which is not valid for this operation.`,
+    );
+  });
+});
+
+describe('ReEncrypt with RSA keys', () => {
+  it('moves a ciphertext from a symmetric key to an RSA key and back', async () => {
+    const rsa = await newKey('RSA_2048', 'ENCRYPT_DECRYPT');
+    const { KeyMetadata } = await kms.send(new CreateKeyCommand({}));
+    const sym = KeyMetadata?.KeyId ?? '';
+    const enc = await kms.send(new EncryptCommand({ KeyId: sym, Plaintext: message, EncryptionContext: { a: '1' } }));
+    const toRsa = await kms.send(
+      new ReEncryptCommand({
+        CiphertextBlob: enc.CiphertextBlob,
+        SourceEncryptionContext: { a: '1' },
+        DestinationKeyId: rsa.KeyId,
+        DestinationEncryptionAlgorithm: 'RSAES_OAEP_SHA_256',
+      }),
+    );
+    expect(toRsa).toMatchObject({
+      KeyId: rsa.Arn,
+      SourceEncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
+      DestinationEncryptionAlgorithm: 'RSAES_OAEP_SHA_256',
+      SourceKeyMaterialId: KeyMetadata?.CurrentKeyMaterialId,
+    });
+    expect(toRsa).not.toHaveProperty('DestinationKeyMaterialId');
+    const back = await kms.send(
+      new ReEncryptCommand({
+        CiphertextBlob: toRsa.CiphertextBlob,
+        SourceKeyId: rsa.Arn,
+        SourceEncryptionAlgorithm: 'RSAES_OAEP_SHA_256',
+        DestinationKeyId: sym,
+      }),
+    );
+    expect(back).toMatchObject({
+      SourceKeyId: rsa.Arn,
+      SourceEncryptionAlgorithm: 'RSAES_OAEP_SHA_256',
+      DestinationEncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
+    });
+    const dec = await kms.send(new DecryptCommand({ CiphertextBlob: back.CiphertextBlob }));
+    expect(Buffer.from(dec.Plaintext ?? new Uint8Array())).toEqual(message);
+    await expectError(
+      kms.send(
+        new ReEncryptCommand({
+          CiphertextBlob: toRsa.CiphertextBlob,
+          SourceEncryptionAlgorithm: 'RSAES_OAEP_SHA_256',
+          DestinationKeyId: sym,
+        }),
+      ),
+      'ValidationException',
+      400,
+      'KeyId is required with EncryptionAlgorithm RSAES_OAEP_SHA_256.',
     );
   });
 });

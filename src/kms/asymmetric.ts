@@ -174,3 +174,24 @@ export async function rsaDecrypt(
     throw invalidCiphertext();
   }
 }
+
+/**
+ * Decrypt / ReEncrypt of an RSA ciphertext: it has no header naming its key, so the key
+ * argument (KeyId, SourceKeyId) is required with an RSAES algorithm.
+ */
+export async function openRsa(
+  ctx: KmsContext,
+  keyIdArg: string | undefined,
+  algorithm: EncryptionAlgorithmSpec,
+  blob: Buffer,
+  context: Record<string, string> | undefined,
+): Promise<{ key: KeyRow; plaintext: Buffer }> {
+  if (keyIdArg === undefined) throw new ValidationException(`KeyId is required with EncryptionAlgorithm ${algorithm}.`);
+  const key = await asymmetricKey(ctx, keyIdArg, 'ENCRYPT_DECRYPT');
+  return { key, plaintext: await rsaDecrypt(ctx, key, algorithm, blob, context) };
+}
+
+/** Whether Encrypt / ReEncrypt to this key is RSA encryption (one field test for the hot path). */
+export function isRsaEncryptionKey(key: KeyRow): boolean {
+  return key.publicKey !== undefined && key.keyUsage === 'ENCRYPT_DECRYPT';
+}

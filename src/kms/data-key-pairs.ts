@@ -18,15 +18,16 @@ export interface DataKeyPairRequest {
   DryRun?: boolean;
 }
 
+/** The response fields both operations return (GenerateDataKeyPair adds the plaintext). */
 export interface DataKeyPair {
-  privateKey: Buffer;
-  publicKey: Buffer;
-  blob: Buffer;
-  keyArn: string;
-  materialId: string;
+  PrivateKeyCiphertextBlob: Buffer;
+  PublicKey: Buffer;
+  KeyId: string;
+  KeyPairSpec: DataKeyPairSpec;
+  KeyMaterialId: string;
 }
 
-export async function generateDataKeyPair(input: DataKeyPairRequest, ctx: KmsContext): Promise<DataKeyPair> {
+export async function generateDataKeyPair(input: DataKeyPairRequest, ctx: KmsContext): Promise<{ pair: DataKeyPair; privateKey: Buffer }> {
   const key = await findKey(ctx, input.KeyId, { allowAlias: true });
   await assertUsableForCrypto(ctx, key);
   assertSymmetricEncryptionKey(key, undefined);
@@ -41,5 +42,14 @@ export async function generateDataKeyPair(input: DataKeyPairRequest, ctx: KmsCon
   const pair = await newKeyPair(input.KeyPairSpec);
   const privateKey = pair.privateKey.export({ format: 'der', type: 'pkcs8' });
   const { blob, materialId } = await sealWithKey(ctx, key, privateKey, input.EncryptionContext);
-  return { privateKey, publicKey: pair.publicKey.export({ format: 'der', type: 'spki' }), blob, keyArn: key.arn, materialId };
+  return {
+    privateKey,
+    pair: {
+      PrivateKeyCiphertextBlob: blob,
+      PublicKey: pair.publicKey.export({ format: 'der', type: 'spki' }),
+      KeyId: key.arn,
+      KeyPairSpec: input.KeyPairSpec,
+      KeyMaterialId: materialId,
+    },
+  };
 }

@@ -1,11 +1,10 @@
 import type { DecryptRequest, DecryptResponse } from '../../generated/kms.js';
 import { UnsupportedOperationException } from '../../generated/kms.js';
 import { validationError } from '../../core/validation-error.js';
-import type { KmsContext, KmsHandler } from '../context.js';
-import { ValidationException } from '../../core/service-error.js';
+import type { KmsHandler } from '../context.js';
 import { openBlob } from '../symmetric.js';
 import { assertDryRun } from '../dry-run.js';
-import { asymmetricKey, rsaDecrypt } from '../asymmetric.js';
+import { openRsa } from '../asymmetric.js';
 
 export const decrypt: KmsHandler<DecryptRequest, DecryptResponse> = async (input, ctx) => {
   if (input.Recipient !== undefined) {
@@ -17,7 +16,9 @@ export const decrypt: KmsHandler<DecryptRequest, DecryptResponse> = async (input
   }
   // RSA ciphertext has no header naming its key: KeyId and the RSAES algorithm say it.
   if (input.EncryptionAlgorithm !== undefined && input.EncryptionAlgorithm !== 'SYMMETRIC_DEFAULT') {
-    return decryptAsymmetric(input, input.CiphertextBlob, ctx);
+    const { key, plaintext } = await openRsa(ctx, input.KeyId, input.EncryptionAlgorithm, input.CiphertextBlob, input.EncryptionContext);
+    assertDryRun(input.DryRun);
+    return { KeyId: key.arn, Plaintext: plaintext, EncryptionAlgorithm: input.EncryptionAlgorithm };
   }
   const { key, plaintext, materialId } = await openBlob(
     ctx,
@@ -29,13 +30,3 @@ export const decrypt: KmsHandler<DecryptRequest, DecryptResponse> = async (input
   assertDryRun(input.DryRun);
   return { KeyId: key.arn, Plaintext: plaintext, EncryptionAlgorithm: 'SYMMETRIC_DEFAULT', KeyMaterialId: materialId };
 };
-
-async function decryptAsymmetric(input: DecryptRequest, blob: Buffer, ctx: KmsContext): Promise<DecryptResponse> {
-  if (input.KeyId === undefined) {
-    throw new ValidationException(`KeyId is required with EncryptionAlgorithm ${input.EncryptionAlgorithm}.`);
-  }
-  const key = await asymmetricKey(ctx, input.KeyId, 'ENCRYPT_DECRYPT');
-  const plaintext = await rsaDecrypt(ctx, key, input.EncryptionAlgorithm, blob, input.EncryptionContext);
-  assertDryRun(input.DryRun);
-  return { KeyId: key.arn, Plaintext: plaintext, EncryptionAlgorithm: input.EncryptionAlgorithm };
-}

@@ -6,12 +6,5 @@ export const generateDataKeyPairWithoutPlaintext: KmsHandler<
   GenerateDataKeyPairWithoutPlaintextRequest,
   GenerateDataKeyPairWithoutPlaintextResponse
 > = async (input, ctx) => {
-  const pair = await generateDataKeyPair(input, ctx);
-  return {
-    PrivateKeyCiphertextBlob: pair.blob,
-    PublicKey: pair.publicKey,
-    KeyId: pair.keyArn,
-    KeyPairSpec: input.KeyPairSpec,
-    KeyMaterialId: pair.materialId,
-  };
+  return (await generateDataKeyPair(input, ctx)).pair;
 };

@@ -7,13 +7,6 @@ export const generateDataKeyPair: KmsHandler<GenerateDataKeyPairRequest, Generat
   if (input.Recipient !== undefined) {
     throw new UnsupportedOperationException('Recipient (Nitro Enclaves attestation) is not supported by kmsd.');
   }
-  const pair = await newPair(input, ctx);
-  return {
-    PrivateKeyCiphertextBlob: pair.blob,
-    PrivateKeyPlaintext: pair.privateKey,
-    PublicKey: pair.publicKey,
-    KeyId: pair.keyArn,
-    KeyPairSpec: input.KeyPairSpec,
-    KeyMaterialId: pair.materialId,
-  };
+  const { pair, privateKey } = await newPair(input, ctx);
+  return { ...pair, PrivateKeyPlaintext: privateKey };
 };
