@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // `npm run bench`: kmsd's throughput and latency against a minimal reference server
 // (scripts/bench-reference.mjs), plus CreateKey rate, memory and start-up time at 100,000
-// keys. Plain Node, no dependencies beyond kmsd's own; bounded to about 2–3 minutes.
+// keys. Plain Node, no dependencies beyond kmsd's own; bounded to about 2–4 minutes (most of it creating the 100,000 keys).
 //
 // Every request is SigV4-signed (signed once per request shape and replayed, so the client
 // spends its CPU on sending, not signing; the servers verify every request in full) and sent
 // over 50 keep-alive connections.
 //
-// Environment: BENCH_SECONDS (per measurement, default 6), BENCH_KEYS (default 100000).
+// Environment: BENCH_SECONDS (per measurement, default 5), BENCH_KEYS (default 100000).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -19,7 +19,7 @@ import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const KEYS = Number(process.env.BENCH_KEYS ?? 100_000);
 const CONNECTIONS = 50;
 const PLAINTEXT = Buffer.alloc(1024, 7).toString('base64');

@@ -19,6 +19,14 @@ import type { Store } from './store/store.js';
 import { createKmsService } from './kms/service.js';
 import { createHsmManagementService } from './cloudhsm/hsm/management-service.js';
 import type { KmsDeps } from './kms/context.js';
+import type { CloudHsmClusters } from './keystores/cloudhsm-clusters.js';
+import { CloudHsmKeyBackend } from './keystores/cloudhsm-key-backend.js';
+import {
+  customKeyStoreDirectory,
+  keyStoreTransitionsIdle,
+  resumeConnectedStores,
+  runKeyStoreTransitions,
+} from './kms/custom-key-stores.js';
 import { sweepKeys } from './kms/sweeper.js';
 import { createCloudHsmService, cloudHsmSweeper } from './cloudhsm/service.js';
 import type { CloudHsmDeps } from './cloudhsm/context.js';
@@ -50,6 +58,13 @@ export interface KmsdOptions {
    */
   hsmContents?: HsmContents;
   log?: (entry: Record<string, unknown>) => void;
+  /**
+   * How long ConnectCustomKeyStore/DisconnectCustomKeyStore stay CONNECTING/DISCONNECTING,
+   * in milliseconds of service-clock time (AWS: minutes). 0 finishes right after the call.
+   */
+  keyStoreTransitionMs?: number;
+  /** Tests only: the CloudHSM clusters KMS custom key stores talk to, instead of kmsd's own HSMs. */
+  clusters?: CloudHsmClusters;
 }
 
 export interface Kmsd {
@@ -67,6 +82,7 @@ export type PeriodicTask = (now: Date) => Promise<void>;
 const TICK_MS = 1000;
 /** CloudHSM transitional states last this long unless configured (config.cloudhsm.transitionMs). */
 const DEFAULT_TRANSITION_MS = 2000;
+const DEFAULT_KEY_STORE_TRANSITION_MS = 2000;
 
 export function createKmsd(options: KmsdOptions = {}): Kmsd {
   const config = options.config ?? defaultConfig();
@@ -86,7 +102,7 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     rootKey = rootKeyB64 ? RootKey.fromBase64(rootKeyB64) : RootKey.fromDataDir(dataDir);
   }
 
-  const kmsDeps: KmsDeps = { store, clock, localKeys: new LocalKeyBackend(store, rootKey) };
+  // One HSM module serves the CloudHSM V2 API, the HSM management interface and KMS custom key stores.
   const hsmModule = createHsmModule({ store, clock, rootKey });
   const cloudHsmDeps: CloudHsmDeps = {
     store,
@@ -97,7 +113,25 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     subnets: config.subnets ?? {},
     transitionMs: config.cloudhsm?.transitionMs ?? DEFAULT_TRANSITION_MS,
   };
+  const cloudHsmKeyStores = new CloudHsmKeyBackend({
+    clusters: options.clusters ?? hsmModule,
+    store,
+    rootKey,
+    clock,
+    directory: customKeyStoreDirectory(store),
+  });
+  const kmsDeps: KmsDeps = {
+    store,
+    clock,
+    localKeys: new LocalKeyBackend(store, rootKey),
+    customKeyStoreBackend: cloudHsmKeyStores,
+    cloudHsmKeyStores,
+    keyStoreTransitionMs: options.keyStoreTransitionMs ?? DEFAULT_KEY_STORE_TRANSITION_MS,
+  };
   const tasks: PeriodicTask[] = [
+    function customKeyStoreTransitions() {
+      return runKeyStoreTransitions(kmsDeps);
+    },
     // Deletion windows and automatic rotations that the service clock has passed.
     function sweepKmsKeys(now) {
       return sweepKeys(kmsDeps, now);
@@ -152,6 +186,8 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     store,
     async listen() {
       await checkRootKey(store, rootKey);
+      // Stores that were CONNECTED when kmsd stopped log in to their clusters again.
+      await resumeConnectedStores(kmsDeps);
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(options.port ?? 4599, options.host ?? '127.0.0.1', () => resolve());
@@ -171,6 +207,8 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
         server.closeIdleConnections();
       });
       await running;
+      await keyStoreTransitionsIdle(kmsDeps);
+      await cloudHsmKeyStores.closeSessions();
       await store.close();
     },
   };

@@ -268,3 +268,28 @@ describe('backup resource policies and sharing', () => {
     );
   });
 });
+
+describe('ModifyCluster', () => {
+  it('migrates hsm1.medium to hsm2m.medium only, and needs something to change', async () => {
+    const who = { accessKeyId: OTHER.accessKeyId, secretAccessKey: OTHER.secretAccessKey };
+    const created = await call('CreateCluster', { HsmType: 'hsm1.medium', SubnetIds: ['subnet-0123abcd'] }, who);
+    const clusterId = (created.body.Cluster as { ClusterId: string }).ClusterId;
+    await t.advanceClock(60);
+    expect((await call('ModifyCluster', { ClusterId: clusterId }, who)).body).toEqual({
+      __type: 'CloudHsmInvalidRequestException',
+      Message: 'Specify a BackupRetentionPolicy or an HsmType to modify.',
+    });
+    const modified = await call(
+      'ModifyCluster',
+      { ClusterId: clusterId, HsmType: 'hsm2m.medium', BackupRetentionPolicy: { Type: 'DAYS', Value: '379' } },
+      who,
+    );
+    expect(modified.body.Cluster).toMatchObject({ HsmType: 'hsm2m.medium', BackupRetentionPolicy: { Type: 'DAYS', Value: '379' } });
+    expect((await call('ModifyCluster', { ClusterId: clusterId, HsmType: 'hsm1.medium' }, who)).body).toEqual({
+      __type: 'CloudHsmInvalidRequestException',
+      Message: 'Cannot change the HSM type from hsm2m.medium to hsm1.medium.',
+    });
+    const described = await call('DescribeClusters', { Filters: { clusterIds: [clusterId] } }, who);
+    expect((described.body.Clusters as { HsmType: string }[])[0].HsmType).toBe('hsm2m.medium');
+  });
+});

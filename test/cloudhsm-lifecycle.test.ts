@@ -21,7 +21,7 @@ import {
   RestoreBackupCommand,
 } from '@aws-sdk/client-cloudhsm-v2';
 import type { Backup, CloudHSMV2Client, Cluster } from '@aws-sdk/client-cloudhsm-v2';
-import { startKmsd } from './helpers/kmsd.js';
+import { rawRequest, startKmsd } from './helpers/kmsd.js';
 import type { TestKmsd } from './helpers/kmsd.js';
 import { fakeHsmContents } from './helpers/fake-hsm-contents.js';
 import { OpensslWorkspace } from './helpers/openssl.js';
@@ -77,6 +77,9 @@ describe('a cluster from creation to deletion', () => {
     expect(cluster.BackupRetentionPolicy).toEqual({ Type: 'DAYS', Value: '90' });
     expect(cluster.TagList).toEqual([{ Key: 'team', Value: 'crypto' }]);
     expect(cluster.Hsms).toEqual([]);
+    const byVpc = await hsm.send(new DescribeClustersCommand({ Filters: { vpcIds: [cluster.VpcId ?? ''] } }));
+    expect(byVpc.Clusters?.map((c) => c.ClusterId)).toEqual([cluster.ClusterId]);
+    expect((await hsm.send(new DescribeClustersCommand({ Filters: { vpcIds: ['vpc-0123456789abcdef0'] } }))).Clusters).toEqual([]);
     const again = await describeCluster(cluster.ClusterId);
     expect(again.VpcId).toBe(cluster.VpcId);
     expect(again.CreateTimestamp).toEqual(cluster.CreateTimestamp);
@@ -107,6 +110,22 @@ describe('a cluster from creation to deletion', () => {
       name: 'CloudHsmInvalidRequestException',
       message: `Cluster ${cluster.ClusterId} has no certificate signing request yet; create an HSM in it first.`,
     });
+  });
+
+  it('stores nothing when the first HSM fails to come up', async () => {
+    contents.failNext = 'initialize';
+    // A raw request: the SDK would retry a 500.
+    const failed = await rawRequest(t.url, {
+      service: 'cloudhsm',
+      target: 'BaldrApiService.CreateHsm',
+      body: JSON.stringify({ ClusterId: cluster.ClusterId, AvailabilityZone: 'us-east-1a' }),
+    });
+    expect(failed.status).toBe(500);
+    expect(failed.body.__type).toBe('CloudHsmInternalFailureException');
+    const described = await describeCluster(cluster.ClusterId);
+    expect(described.Hsms).toEqual([]);
+    expect(described.Certificates).toEqual({});
+    expect(contents.calls).toEqual([]);
   });
 
   it('adds two HSMs in two AZs; the first one produces the CSR and certificates', async () => {
@@ -214,6 +233,13 @@ describe('a cluster from creation to deletion', () => {
     expect(deleted.HsmId).toBe(third.Hsm?.HsmId);
     backups = await backupsOf(cluster.ClusterId);
     expect(backups).toHaveLength(2);
+    // Newest first by default, one per page here.
+    const page1 = await hsm.send(new DescribeBackupsCommand({ Filters: { clusterIds: [cluster.ClusterId ?? ''] }, MaxResults: 1 }));
+    const page2 = await hsm.send(
+      new DescribeBackupsCommand({ Filters: { clusterIds: [cluster.ClusterId ?? ''] }, MaxResults: 1, NextToken: page1.NextToken }),
+    );
+    expect([...(page1.Backups ?? []), ...(page2.Backups ?? [])].map((b) => b.BackupId)).toEqual([backups[1].BackupId, backups[0].BackupId]);
+    expect(page2.NextToken).toBeUndefined();
     expect((await describeCluster(cluster.ClusterId)).Hsms?.map((h) => h.HsmId)).toEqual(hsmIds);
     await expect(hsm.send(new DeleteHsmCommand({ ClusterId: cluster.ClusterId, HsmId: third.Hsm?.HsmId }))).rejects.toMatchObject({
       name: 'CloudHsmResourceNotFoundException',
@@ -273,6 +299,12 @@ describe('a cluster from creation to deletion', () => {
     const restoredId = created.Cluster?.ClusterId ?? '';
     expect(created.Cluster?.SourceBackupId).toBe(backup.BackupId);
     expect(created.Cluster?.Certificates?.ClusterCertificate).toBe(clusterCertificate);
+    await expect(
+      hsm.send(new InitializeClusterCommand({ ClusterId: restoredId, SignedCert: clusterCertificate, TrustAnchor: clusterCertificate })),
+    ).rejects.toMatchObject({
+      name: 'CloudHsmInvalidRequestException',
+      message: `Cluster ${restoredId} was created from a backup and needs no initialization.`,
+    });
     await hsm.send(new CreateHsmCommand({ ClusterId: restoredId, AvailabilityZone: 'us-east-1b' }));
     const restored = await describeCluster(restoredId);
     expect(restored.State).toBe('ACTIVE');
@@ -285,7 +317,13 @@ describe('a cluster from creation to deletion', () => {
 
   it('copies a backup to another Region', async () => {
     const [backup] = await backupsOf(cluster.ClusterId);
-    const copy = await hsm.send(new CopyBackupToRegionCommand({ BackupId: backup.BackupId, DestinationRegion: 'us-west-2' }));
+    const copy = await hsm.send(
+      new CopyBackupToRegionCommand({
+        BackupId: backup.BackupId,
+        DestinationRegion: 'us-west-2',
+        TagList: [{ Key: 'copy', Value: 'yes' }],
+      }),
+    );
     expect(copy.DestinationBackup).toMatchObject({
       SourceRegion: 'us-east-1',
       SourceBackup: backup.BackupId,
@@ -294,7 +332,13 @@ describe('a cluster from creation to deletion', () => {
     const west = t.cloudhsm({ region: 'us-west-2' });
     const found = await west.send(new DescribeBackupsCommand({ Filters: { sourceBackupIds: [backup.BackupId ?? ''] } }));
     expect(found.Backups).toHaveLength(1);
-    expect(found.Backups?.[0]).toMatchObject({ SourceRegion: 'us-east-1', SourceCluster: cluster.ClusterId, BackupState: 'READY' });
+    expect(found.Backups?.[0]).toMatchObject({
+      SourceRegion: 'us-east-1',
+      SourceCluster: cluster.ClusterId,
+      BackupState: 'READY',
+      TagList: [{ Key: 'copy', Value: 'yes' }],
+    });
+    expect(found.Backups?.[0].CopyTimestamp).toBeInstanceOf(Date);
     // The source Region does not see the copy, the destination does not see the source.
     expect((await hsm.send(new DescribeBackupsCommand({ Filters: { sourceBackupIds: [backup.BackupId ?? ''] } }))).Backups).toEqual([]);
     await expect(west.send(new DeleteBackupCommand({ BackupId: backup.BackupId }))).rejects.toMatchObject({

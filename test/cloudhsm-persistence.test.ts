@@ -1,16 +1,11 @@
 /**
  * CloudHSM state survives a restart: kmsd started twice on the same data directory keeps
- * clusters, HSMs, certificates, backups and its hardware roots.
+ * clusters, HSMs, certificates, backups and its hardware roots. The cluster is initialized with
+ * the AWS CLI, as the CloudHSM user guide does it.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  CreateClusterCommand,
-  CreateHsmCommand,
-  DescribeBackupsCommand,
-  DescribeClustersCommand,
-  InitializeClusterCommand,
-} from '@aws-sdk/client-cloudhsm-v2';
-import { removeDir, startKmsd } from './helpers/kmsd.js';
+import { CreateClusterCommand, CreateHsmCommand, DescribeBackupsCommand, DescribeClustersCommand } from '@aws-sdk/client-cloudhsm-v2';
+import { awsCli, removeDir, startKmsd } from './helpers/kmsd.js';
 import { fakeHsmContents } from './helpers/fake-hsm-contents.js';
 import { OpensslWorkspace } from './helpers/openssl.js';
 import { defaultConfig } from '../src/config.js';
@@ -34,9 +29,29 @@ describe('restart', () => {
     );
     const clusterId = Cluster?.ClusterId ?? '';
     await hsm.send(new CreateHsmCommand({ ClusterId: clusterId, AvailabilityZone: 'us-east-1a' }));
-    const csr = (await hsm.send(new DescribeClustersCommand({}))).Clusters?.[0].Certificates?.ClusterCsr ?? '';
+    // The documented initialization flow with the AWS CLI: fetch the CSR, sign it, initialize.
+    const fetched = await awsCli(first.url, [
+      'cloudhsmv2',
+      'describe-clusters',
+      '--filters',
+      `clusterIds=${clusterId}`,
+      '--query',
+      'Clusters[].Certificates.ClusterCsr',
+    ]);
+    const [csr] = fetched.json as string[];
     const ca = await ssl.makeCa('restart-ca');
-    await hsm.send(new InitializeClusterCommand({ ClusterId: clusterId, SignedCert: await ssl.signCsr(ca, csr), TrustAnchor: ca.pem }));
+    const signedFile = ssl.file('cluster.crt', await ssl.signCsr(ca, csr));
+    const init = await awsCli(first.url, [
+      'cloudhsmv2',
+      'initialize-cluster',
+      '--cluster-id',
+      clusterId,
+      '--signed-cert',
+      `file://${signedFile}`,
+      '--trust-anchor',
+      `file://${ca.certFile}`,
+    ]);
+    expect(init.json).toEqual({ State: 'INITIALIZED' });
     await hsm.send(new CreateHsmCommand({ ClusterId: clusterId, AvailabilityZone: 'us-east-1b' }));
     const before = (await hsm.send(new DescribeClustersCommand({}))).Clusters;
     const backupsBefore = (await hsm.send(new DescribeBackupsCommand({}))).Backups;

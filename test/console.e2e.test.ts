@@ -5,12 +5,39 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DescribeKeyCommand, ListKeysCommand } from '@aws-sdk/client-kms';
+import {
+  CreateClusterCommand,
+  CreateHsmCommand,
+  DescribeBackupsCommand,
+  DescribeClustersCommand,
+  InitializeClusterCommand,
+} from '@aws-sdk/client-cloudhsm-v2';
+import { ConnectCustomKeyStoreCommand, CreateCustomKeyStoreCommand, DescribeCustomKeyStoresCommand } from '@aws-sdk/client-kms';
+import { readFileSync } from 'node:fs';
+import { get } from 'node:http';
 import { DEV, startKmsd } from './helpers/kmsd.js';
 import type { TestKmsd } from './helpers/kmsd.js';
 import { ensureConsoleBuilt, launchBrowser } from './helpers/browser.js';
 import type { TestBrowser } from './helpers/browser.js';
+import { OpensslWorkspace } from './helpers/openssl.js';
+import { defaultConfig } from '../src/config.js';
+import type { Page } from 'playwright-core';
 
 let t: TestKmsd;
+let b: TestBrowser;
+
+const SUBNETS = { 'subnet-aaaa1111': 'us-east-1a', 'subnet-bbbb2222': 'us-east-1b' };
+/** A second account, for the clusters page test (each account has its own HSM quota). */
+const OPS = { accountId: '222233334444', accessKeyId: 'console-ops', secretAccessKey: 'console-ops-secret' };
+const CONFIG = {
+  ...defaultConfig(),
+  accounts: [
+    ...defaultConfig().accounts,
+    { accountId: OPS.accountId, credentials: [{ accessKeyId: OPS.accessKeyId, secretAccessKey: OPS.secretAccessKey }] },
+  ],
+  subnets: SUBNETS,
+  cloudhsm: { transitionMs: 0 },
+};
 
 /**
  * Parts of the console whose backend other work streams are still building: those tests run
@@ -38,17 +65,31 @@ async function signInTo(url: string): Promise<{ cookie: string; csrf: string; se
   return { cookie: setCookie.split(';')[0], csrf: body.csrfToken, setCookie };
 }
 
-const probe = await startKmsd();
+const probe = await startKmsd({ config: CONFIG });
 const HAS = {
   disableKey: await implemented(probe, 'kms', 'DisableKey', { KeyId: '00000000-0000-0000-0000-000000000000' }),
+  customKeyStores: await implemented(probe, 'kms', 'UpdateCustomKeyStore', { CustomKeyStoreId: 'cks-00000000000000000' }),
 };
 await probe.close();
 
 beforeAll(async () => {
   await ensureConsoleBuilt();
-  t = await startKmsd();
+  t = await startKmsd({ config: CONFIG });
+  b = await launchBrowser();
 });
-afterAll(async () => t.close());
+afterAll(async () => {
+  await b?.close();
+  await t?.close();
+});
+
+async function signInUi(page: Page, who: { accessKeyId: string; secretAccessKey: string } = DEV): Promise<void> {
+  await b.context.clearCookies();
+  await page.goto(`${t.url}/console`);
+  await page.getByLabel('Access key ID').fill(who.accessKeyId);
+  await page.getByLabel('Secret access key').fill(who.secretAccessKey);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Customer managed keys' }).waitFor();
+}
 
 async function api(path: string, init: { method?: string; body?: unknown; cookie?: string; csrf?: string } = {}) {
   const headers: Record<string, string> = { 'Content-Type': 'application/json' };
@@ -75,6 +116,23 @@ describe('console API', () => {
       expect(res.body).toEqual({ __type: 'InvalidCredentials', message: 'The access key ID or the secret access key is not correct.' });
       expect(res.headers.get('set-cookie')).toBeNull();
     }
+  });
+
+  it('pauses sign-in for an access key id after 5 wrong secrets in a row, even with the right one', async () => {
+    const who = { accessKeyId: OPS.accessKeyId, secretAccessKey: OPS.secretAccessKey };
+    for (let i = 0; i < 5; i++) {
+      expect((await api('session', { body: { ...who, secretAccessKey: `guess-${i}` } })).status).toBe(401);
+    }
+    const paused = await api('session', { body: who });
+    expect(paused.status).toBe(429);
+    expect(paused.body).toEqual({
+      __type: 'TooManyFailedSignIns',
+      message: 'Sign-in with this access key ID is paused after 5 failed attempts; try again in 5 minute(s).',
+    });
+    // Other access keys are not affected; after the pause the right secret works again.
+    expect((await api('session', { body: { accessKeyId: DEV.accessKeyId, secretAccessKey: DEV.secretAccessKey } })).status).toBe(200);
+    await t.advanceClock(5 * 60);
+    expect((await api('session', { body: who })).status).toBe(200);
   });
 
   it('sets an HttpOnly, SameSite=Strict session cookie scoped to /console and no secret in the body', async () => {
@@ -144,6 +202,24 @@ describe('console API', () => {
     expect(call.status).toBe(401);
   });
 
+  it('serves the app with a strict Content-Security-Policy, and no file outside its directory', async () => {
+    const page = await fetch(`${t.url}/console/keystores`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'; script-src 'self'");
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
+    expect(await page.text()).toContain('<div id="root"></div>');
+    for (const path of ['/console/..%2F..%2F..%2Fpackage.json', '/console/%2e%2e/%2e%2e/%2e%2e/package.json', '/console/assets/nope.js']) {
+      const status = await new Promise<number>((resolve, reject) => {
+        get({ host: new URL(t.url).hostname, port: new URL(t.url).port, path }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        }).on('error', reject);
+      });
+      expect(status, path).toBe(404);
+    }
+  });
+
   it('refuses a cross-origin request', async () => {
     const res = await fetch(`${t.url}/console/api/session`, {
       method: 'POST',
@@ -156,12 +232,6 @@ describe('console API', () => {
 });
 
 describe('console UI in Chromium', () => {
-  let b: TestBrowser;
-  beforeAll(async () => {
-    b = await launchBrowser();
-  });
-  afterAll(async () => b?.close());
-
   it('signs in, keeps the secret out of browser storage, and signs out', async () => {
     const { page } = b;
     await page.goto(`${t.url}/console`);
@@ -191,10 +261,7 @@ describe('console UI in Chromium', () => {
   let keyId = '';
   it('creates a key through the UI', async () => {
     const { page } = b;
-    await page.goto(`${t.url}/console`);
-    await page.getByLabel('Access key ID').fill(DEV.accessKeyId);
-    await page.getByLabel('Secret access key').fill(DEV.secretAccessKey);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signInUi(page);
     await page.getByRole('button', { name: 'Create key' }).click();
     await page.getByLabel('Description').fill('made in the console');
     await b.screenshot('create-key');
@@ -204,6 +271,10 @@ describe('console UI in Chromium', () => {
     expect((await t.kms().send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata?.Description).toBe('made in the console');
     await page.getByRole('link', { name: 'Customer managed keys' }).click();
     await expect(page.getByRole('row').filter({ hasText: keyId }).textContent()).resolves.toContain('Enabled');
+    // Keys are per Region: another Region in the selector shows none of them.
+    await page.getByLabel('Region').selectOption('eu-west-1');
+    await page.getByText('No customer managed keys in eu-west-1.').waitFor();
+    await page.getByLabel('Region').selectOption('us-east-1');
     await page.getByRole('link', { name: keyId }).click();
     await page.getByRole('heading', { name: `Key ${keyId}` }).waitFor();
   });
@@ -225,7 +296,7 @@ describe('console UI in Chromium', () => {
     await b.screenshot('keys');
   });
 
-  it('shows every page, with the server error where a backend is missing', async () => {
+  it('shows the key store actions menu, the clusters page and the troubleshooting page', async () => {
     const { page } = b;
     await page.getByRole('link', { name: 'Custom key stores' }).click();
     await page.getByRole('heading', { name: 'Custom key stores' }).waitFor();
@@ -242,10 +313,273 @@ describe('console UI in Chromium', () => {
     await page.keyboard.press('Escape');
     await page.getByRole('link', { name: 'AWS CloudHSM clusters' }).click();
     await page.getByRole('heading', { name: 'AWS CloudHSM clusters' }).waitFor();
-    await b.screenshot('clusters');
+    await b.screenshot('clusters-empty');
     await page.getByRole('link', { name: 'Troubleshooting', exact: true }).click();
     await page.getByRole('heading', { name: 'Troubleshooting custom key stores' }).waitFor();
     await expect(page.locator('#USER_LOCKED_OUT').textContent()).resolves.toContain('kmsuser is locked');
     await b.screenshot('troubleshooting');
+  });
+});
+
+describe('AWS CloudHSM clusters page in Chromium', () => {
+  const ssl = new OpensslWorkspace();
+
+  it('creates a cluster, adds an HSM, initializes it with a signed CSR, activates it and creates kmsuser', async () => {
+    const { page } = b;
+    await signInUi(page, OPS);
+    expect(await page.getByLabel('Signed-in account').textContent()).toBe(`Account ${OPS.accountId} (${OPS.accessKeyId})`);
+    await page.getByRole('link', { name: 'AWS CloudHSM clusters' }).click();
+    await page.getByRole('button', { name: 'Create cluster' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Create cluster' });
+    await dialog.getByLabel(/Subnet IDs/).fill('subnet-aaaa1111, subnet-bbbb2222');
+    await dialog.getByRole('button', { name: 'Create cluster' }).click();
+    const details = page.getByRole('region', { name: /^Cluster cluster-/ });
+    await details.waitFor();
+    const clusterId = ((await details.getAttribute('aria-label')) ?? '').replace('Cluster ', '');
+    expect(clusterId).toMatch(/^cluster-[a-z2-7]{11}$/);
+
+    await details.getByLabel('Availability Zone').selectOption('us-east-1b');
+    await details.getByRole('button', { name: 'Add HSM' }).click();
+    await details.getByText('Adding an HSM in us-east-1b.').waitFor();
+    await page.getByRole('button', { name: 'Refresh clusters' }).click();
+    await details.getByRole('button', { name: 'Download cluster CSR' }).waitFor();
+    expect(await details.getByRole('table', { name: 'HSMs' }).textContent()).toContain('us-east-1b');
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      details.getByRole('button', { name: 'Download cluster CSR' }).click(),
+    ]);
+    const csrPath = await download.path();
+    const csr = readFileSync(csrPath, 'utf8');
+    expect(csr).toContain('-----BEGIN CERTIFICATE REQUEST-----');
+    const ca = await ssl.makeCa('console-ca');
+    await details.getByLabel('Signed cluster certificate (PEM)').fill(await ssl.signCsr(ca, csr));
+    await details.getByLabel('Trust anchor: issuing CA certificate (PEM)').fill(ca.pem);
+    await b.screenshot('cluster-initialize');
+    await details.getByRole('button', { name: 'Initialize cluster' }).click();
+    await details.getByText('Initializing the cluster.').waitFor();
+    await page.getByRole('button', { name: 'Refresh clusters' }).click();
+    await expect(page.getByRole('row').filter({ hasText: clusterId }).textContent()).resolves.toContain('INITIALIZED');
+
+    await details.getByRole('button', { name: 'Activate cluster' }).click();
+    await page.getByRole('dialog', { name: 'Activate cluster' }).getByLabel('New admin password').fill('admin-pass-1');
+    await page.getByRole('dialog', { name: 'Activate cluster' }).getByRole('button', { name: 'Activate' }).click();
+    await details.getByText('The cluster is activated; sign in as admin with the new password.').waitFor();
+    await page.getByRole('button', { name: 'Refresh clusters' }).click();
+    await expect(page.getByRole('row').filter({ hasText: clusterId }).textContent()).resolves.toContain('ACTIVE');
+
+    const users = details.getByRole('region', { name: 'HSM users' });
+    await users.getByLabel('Admin password').fill('wrong-password');
+    await users.getByRole('button', { name: 'Show users' }).click();
+    await users.getByRole('alert').waitFor();
+    expect(await users.getByRole('alert').textContent()).toContain('CloudHsmAccessDeniedException');
+    await users.getByRole('button', { name: 'Forget admin password' }).click();
+    await users.getByLabel('Admin password').fill('admin-pass-1');
+    await users.getByRole('button', { name: 'Show users' }).click();
+    await users.getByRole('button', { name: 'Create user' }).click();
+    const create = page.getByRole('dialog', { name: 'Create HSM user' });
+    await create.getByLabel('User name (crypto user)').fill('kmsuser');
+    await create.getByLabel('New password').fill('kmsuser-pass-1');
+    await create.getByRole('button', { name: 'Create user' }).click();
+    await users.getByText('Created crypto user kmsuser.').waitFor();
+    await expect(users.getByRole('row').filter({ hasText: 'kmsuser' }).textContent()).resolves.toContain('crypto-user');
+    await b.screenshot('clusters');
+
+    const ops = t.cloudhsm({ accessKeyId: OPS.accessKeyId, secretAccessKey: OPS.secretAccessKey });
+    const { Clusters } = await ops.send(new DescribeClustersCommand({ Filters: { clusterIds: [clusterId] } }));
+    expect(Clusters?.[0]?.State).toBe('ACTIVE');
+    expect(Clusters?.[0]?.Hsms?.map((h) => h.AvailabilityZone)).toEqual(['us-east-1b']);
+    // The console acted as the signed-in account only: the other account sees no such cluster.
+    const dev = await t.cloudhsm().send(new DescribeClustersCommand({}));
+    expect(dev.Clusters?.map((c) => c.ClusterId)).not.toContain(clusterId);
+  });
+});
+
+/**
+ * Three ACTIVE clusters with two HSMs each, made through the CloudHSM API (SDK) and the HSM
+ * management service: `original` (with kmsuser), `restored` from its backup (related: same
+ * cluster certificate) and `unrelated` (initialized with another CA).
+ */
+async function threeClusters(ssl: OpensslWorkspace) {
+  const hsm = t.cloudhsm();
+  const { cookie, csrf } = await signInTo(t.url);
+  const manage = async (operation: string, input: Record<string, unknown>) => {
+    const res = await fetch(`${t.url}/console/api/call`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Cookie: cookie, 'X-Kmsd-Csrf-Token': csrf },
+      body: JSON.stringify({ service: 'hsm', operation, input, region: 'us-east-1' }),
+    });
+    if (res.status !== 200) throw new Error(`${operation}: ${await res.text()}`);
+  };
+  const admin = { AdminUsername: 'admin', AdminPassword: 'admin-pass-1' };
+  const create = async (sourceBackupId?: string) => {
+    const { Cluster } = await hsm.send(
+      new CreateClusterCommand({ HsmType: 'hsm2m.medium', SubnetIds: Object.keys(SUBNETS), SourceBackupId: sourceBackupId }),
+    );
+    return Cluster?.ClusterId ?? '';
+  };
+  const addHsm = (ClusterId: string, AvailabilityZone: string) => hsm.send(new CreateHsmCommand({ ClusterId, AvailabilityZone }));
+  const initialize = async (clusterId: string, caName: string) => {
+    await addHsm(clusterId, 'us-east-1a');
+    const { Clusters } = await hsm.send(new DescribeClustersCommand({ Filters: { clusterIds: [clusterId] } }));
+    const ca = await ssl.makeCa(caName);
+    const signed = await ssl.signCsr(ca, Clusters?.[0]?.Certificates?.ClusterCsr ?? '');
+    await hsm.send(new InitializeClusterCommand({ ClusterId: clusterId, SignedCert: signed, TrustAnchor: ca.pem }));
+    await manage('ActivateCluster', { ClusterId: clusterId, AdminPassword: admin.AdminPassword });
+    return ca.pem;
+  };
+
+  const original = await create();
+  const trustAnchor = await initialize(original, 'ca-original');
+  await manage('CreateUser', { ClusterId: original, ...admin, Username: 'kmsuser', Role: 'crypto-user', Password: 'kmsuser-pass-1' });
+  await addHsm(original, 'us-east-1b'); // adding an HSM backs the cluster up, kmsuser included
+  const { Backups } = await hsm.send(new DescribeBackupsCommand({ Filters: { clusterIds: [original] } }));
+  const backupId = Backups?.[0]?.BackupId ?? '';
+
+  const restored = await create(backupId);
+  await addHsm(restored, 'us-east-1a');
+  await addHsm(restored, 'us-east-1b');
+  // The operator sets kmsuser's password in the new cluster, then tells KMS (the edit form).
+  await manage('ChangePassword', { ClusterId: restored, ...admin, Username: 'kmsuser', Role: 'crypto-user', Password: 'kmsuser-pass-2' });
+
+  const unrelated = await create();
+  const unrelatedTrustAnchor = await initialize(unrelated, 'ca-unrelated');
+  await addHsm(unrelated, 'us-east-1b');
+  return { original, restored, unrelated, trustAnchor, unrelatedTrustAnchor };
+}
+
+async function keyStore(name: string) {
+  const { CustomKeyStores } = await t.kms().send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreName: name }));
+  return CustomKeyStores?.[0];
+}
+
+describe.runIf(HAS.customKeyStores)('custom key stores page in Chromium (needs custom key stores)', () => {
+  const ssl = new OpensslWorkspace();
+  let clusters: Awaited<ReturnType<typeof threeClusters>>;
+  let storeId = '';
+
+  beforeAll(async () => {
+    clusters = await threeClusters(ssl);
+    const kms = t.kms();
+    const created = await kms.send(
+      new CreateCustomKeyStoreCommand({
+        CustomKeyStoreName: 'payments-store',
+        CloudHsmClusterId: clusters.original,
+        TrustAnchorCertificate: clusters.trustAnchor,
+        KeyStorePassword: 'kmsuser-pass-1',
+      }),
+    );
+    storeId = created.CustomKeyStoreId ?? '';
+    await kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: storeId }));
+  });
+
+  it('disconnects, edits name + related cluster + password, saves, reconnects and reaches CONNECTED', async () => {
+    const { page } = b;
+    await signInUi(page);
+    await page.getByRole('link', { name: 'Custom key stores' }).click();
+    const row = page.getByRole('row').filter({ hasText: storeId });
+    await row.getByText('CONNECTED', { exact: true }).waitFor();
+    await b.screenshot('keystores-connected');
+
+    await row.getByRole('radio', { name: 'Select payments-store' }).check();
+    await page.getByRole('button', { name: 'Key store actions' }).click();
+    await page.getByRole('menuitem', { name: 'Disconnect custom key store' }).click();
+    await page.getByText('Disconnecting payments-store.').waitFor();
+    await row.getByText('DISCONNECTED', { exact: true }).waitFor();
+
+    await page.getByRole('button', { name: 'Key store actions' }).click();
+    await page.getByRole('menuitem', { name: 'Edit custom key store settings' }).click();
+    await page.getByRole('heading', { name: 'Edit custom key store settings' }).waitFor();
+    await page.getByLabel('Custom key store name').fill('payments-store-2');
+    const clusterSelect = page.getByLabel('AWS CloudHSM cluster ID');
+    const related = await page.locator('optgroup[label^="Related clusters"] option').allTextContents();
+    expect(related.map((o) => o.split(' ')[0]).sort()).toEqual([clusters.original, clusters.restored].sort());
+    await clusterSelect.selectOption(clusters.restored);
+    await page.getByLabel('Current kmsuser password').fill('kmsuser-pass-2');
+    await page.getByRole('button', { name: 'Save' }).click();
+    const success = page.getByRole('status').filter({ hasText: 'Saved.' });
+    await success.waitFor();
+    expect(await success.textContent()).toContain(
+      `Saved. You edited the friendly name (now "payments-store-2"), the cluster ID (now ${clusters.restored}), the kmsuser password of payments-store.`,
+    );
+    expect(await success.textContent()).toContain('Reminder: the key store is not connected. Connect it again to use its KMS keys.');
+    await b.screenshot('keystore-edit-saved');
+
+    await success.getByRole('button', { name: 'Connect custom key store' }).click();
+    await page.getByText('CONNECTED', { exact: true }).waitFor();
+    const after = await keyStore('payments-store-2');
+    expect(after).toMatchObject({ CustomKeyStoreId: storeId, CloudHsmClusterId: clusters.restored, ConnectionState: 'CONNECTED' });
+  });
+
+  it('creates a KMS key in the connected custom key store from the Create key form', async () => {
+    const { page } = b;
+    await page.getByRole('link', { name: 'Customer managed keys' }).click();
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await page.getByLabel('Key store').selectOption(storeId);
+    await page.getByLabel('Alias (optional, without "alias/")').fill('payments');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await page.getByRole('heading', { name: /^Key [0-9a-f-]{36}$/ }).waitFor();
+    const keyId = ((await page.getByRole('heading', { name: /^Key [0-9a-f-]{36}$/ }).textContent()) ?? '').replace('Key ', '');
+    const { KeyMetadata } = await t.kms().send(new DescribeKeyCommand({ KeyId: keyId }));
+    expect(KeyMetadata).toMatchObject({ Origin: 'AWS_CLOUDHSM', CustomKeyStoreId: storeId, CloudHsmClusterId: clusters.restored });
+    await page.getByRole('region', { name: 'Aliases' }).getByText('alias/payments').waitFor();
+    await page.getByRole('link', { name: 'Customer managed keys' }).click();
+    const row = page.getByRole('row').filter({ hasText: keyId });
+    await expect(row.textContent()).resolves.toContain(storeId);
+    expect(await row.textContent()).toContain('payments');
+  });
+
+  it('shows why an unrelated cluster is refused, with a link to its help', async () => {
+    const { page } = b;
+    await page.goto(`${t.url}/console/keystores/${storeId}/edit`);
+    await page.getByRole('heading', { name: 'Edit custom key store settings' }).waitFor();
+    // While connected only the name can change; the rest is disabled, with Disconnect at hand.
+    const note = page.getByRole('note');
+    expect(await note.textContent()).toContain(
+      'The cluster ID and the kmsuser password can only be changed while the key store is DISCONNECTED',
+    );
+    expect(await page.getByLabel('AWS CloudHSM cluster ID').isDisabled()).toBe(true);
+    expect(await page.getByLabel('Current kmsuser password').isDisabled()).toBe(true);
+    await b.screenshot('keystore-edit-connected');
+    await note.getByRole('button', { name: 'Disconnect custom key store' }).click();
+    await page.getByText('DISCONNECTED', { exact: true }).waitFor();
+    expect(await page.getByLabel('AWS CloudHSM cluster ID').isDisabled()).toBe(false);
+
+    await page.getByLabel('AWS CloudHSM cluster ID').selectOption(clusters.unrelated);
+    await page.getByRole('button', { name: 'Save' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain('CloudHsmClusterNotRelatedException');
+    expect(await alert.textContent()).toContain('Fix: Pick the original cluster, a cluster created from one of its backups');
+    await b.screenshot('keystore-edit-failed');
+    expect((await keyStore('payments-store-2'))?.CloudHsmClusterId).toBe(clusters.restored);
+
+    await alert.getByRole('link', { name: 'Troubleshooting: Cluster is not related' }).click();
+    await page.getByRole('heading', { name: 'Troubleshooting custom key stores' }).waitFor();
+    expect(new URL(page.url()).hash).toBe('#CloudHsmClusterNotRelatedException');
+    expect(await page.locator('#CloudHsmClusterNotRelatedException').textContent()).toContain('does not share a backup history');
+  });
+
+  it('shows a FAILED store with its connection error code, a one-line cause and a link to the fix', async () => {
+    const kms = t.kms();
+    // The unrelated cluster has no kmsuser, so the connection fails asynchronously.
+    const { CustomKeyStoreId } = await kms.send(
+      new CreateCustomKeyStoreCommand({
+        CustomKeyStoreName: 'no-kmsuser-store',
+        CloudHsmClusterId: clusters.unrelated,
+        TrustAnchorCertificate: clusters.unrelatedTrustAnchor,
+        KeyStorePassword: 'kmsuser-pass-1',
+      }),
+    );
+    await kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId }));
+    const { page } = b;
+    await page.getByRole('link', { name: 'Custom key stores' }).click();
+    const row = page.getByRole('row').filter({ hasText: CustomKeyStoreId ?? '' });
+    await row.getByText('USER_NOT_FOUND').waitFor();
+    expect(await row.textContent()).toContain('FAILED — USER_NOT_FOUND: The cluster has no crypto user named kmsuser. How to fix');
+    await b.screenshot('keystores-failed');
+    await row.getByRole('link', { name: 'How to fix' }).click();
+    await page.getByRole('heading', { name: 'Troubleshooting custom key stores' }).waitFor();
+    expect(await page.locator('#USER_NOT_FOUND').textContent()).toContain('Create the crypto user kmsuser');
   });
 });

@@ -201,9 +201,9 @@ describe('data keys and random bytes', () => {
     );
     await expectError(
       kms.send(new GenerateRandomCommand({ NumberOfBytes: 8, CustomKeyStoreId: 'cks-1234567890abcdef0' })),
-      'UnsupportedOperationException',
+      'CustomKeyStoreNotFoundException',
       400,
-      'GenerateRandom with CustomKeyStoreId is not implemented by kmsd yet.',
+      'Custom key store cks-1234567890abcdef0 does not exist.',
     );
   });
 });

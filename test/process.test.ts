@@ -11,7 +11,15 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { CreateKeyCommand, DecryptCommand, DescribeKeyCommand, EncryptCommand, KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
+import {
+  CreateKeyCommand,
+  DecryptCommand,
+  DescribeKeyCommand,
+  EncryptCommand,
+  GenerateDataKeyCommand,
+  KMSClient,
+  ListKeysCommand,
+} from '@aws-sdk/client-kms';
 import { DEV, REGION, signedHeaders } from './helpers/kmsd.js';
 
 const BIN = resolve('bin/kmsd.js');
@@ -305,21 +313,34 @@ describe('the data directory', () => {
     expect(short.stderr).toContain('kmsd: KMSD_ROOT_KEY must be the base64 encoding of exactly 32 bytes');
   });
 
-  it('never writes plaintext or key material to the database files', async () => {
+  it('never writes plaintext or data-key plaintext to the database files', async () => {
     const dataDir = join(tempDir(), 'data');
     const k = await serve(['--port', '0', '--data-dir', dataDir]);
     const c = kms(k.url);
     const { KeyMetadata } = await c.send(new CreateKeyCommand({}));
     const plaintext = randomBytes(48);
     await c.send(new EncryptCommand({ KeyId: KeyMetadata?.KeyId, Plaintext: plaintext }));
+    const dataKey = await c.send(new GenerateDataKeyCommand({ KeyId: KeyMetadata?.KeyId, KeySpec: 'AES_256' }));
+    const dataKeyPlaintext = Buffer.from(dataKey.Plaintext ?? new Uint8Array());
+    expect(dataKeyPlaintext.length).toBe(32);
+    const secrets: [string, Buffer][] = [
+      ['plaintext', plaintext],
+      ['base64 plaintext', Buffer.from(plaintext.toString('base64'))],
+      ['data key', dataKeyPlaintext],
+      ['base64 data key', Buffer.from(dataKeyPlaintext.toString('base64'))],
+      ['hex data key', Buffer.from(dataKeyPlaintext.toString('hex'))],
+    ];
     // Scan while running (the WAL holds the newest pages) and again after shutdown.
     const scan = () => {
       const files = readdirSync(dataDir).filter((f) => f.startsWith('kmsd.sqlite'));
       expect(files).toContain('kmsd.sqlite');
+      // The root key lives in its own file and never in the database either.
+      const rootKey = Buffer.from(readFileSync(join(dataDir, 'root-key'), 'utf8').trim(), 'base64');
+      expect(rootKey.length).toBe(32);
       for (const f of files) {
         const bytes = readFileSync(join(dataDir, f));
-        expect(bytes.includes(plaintext), `plaintext in ${f}`).toBe(false);
-        expect(bytes.includes(Buffer.from(plaintext.toString('base64'))), `base64 plaintext in ${f}`).toBe(false);
+        expect(bytes.includes(rootKey), `root key in ${f}`).toBe(false);
+        for (const [what, secret] of secrets) expect(bytes.includes(secret), `${what} in ${f}`).toBe(false);
       }
       return files;
     };

@@ -116,9 +116,9 @@ async function call(endpoint: string, region: string, operation: string, body: R
       body: payload,
     });
   } catch (err) {
-    throw new Error(
-      `cannot reach kmsd at ${url.origin}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`,
-    );
+    // fetch reports "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND, ...) is its cause.
+    const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+    throw new Error(`cannot reach kmsd at ${url.origin}: ${cause instanceof Error ? cause.message : String(cause)}`);
   }
   const text = await res.text();
   let parsed: Record<string, unknown> = {};

@@ -12,7 +12,7 @@ import { backupTable, clusterTable } from './rows.js';
 import type { BackupRow, ClusterRow } from './rows.js';
 import type { CloudHsmContext, CloudHsmDeps } from './context.js';
 import { backupArn, newResourceId } from './ids.js';
-import { BACKED_UP_STATES, retentionMs, saveCluster, settleCluster } from './clusters.js';
+import { BACKED_UP_STATES, nextDue, retentionMs, saveCluster, settleCluster } from './clusters.js';
 
 /** How long a deleted backup can still be restored (delete-restore-backup.md). */
 export const PENDING_DELETION_MS = 7 * DAY_MS;
@@ -101,7 +101,7 @@ export async function backupsInScope(deps: CloudHsmDeps, scope: Scope): Promise<
 async function applyRetention(ctx: Ctx, cluster: ClusterRow): Promise<void> {
   const own = (await backupsInScope(ctx.deps, ctx.scope)).filter((b) => b.ClusterId === cluster.ClusterId && b.SourceRegion === undefined);
   if (own.length === 0) return;
-  const latest = own.reduce((a, b) => (b.CreateTimestamp > a.CreateTimestamp ? b : a));
+  const latest = own.reduce((a, b) => (b.CreateTimestamp >= a.CreateTimestamp ? b : a));
   const cutoff = ctx.now.getTime() - retentionMs(cluster);
   for (const b of own) {
     if (b === latest || b.NeverExpires || b.BackupState !== 'READY' || b.CreateTimestamp > cutoff) continue;
@@ -116,7 +116,10 @@ async function applyRetention(ctx: Ctx, cluster: ClusterRow): Promise<void> {
  */
 export async function sweep(deps: CloudHsmDeps, now: Date, log: (err: unknown) => void): Promise<void> {
   const t = now.getTime();
-  for (const { scope, row } of await clusterTable(deps.store).dueBefore(t, 100)) {
+  // All clusters, not only the store's due index: other writers of cluster rows (activation by
+  // the HSM side) store them without a due time. Clusters are few per installation.
+  const due = (await clusterTable(deps.store).all()).filter(({ row }) => (nextDue(row) ?? Infinity) <= t);
+  for (const { scope, row } of due) {
     try {
       await deps.store.transaction(async () => {
         const current = await clusterTable(deps.store).get(scope, row.ClusterId);

@@ -58,7 +58,7 @@ export function hsmTransitionEnd(ctx: CloudHsmContext): number | undefined {
 }
 
 /** The next time the sweeper must look at this cluster, if any. */
-function nextDue(row: ClusterRow): number | null {
+export function nextDue(row: ClusterRow): number | null {
   const times = [row.transitionEndsAt, row.nextBackupAt, ...row.Hsms.map((h) => h.transitionEndsAt)].filter(
     (t): t is number => t !== undefined,
   );

@@ -3,6 +3,7 @@ import type { Clock } from '../core/clock.js';
 import type { Scope, Store } from '../store/store.js';
 import type { SymmetricKeyBackend } from '../keystores/key-backend.js';
 import type { LocalKeyBackend } from '../keystores/local-key-backend.js';
+import type { CloudHsmKeyBackend } from '../keystores/cloudhsm-key-backend.js';
 
 export interface KmsDeps {
   store: Store;
@@ -11,6 +12,10 @@ export interface KmsDeps {
   localKeys: LocalKeyBackend;
   /** The backend for keys in a custom key store, when that feature is wired in. */
   customKeyStoreBackend?: CustomKeyStoreBackend;
+  /** CloudHSM key stores: cluster checks, the kmsuser session, HSM keys (custom-key-stores.ts). */
+  cloudHsmKeyStores?: CloudHsmKeyBackend;
+  /** How long ConnectCustomKeyStore/DisconnectCustomKeyStore stay in CONNECTING/DISCONNECTING, on the service clock. */
+  keyStoreTransitionMs?: number;
 }
 
 /** Keys in custom key stores: their material and their store's availability. */

@@ -245,7 +245,8 @@ export async function keyMetadata(ctx: KmsContext, key: KeyRow): Promise<KeyMeta
     KeySpec: key.keySpec,
     ...algorithmsOf(key.keySpec, key.keyUsage),
     MultiRegion: false,
-    CurrentKeyMaterialId: key.currentMaterialId,
+    // Documented only for AWS_KMS / EXTERNAL origins: a CloudHSM key's material never rotates.
+    CurrentKeyMaterialId: key.origin === 'AWS_CLOUDHSM' ? undefined : key.currentMaterialId,
   };
   if (key.state === 'PendingDeletion') {
     md.DeletionDate = key.deletionDate === undefined ? undefined : new Date(key.deletionDate);

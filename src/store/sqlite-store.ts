@@ -15,6 +15,8 @@ export class SqliteStore implements Store {
   private readonly tables = new Map<string, SqliteTable<unknown>>();
   private readonly inTransaction = new AsyncLocalStorage<true>();
   private lock: Promise<void> = Promise.resolve();
+  /** Transactions running or waiting for the lock. */
+  private waiting = 0;
 
   /** `path` is a file, or ':memory:'. */
   constructor(path: string) {
@@ -36,6 +38,7 @@ export class SqliteStore implements Store {
 
   async transaction<R>(fn: () => Promise<R>): Promise<R> {
     if (this.inTransaction.getStore()) return fn();
+    this.waiting++;
     const release = await this.acquire();
     try {
       this.db.exec('BEGIN IMMEDIATE');
@@ -49,6 +52,9 @@ export class SqliteStore implements Store {
       }
     } finally {
       release();
+      // An enabled AsyncLocalStorage (Node 20: async hooks) taxes every promise of every
+      // request. Keep it on only while transactions run or wait; run() turns it back on.
+      if (--this.waiting === 0) this.inTransaction.disable();
     }
   }
 
@@ -85,7 +91,7 @@ interface RowRecord {
 
 class SqliteTable<T> implements Table<T> {
   private readonly stmts: {
-    get: Database.Statement<[string, string, string], { data: string }>;
+    get: Database.Statement<[string, string, string], string>;
     put: Database.Statement<[string, string, string, string, number | null]>;
     del: Database.Statement<[string, string, string]>;
     list: Database.Statement<[{ account: string; region: string; after: number; prefix: string; limit: number }], RowRecord>;
@@ -106,7 +112,8 @@ class SqliteTable<T> implements Table<T> {
       UNIQUE (account, region, id))`);
     db.exec(`CREATE INDEX IF NOT EXISTS ${name}_due ON ${name} (due) WHERE due IS NOT NULL`);
     this.stmts = {
-      get: db.prepare(`SELECT data FROM ${name} WHERE account = ? AND region = ? AND id = ?`),
+      // pluck(): the JSON text itself, no row object per lookup (the hot path of every request).
+      get: db.prepare<[string, string, string], string>(`SELECT data FROM ${name} WHERE account = ? AND region = ? AND id = ?`).pluck(),
       // Upsert keeps the row's seq, so replacing a row does not move it in listings.
       put: db.prepare(
         `INSERT INTO ${name} (account, region, id, data, due) VALUES (?, ?, ?, ?, ?)
@@ -126,8 +133,8 @@ class SqliteTable<T> implements Table<T> {
   }
 
   async get(scope: Scope, id: string): Promise<T | undefined> {
-    const r = this.stmts.get.get(scope.account, scope.region, id);
-    return r ? (JSON.parse(r.data) as T) : undefined;
+    const data = this.stmts.get.get(scope.account, scope.region, id);
+    return data === undefined ? undefined : (JSON.parse(data) as T);
   }
 
   async put(scope: Scope, id: string, row: T, options: PutOptions = {}): Promise<void> {

@@ -10,6 +10,7 @@ import { RootKey as Wrapper } from '../../keystores/root-key.js';
 import type { Scope, Store } from '../../store/store.js';
 import type { ClusterRow } from '../rows.js';
 import { clusterTable } from '../rows.js';
+import { nextDue, settleCluster } from '../clusters.js';
 import { canonicalUsername, verifyPassword } from './passwords.js';
 import { Sessions } from './sessions.js';
 import type { HsmRole, HsmSecretRow, HsmTables, HsmUserRow } from './tables.js';
@@ -42,9 +43,16 @@ export class HsmCore {
     this.tables = hsmTables(deps.store);
   }
 
+  /** The cluster as it is now (ended transitions applied, as the API side reads it). */
   async cluster(scope: Scope, clusterId: string): Promise<ClusterRow | undefined> {
     const row = await clusterTable(this.deps.store).get(scope, clusterId);
-    return row && row.State !== 'DELETED' ? row : undefined;
+    const settled = row && settleCluster(row, this.deps.clock.now().getTime());
+    return settled && settled.State !== 'DELETED' ? settled : undefined;
+  }
+
+  /** Stores a cluster row keeping the API side's sweeper schedule (transitions, backups). */
+  async saveCluster(scope: Scope, row: ClusterRow): Promise<void> {
+    await clusterTable(this.deps.store).put(scope, row.ClusterId, row, { due: nextDue(row) });
   }
 
   /** The cluster exists, has an ACTIVE HSM to talk to, and its HSM contents exist. */

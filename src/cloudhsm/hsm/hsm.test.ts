@@ -70,6 +70,20 @@ describe('activation and admin users', () => {
     });
   });
 
+  it("keeps the API side's sweeper schedule, and activates a cluster restored from a never-activated backup", async () => {
+    const nextBackupAt = Date.UTC(2030, 0, 1);
+    await clusterTable(store).put(scope, C1, clusterRow(C1, { nextBackupAt }), { due: nextBackupAt });
+    await hsm.management.activateCluster(scope, C1, ADMIN.password);
+    const due = await clusterTable(store).dueBefore(nextBackupAt, 10);
+    expect(due.map((d) => [d.id, d.row.State, d.row.nextBackupAt])).toEqual([[C1, 'ACTIVE', nextBackupAt]]);
+
+    await clusterTable(store).put(scope, C2, clusterRow(C2, { State: 'ACTIVE', SourceBackupId: 'backup-abcdefghijk' }));
+    await hsm.initialize(scope, C2);
+    await hsm.restore(scope, C2, await hsm.snapshot(scope, C2));
+    expect(await hsm.management.activateCluster(scope, C2, ADMIN.password)).toEqual({ ClusterId: C2, State: 'ACTIVE' });
+    expect(await hsm.management.listUsers(scope, C2, ADMIN)).toHaveLength(1);
+  });
+
   it('refuses to activate a cluster that is not INITIALIZED or has no ACTIVE HSM', async () => {
     await clusterTable(store).put(scope, C2, clusterRow(C2, { State: 'UNINITIALIZED' }));
     await hsm.initialize(scope, C2);

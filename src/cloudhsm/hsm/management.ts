@@ -11,7 +11,7 @@ import {
   CloudHsmResourceNotFoundException,
 } from '../../generated/cloudhsmv2.js';
 import type { Scope } from '../../store/store.js';
-import { clusterTable } from '../rows.js';
+import type { ClusterRow } from '../rows.js';
 import type { AuthResult, ClusterAccess, HsmCore } from './core.js';
 import { MAX_FAILED_LOGINS } from './core.js';
 import { canonicalUsername, hashPassword, passwordProblem } from './passwords.js';
@@ -160,28 +160,30 @@ export function createManagement(core: HsmCore): HsmManagement {
   return {
     async activateCluster(scope, clusterId, newAdminPassword) {
       checkedPassword(newAdminPassword);
-      const contents = await reachable(scope, clusterId);
-      const cluster = await core.cluster(scope, clusterId);
-      if (contents.activated || cluster?.State === 'ACTIVE') {
-        throw new CloudHsmInvalidRequestException(`Cluster ${clusterId} is already activated.`);
-      }
-      if (cluster?.State !== 'INITIALIZED') {
-        throw new CloudHsmInvalidRequestException(
-          `Cluster ${clusterId} is in state ${cluster?.State ?? 'UNKNOWN'}; only an INITIALIZED cluster can be activated.`,
-        );
-      }
+      await reachable(scope, clusterId);
+      const activation = async (): Promise<{ cluster: ClusterRow; contents: HsmSecretRow }> => {
+        const cluster = await core.cluster(scope, clusterId);
+        const contents = await tables.secrets.get(scope, clusterId);
+        if (!cluster || !contents) throw new CloudHsmResourceNotFoundException(`Cluster ${clusterId} not found.`);
+        if (contents.activated) throw new CloudHsmInvalidRequestException(`Cluster ${clusterId} is already activated.`);
+        // ACTIVE without activated contents: restored from a backup of a never-activated cluster.
+        if (cluster.State !== 'INITIALIZED' && cluster.State !== 'ACTIVE') {
+          throw new CloudHsmInvalidRequestException(
+            `Cluster ${clusterId} is in state ${cluster.State}; only an INITIALIZED cluster can be activated.`,
+          );
+        }
+        return { cluster, contents };
+      };
+      await activation();
       const password = await hashPassword(newAdminPassword);
       await deps.store.transaction(async () => {
-        // Re-check inside the transaction: two activations must not both succeed.
-        const current = await clusterTable(deps.store).get(scope, clusterId);
-        const latest = await tables.secrets.get(scope, clusterId);
+        // Checked again inside the transaction: two activations must not both succeed.
+        const { cluster, contents } = await activation();
         const admin = await tables.users.get(scope, userId(clusterId, UNACTIVATED_ADMIN.username));
-        if (!current || current.State !== 'INITIALIZED' || !latest || latest.activated || !admin) {
-          throw new CloudHsmInvalidRequestException(`Cluster ${clusterId} is already activated.`);
-        }
+        if (!admin) throw new CloudHsmInvalidRequestException(`Cluster ${clusterId} has no unactivated admin.`);
         await tables.users.put(scope, userId(clusterId, admin.username), { ...admin, password, failedLogins: 0, lockedOut: false });
-        await tables.secrets.put(scope, clusterId, { ...latest, activated: true });
-        await clusterTable(deps.store).put(scope, clusterId, { ...current, State: 'ACTIVE', StateMessage: undefined });
+        await tables.secrets.put(scope, clusterId, { ...contents, activated: true });
+        await core.saveCluster(scope, { ...cluster, State: 'ACTIVE', StateMessage: undefined });
       });
       return { ClusterId: clusterId, State: 'ACTIVE' };
     },

@@ -36,9 +36,11 @@ export const describeBackups: CloudHsmHandler<DescribeBackupsRequest, DescribeBa
         )
         .map(({ row }) => row)
     : await backupsInScope(ctx.deps, ctx.scope);
+  // Candidates come in creation order; it breaks ties between backups of the same millisecond.
   const matching = candidates.filter((b) => filters.every(([name, values]) => FILTERS[name](b, values)));
+  const order = new Map(matching.map((b, i) => [b, i]));
   const direction = input.SortAscending ? 1 : -1;
-  matching.sort((a, b) => direction * (a.CreateTimestamp - b.CreateTimestamp));
+  matching.sort((a, b) => direction * (a.CreateTimestamp - b.CreateTimestamp || (order.get(a) ?? 0) - (order.get(b) ?? 0)));
   const { page, next } = paginate(matching, 'backups', input.MaxResults, 50, input.NextToken);
   return { Backups: page.map(backupView), ...(next ? { NextToken: next } : {}) };
 };

@@ -12,6 +12,10 @@ import { checkSignedCertificate } from '../certificates.js';
  */
 export const initializeCluster: CloudHsmHandler<InitializeClusterRequest, InitializeClusterResponse> = async (input, ctx) => {
   const cluster = await findCluster(ctx, input.ClusterId);
+  if (cluster.SourceBackupId !== undefined) {
+    // create-cluster-from-backup.md: such a cluster comes up with the backup's certificate.
+    throw new CloudHsmInvalidRequestException(`Cluster ${cluster.ClusterId} was created from a backup and needs no initialization.`);
+  }
   requireState(cluster, ['UNINITIALIZED'], 'initialize the cluster');
   const csr = cluster.Certificates.ClusterCsr;
   if (csr === undefined) {

@@ -105,7 +105,7 @@ export function ClustersPage(props: { region: string }) {
                 </td>
                 <td>{c.HsmType}</td>
                 <td>{c.SourceBackupId ?? '—'}</td>
-                <td>{formatDate(c.CreateTimestamp)}</td>
+                <td className="nowrap">{formatDate(c.CreateTimestamp)}</td>
               </tr>
             ))}
           </tbody>
@@ -227,7 +227,7 @@ function ClusterDetails(props: { region: string; cluster: Cluster; reload: () =>
                   <td>{h.AvailabilityZone}</td>
                   <td>{h.EniIp ?? '—'}</td>
                   <td>{h.State}</td>
-                  <td>
+                  <td className="cell-actions">
                     <button
                       type="button"
                       className="danger small"
@@ -263,16 +263,26 @@ function ClusterDetails(props: { region: string; cluster: Cluster; reload: () =>
         </section>
         <section className="card" aria-label="Certificates and initialization">
           <h3>Certificates</h3>
-          {cluster.Certificates?.ClusterCsr ? (
+          {cluster.Certificates?.ClusterCsr && (
             <p>
               <button type="button" onClick={() => download(`${cluster.ClusterId}_ClusterCsr.csr`, cluster.Certificates?.ClusterCsr ?? '')}>
                 Download cluster CSR
               </button>
             </p>
-          ) : (
-            <p className="muted">No CSR yet: it appears when the first HSM of a new cluster is up.</p>
           )}
-          {cluster.Certificates?.ClusterCertificate && <p>The cluster certificate is signed: the cluster is initialized.</p>}
+          {cluster.Certificates?.ClusterCertificate ? (
+            <p>
+              The cluster certificate is signed: the cluster is initialized.{' '}
+              <button
+                type="button"
+                onClick={() => download(`${cluster.ClusterId}_cluster.crt`, cluster.Certificates?.ClusterCertificate ?? '')}
+              >
+                Download cluster certificate
+              </button>
+            </p>
+          ) : (
+            !cluster.Certificates?.ClusterCsr && <p className="muted">No CSR yet: it appears when the first HSM of a new cluster is up.</p>
+          )}
           {cluster.State === 'UNINITIALIZED' && (
             <form
               className="form"
@@ -461,14 +471,14 @@ function HsmUsers(props: { region: string; cluster: Cluster; onChanged: () => vo
                 <td>{u.Role}</td>
                 <td>{u.LockedOut ? 'Yes' : 'No'}</td>
                 <td>{u.LoggedIn ? 'Yes' : 'No'}</td>
-                <td>
+                <td className="cell-actions">
                   <button
                     type="button"
                     className="small"
                     aria-label={`${u.LockedOut ? 'Unlock' : 'Change password of'} ${u.Username}`}
                     onClick={() => open('password', u)}
                   >
-                    {u.LockedOut ? 'Unlock (set password)' : 'Change password'}
+                    {u.LockedOut ? 'Unlock' : 'Password'}
                   </button>
                   {u.Role !== 'admin' && (
                     <button

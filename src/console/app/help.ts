@@ -81,6 +81,74 @@ export const ERROR_HELP: HelpEntry[] = [
     fix: 'Delete a custom key store you no longer use.',
   },
   {
+    id: 'KMSInvalidStateException',
+    title: 'Key unavailable',
+    problem:
+      'A cryptographic operation used a KMS key whose custom key store is not connected (the key shows Unavailable), or a key in a state that does not allow it.',
+    fix: 'Connect the custom key store, then retry; a disabled key must be enabled first.',
+  },
+  {
+    id: 'UnsupportedOperationException',
+    title: 'Not supported in a custom key store',
+    problem:
+      'The request asked for something a custom key store cannot hold or do, such as an asymmetric or HMAC key in a CloudHSM key store.',
+    fix: 'Create a symmetric encryption key (SYMMETRIC_DEFAULT) in the key store, or create the key in AWS KMS instead.',
+  },
+  {
+    id: 'XksProxyUriInUseException',
+    title: 'Proxy endpoint and path already used',
+    problem: 'Another external key store in this account and Region uses the same proxy endpoint and path.',
+    fix: 'Give each external key store its own proxy path or endpoint.',
+  },
+  {
+    id: 'XksProxyUriEndpointInUseException',
+    title: 'Proxy endpoint already used',
+    problem: 'Another external key store already uses this proxy endpoint.',
+    fix: 'Use a distinct proxy endpoint for this key store.',
+  },
+  {
+    id: 'XksProxyUriUnreachableException',
+    title: 'Proxy unreachable',
+    problem: 'KMS could not reach the external key store proxy, or the proxy reports that no external key manager is available.',
+    fix: 'Check the proxy endpoint and path and that the proxy and its key managers are running.',
+  },
+  {
+    id: 'XksProxyIncorrectAuthenticationCredentialException',
+    title: 'Proxy credential refused',
+    problem: 'The proxy did not accept the access key ID and secret given for it.',
+    fix: 'Enter the credential configured on the proxy (both the access key ID and the secret).',
+  },
+  {
+    id: 'XksProxyInvalidResponseException',
+    title: 'Proxy answer not understood',
+    problem: 'KMS could not interpret what the proxy replied.',
+    fix: 'Check the proxy software version and its logs.',
+  },
+  {
+    id: 'XksProxyInvalidConfigurationException',
+    title: 'Proxy configuration problem',
+    problem: 'The key store settings and the proxy do not match, usually the URI path.',
+    fix: 'Correct the proxy URI path in the key store settings.',
+  },
+  {
+    id: 'XksProxyVpcEndpointServiceInUseException',
+    title: 'Endpoint service already used',
+    problem: 'Another external key store already uses this VPC endpoint service.',
+    fix: 'Give each external key store its own VPC endpoint service.',
+  },
+  {
+    id: 'XksProxyVpcEndpointServiceNotFoundException',
+    title: 'Endpoint service not found',
+    problem: 'KMS cannot find the VPC endpoint service, or may not connect to it.',
+    fix: 'Check the service name and allow KMS as a consumer of the service.',
+  },
+  {
+    id: 'XksProxyVpcEndpointServiceInvalidConfigurationException',
+    title: 'Endpoint service not set up as KMS needs',
+    problem: 'The VPC endpoint service does not meet the requirements of KMS.',
+    fix: 'Use an interface endpoint service with a load balancer in two zones, KMS allowed as principal, no acceptance required and a verified private DNS name.',
+  },
+  {
     id: 'ValidationException',
     title: 'Invalid value',
     problem: 'A value does not meet its constraints (for example the kmsuser password must be 7 to 32 characters).',

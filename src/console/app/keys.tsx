@@ -237,7 +237,9 @@ function KeyDetails(props: { region: string; keyId: string }) {
   return (
     <section aria-labelledby="key-title">
       <div className="page-head">
-        <h1 id="key-title">Key {keyId}</h1>
+        <h1 id="key-title">
+          Key <code className="title-id">{keyId}</code>
+        </h1>
         <div className="actions">
           <button type="button" onClick={() => navigate('/keys')}>
             Back to keys

@@ -168,12 +168,12 @@ function KeyStoreList(props: { region: string }) {
                     onChange={() => setSelected(s.CustomKeyStoreId)}
                   />
                 </td>
-                <td>{s.CustomKeyStoreName}</td>
+                <td className="nowrap">{s.CustomKeyStoreName}</td>
                 <td>
                   <code>{s.CustomKeyStoreId}</code>
                 </td>
                 <td>{s.CloudHsmClusterId ? <code>{s.CloudHsmClusterId}</code> : '—'}</td>
-                <td>{formatDate(s.CreationDate)}</td>
+                <td className="nowrap">{formatDate(s.CreationDate)}</td>
                 <td>
                   <StatusCell store={s} />
                 </td>
@@ -319,7 +319,7 @@ function EditKeyStore(props: { region: string; id: string }) {
   const [name, setName] = useState<string | undefined>(undefined);
   const [clusterId, setClusterId] = useState<string | undefined>(undefined);
   const [password, setPassword] = useState('');
-  const [saved, setSaved] = useState<string[] | undefined>(undefined);
+  const [saved, setSaved] = useState<{ name: string; edited: string[] } | undefined>(undefined);
   const action = useAction();
   useAutoRefresh(store !== undefined && TRANSITIONAL.has(store.ConnectionState), loaded.reload);
 
@@ -351,14 +351,14 @@ function EditKeyStore(props: { region: string; id: string }) {
       edited.push('kmsuser password');
     }
     if (edited.length === 0) {
-      setSaved([]);
+      setSaved({ name: store.CustomKeyStoreName, edited });
       return;
     }
     const ok = await action.run('Saving the settings…', async () => {
       await call('kms', 'UpdateCustomKeyStore', input, props.region);
     });
     if (ok) {
-      setSaved(edited);
+      setSaved({ name: store.CustomKeyStoreName, edited });
       setPassword('');
       setName(undefined);
       setClusterId(undefined);
@@ -396,11 +396,11 @@ function EditKeyStore(props: { region: string; id: string }) {
           )}
         </div>
       )}
-      {saved && saved.length === 0 && <SuccessAlert>Nothing to save: no setting was changed.</SuccessAlert>}
-      {saved && saved.length > 0 && (
+      {saved && saved.edited.length === 0 && <SuccessAlert>Nothing to save: no setting was changed.</SuccessAlert>}
+      {saved && saved.edited.length > 0 && (
         <SuccessAlert>
           <p>
-            Saved. You edited the {saved.join(', the ')} of {store.CustomKeyStoreName}.
+            Saved. You edited the {saved.edited.join(', the ')} of {saved.name}.
           </p>
           {store.ConnectionState !== 'CONNECTED' && (
             <p>

@@ -57,8 +57,7 @@ export function ErrorAlert(props: { error: unknown; title?: string }) {
       </p>
       {help && (
         <p>
-          {help.problem} <span className="fix">Fix: {help.fix}</span>{' '}
-          <Link to={`/troubleshooting#${help.id}`}>Troubleshooting: {help.title}</Link>
+          {help.problem} <strong>Fix:</strong> {help.fix} <Link to={`/troubleshooting#${help.id}`}>Troubleshooting: {help.title}</Link>
         </p>
       )}
     </div>

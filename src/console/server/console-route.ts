@@ -19,7 +19,7 @@ import type { Route } from '../../gateway/http.js';
 import { invokeOperation, operationTarget } from '../../gateway/invoke.js';
 import type { OperationTarget } from '../../gateway/invoke.js';
 import type { Json } from '../../gateway/validate.js';
-import { ConsoleSessions, constantTimeEqual, IDLE_MS } from './sessions.js';
+import { ConsoleSessions, constantTimeEqual, IDLE_MS, MAX_FAILED_SIGN_INS } from './sessions.js';
 import type { ConsoleCredential, ConsoleSession } from './sessions.js';
 import { DEFAULT_ASSET_DIR, SECURITY_HEADERS, serveStatic } from './static-files.js';
 
@@ -95,9 +95,17 @@ export function createConsoleRoute(options: ConsoleOptions): Route {
     if (typeof accessKeyId !== 'string' || typeof secretAccessKey !== 'string' || !accessKeyId || !secretAccessKey) {
       throw new ValidationException('Enter an access key ID and a secret access key.');
     }
-    const credential = sessions.verify(accessKeyId, secretAccessKey);
-    if (!credential) throw new ConsoleError('InvalidCredentials', 'The access key ID or the secret access key is not correct.', 401);
-    const { id, session } = sessions.create(credential);
+    const check = sessions.verify(accessKeyId, secretAccessKey);
+    if (!check.ok && check.pausedUntil !== undefined) {
+      const minutes = Math.ceil((check.pausedUntil - options.clock.now().getTime()) / 60_000);
+      throw new ConsoleError(
+        'TooManyFailedSignIns',
+        `Sign-in with this access key ID is paused after ${MAX_FAILED_SIGN_INS} failed attempts; try again in ${minutes} minute(s).`,
+        429,
+      );
+    }
+    if (!check.ok) throw new ConsoleError('InvalidCredentials', 'The access key ID or the secret access key is not correct.', 401);
+    const { id, session } = sessions.create(check.credential);
     sendJson(res, 200, sessionView(session), { 'Set-Cookie': cookie(id, IDLE_MS / 1000) });
   }
 

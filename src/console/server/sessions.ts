@@ -24,6 +24,9 @@ export interface ConsoleSession {
 export const IDLE_MS = 60 * 60 * 1000;
 export const ABSOLUTE_MS = 12 * 60 * 60 * 1000;
 const MAX_SESSIONS = 10_000;
+/** After this many wrong secrets in a row, sign-in with that access key id pauses for PAUSE_MS. */
+export const MAX_FAILED_SIGN_INS = 5;
+export const PAUSE_MS = 5 * 60 * 1000;
 
 /** Digests first so that timingSafeEqual sees equal lengths and leaks nothing about length. */
 export function constantTimeEqual(a: string, b: string): boolean {
@@ -32,20 +35,41 @@ export function constantTimeEqual(a: string, b: string): boolean {
   return timingSafeEqual(da, db);
 }
 
+export type SignInCheck = { ok: true; credential: ConsoleCredential } | { ok: false; pausedUntil?: number };
+
 export class ConsoleSessions {
   private readonly sessions = new Map<string, ConsoleSession>();
+  /** Consecutive failed sign-ins per access key id (known or not), to slow down guessing. */
+  private readonly failures = new Map<string, { count: number; pausedUntil: number }>();
 
   constructor(
     private readonly credentials: ConsoleCredential[],
     private readonly clock: Clock,
   ) {}
 
-  /** Checks an access key id + secret against the configured credentials; undefined when wrong. */
-  verify(accessKeyId: string, secretAccessKey: string): ConsoleCredential | undefined {
+  /**
+   * Checks an access key id + secret against the configured credentials. While an access key
+   * id is paused after repeated failures, even the right secret is refused.
+   */
+  verify(accessKeyId: string, secretAccessKey: string): SignInCheck {
+    const now = this.clock.now().getTime();
+    const failed = this.failures.get(accessKeyId);
+    if (failed && failed.pausedUntil > now) return { ok: false, pausedUntil: failed.pausedUntil };
     const found = this.credentials.find((c) => c.accessKeyId === accessKeyId);
     // Compare against something even for an unknown key id, so both failures cost the same.
-    const ok = constantTimeEqual(found?.secretAccessKey ?? randomBytes(16).toString('hex'), secretAccessKey);
-    return found && ok ? found : undefined;
+    const match = constantTimeEqual(found?.secretAccessKey ?? randomBytes(16).toString('hex'), secretAccessKey);
+    if (found && match) {
+      this.failures.delete(accessKeyId);
+      return { ok: true, credential: found };
+    }
+    const count = (failed?.count ?? 0) + 1;
+    if (!failed && this.failures.size >= MAX_SESSIONS) {
+      const oldest = this.failures.keys().next();
+      if (!oldest.done) this.failures.delete(oldest.value);
+    }
+    const pausedUntil = count >= MAX_FAILED_SIGN_INS ? now + PAUSE_MS : 0;
+    this.failures.set(accessKeyId, { count: count >= MAX_FAILED_SIGN_INS ? 0 : count, pausedUntil });
+    return { ok: false };
   }
 
   create(credential: ConsoleCredential): { id: string; session: ConsoleSession } {

@@ -4,19 +4,22 @@ import { ValidationException } from '../../core/service-error.js';
 import type { KmsHandler } from '../context.js';
 import { usagesOf } from '../key-specs.js';
 import { createKeyMaterial } from '../key-material.js';
-import { defaultKeyPolicy, keyArn, keyMetadata, newKeyId, newMaterialId, saveKey } from '../keys.js';
+import { backendFor, backendRef, defaultKeyPolicy, keyArn, keyMetadata, newKeyId, newMaterialId, saveKey } from '../keys.js';
 import type { KeyRow } from '../keys.js';
 import { validateNewTags } from '../tags.js';
 import { validatePolicyDocument } from '../policies.js';
+import { storeForNewKey } from '../custom-key-stores.js';
 
 /** CreateKey. Built so far: symmetric, HMAC and asymmetric (RSA, ECC) keys of origin AWS_KMS. */
 export const createKey: KmsHandler<CreateKeyRequest, CreateKeyResponse> = async (input, ctx) => {
   const keySpec = input.KeySpec ?? input.CustomerMasterKeySpec ?? 'SYMMETRIC_DEFAULT';
   const keyUsage = input.KeyUsage ?? 'ENCRYPT_DECRYPT';
   const origin = input.Origin ?? 'AWS_KMS';
-  if (input.CustomKeyStoreId !== undefined) {
-    throw new UnsupportedOperationException('Creating keys in a custom key store is not implemented by kmsd yet.');
-  }
+  // Keys in a CloudHSM key store (custom-key-stores.md §11.1): symmetric only, checked there.
+  const store =
+    input.CustomKeyStoreId !== undefined || origin === 'AWS_CLOUDHSM'
+      ? await storeForNewKey(ctx, input.CustomKeyStoreId, { keySpec, keyUsage, origin, multiRegion: input.MultiRegion === true })
+      : undefined;
   const usages = usagesOf(keySpec);
   if (!usages) {
     throw new UnsupportedOperationException(`KeySpec ${keySpec} is not supported by kmsd yet.`);
@@ -25,7 +28,7 @@ export const createKey: KmsHandler<CreateKeyRequest, CreateKeyResponse> = async 
   if (!usages.includes(keyUsage)) {
     throw new ValidationException(`KeyUsage ${keyUsage} is not compatible with KeySpec ${keySpec}.`);
   }
-  if (origin !== 'AWS_KMS') {
+  if (origin !== 'AWS_KMS' && !store) {
     throw new UnsupportedOperationException(`Origin ${origin} is not supported by kmsd yet.`);
   }
   if (input.MultiRegion) {
@@ -55,8 +58,13 @@ export const createKey: KmsHandler<CreateKeyRequest, CreateKeyResponse> = async 
     rotation: { enabled: false },
     rotations: [],
   };
+  if (store) {
+    key.customKeyStoreId = store.id;
+    key.cloudHsmClusterId = store.clusterId;
+  }
   await ctx.deps.store.transaction(async () => {
-    await createKeyMaterial(ctx, key);
+    if (store) await backendFor(ctx, key).createMaterial(backendRef(key, materialId));
+    else await createKeyMaterial(ctx, key);
     await saveKey(ctx, key);
   });
   return { KeyMetadata: await keyMetadata(ctx, key) };

@@ -3,16 +3,22 @@ import type { GenerateRandomRequest, GenerateRandomResponse } from '../../genera
 import { UnsupportedOperationException } from '../../generated/kms.js';
 import { validationError } from '../../core/validation-error.js';
 import type { KmsHandler } from '../context.js';
+import { cloudHsm, findCustomKeyStore, invalidState } from '../custom-key-stores.js';
 
-/** GenerateRandom: NumberOfBytes (1–1024, range checked by the model) random bytes. */
-export const generateRandom: KmsHandler<GenerateRandomRequest, GenerateRandomResponse> = async (input) => {
+/**
+ * GenerateRandom. With CustomKeyStoreId the bytes come from the store's CloudHSM cluster,
+ * which must be CONNECTED (custom-key-stores.md §11.2).
+ */
+export const generateRandom: KmsHandler<GenerateRandomRequest, GenerateRandomResponse> = async (input, ctx) => {
   if (input.Recipient !== undefined) {
     throw new UnsupportedOperationException('Recipient (Nitro Enclaves attestation) is not supported by kmsd.');
   }
-  // Documented as required although the model does not mark it so.
+  // The model leaves NumberOfBytes optional (1–1024); AWS rejects a request without it.
   if (input.NumberOfBytes === undefined) throw validationError('numberOfBytes', null, 'Member must not be null');
-  if (input.CustomKeyStoreId !== undefined) {
-    throw new UnsupportedOperationException('GenerateRandom with CustomKeyStoreId is not implemented by kmsd yet.');
+  if (input.CustomKeyStoreId === undefined) return { Plaintext: randomBytes(input.NumberOfBytes) };
+  const store = await findCustomKeyStore(ctx, input.CustomKeyStoreId);
+  if (store.connectionState !== 'CONNECTED') {
+    throw invalidState(store, 'GenerateRandom with a custom key store requires it to be CONNECTED.');
   }
-  return { Plaintext: randomBytes(input.NumberOfBytes) };
+  return { Plaintext: await cloudHsm(ctx).random(ctx.scope, store.id, input.NumberOfBytes) };
 };

@@ -7,6 +7,12 @@ import type { KmsOperationName, KmsOperationTypes } from '../../generated/kms.js
 import { NotImplementedException } from '../../core/service-error.js';
 import type { KmsHandler } from '../context.js';
 import { createKey } from './create-key.js';
+import { connectCustomKeyStore } from './connect-custom-key-store.js';
+import { createCustomKeyStore } from './create-custom-key-store.js';
+import { deleteCustomKeyStore } from './delete-custom-key-store.js';
+import { describeCustomKeyStores } from './describe-custom-key-stores.js';
+import { disconnectCustomKeyStore } from './disconnect-custom-key-store.js';
+import { updateCustomKeyStore } from './update-custom-key-store.js';
 import { decrypt } from './decrypt.js';
 import { describeKey } from './describe-key.js';
 import { encrypt } from './encrypt.js';
@@ -60,21 +66,21 @@ function notImplemented(operation: KmsOperationName): KmsHandler<unknown, never>
 
 export const KMS_HANDLERS: KmsHandlers = {
   CancelKeyDeletion: cancelKeyDeletion,
-  ConnectCustomKeyStore: notImplemented('ConnectCustomKeyStore'),
+  ConnectCustomKeyStore: connectCustomKeyStore,
   CreateAlias: createAlias,
-  CreateCustomKeyStore: notImplemented('CreateCustomKeyStore'),
+  CreateCustomKeyStore: createCustomKeyStore,
   CreateGrant: createGrant,
   CreateKey: createKey,
   Decrypt: decrypt,
   DeleteAlias: deleteAlias,
-  DeleteCustomKeyStore: notImplemented('DeleteCustomKeyStore'),
+  DeleteCustomKeyStore: deleteCustomKeyStore,
   DeleteImportedKeyMaterial: notImplemented('DeleteImportedKeyMaterial'),
   DeriveSharedSecret: notImplemented('DeriveSharedSecret'),
-  DescribeCustomKeyStores: notImplemented('DescribeCustomKeyStores'),
+  DescribeCustomKeyStores: describeCustomKeyStores,
   DescribeKey: describeKey,
   DisableKey: disableKey,
   DisableKeyRotation: disableKeyRotation,
-  DisconnectCustomKeyStore: notImplemented('DisconnectCustomKeyStore'),
+  DisconnectCustomKeyStore: disconnectCustomKeyStore,
   EnableKey: enableKey,
   EnableKeyRotation: enableKeyRotation,
   Encrypt: encrypt,
@@ -108,7 +114,7 @@ export const KMS_HANDLERS: KmsHandlers = {
   TagResource: tagResource,
   UntagResource: untagResource,
   UpdateAlias: updateAlias,
-  UpdateCustomKeyStore: notImplemented('UpdateCustomKeyStore'),
+  UpdateCustomKeyStore: updateCustomKeyStore,
   UpdateKeyDescription: updateKeyDescription,
   UpdatePrimaryRegion: notImplemented('UpdatePrimaryRegion'),
   Verify: verify,

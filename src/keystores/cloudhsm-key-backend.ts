@@ -1,0 +1,258 @@
+/**
+ * Origin AWS_CLOUDHSM: the material of a KMS key in a CloudHSM key store is a persistent,
+ * non-extractable AES-256 key inside the store's cluster, owned by `kmsuser` and labelled
+ * with the KMS key ARN (KMS developer guide, create-cmk-keystore.md). kmsd keeps only the
+ * key handle; every seal/open runs AES-GCM inside the HSM through the `kmsuser` session
+ * that ConnectCustomKeyStore opened and keeps for as long as the store is connected.
+ *
+ * This module also owns that session (login, password rotation, logout) and the root-key
+ * wrapping of the kmsuser password, so KMS never handles an HSM session id itself.
+ */
+import { randomInt } from 'node:crypto';
+import type { Clock } from '../core/clock.js';
+import { KMSInvalidStateException } from '../generated/kms.js';
+import type { Scope, Store, Table } from '../store/store.js';
+import type { ClusterView, CloudHsmClusters, LoginFailure } from './cloudhsm-clusters.js';
+import { HsmDecryptError, HsmUnavailableError } from './cloudhsm-clusters.js';
+import { CiphertextAuthenticationError } from './key-backend.js';
+import type { BackendKeyRef, SymmetricKeyBackend } from './key-backend.js';
+import type { RootKey } from './root-key.js';
+
+/** What the backend needs to know about a key store (KMS owns the store rows). */
+export interface KeyStoreInfo {
+  connected: boolean;
+  clusterId: string;
+}
+
+export type KeyStoreDirectory = (scope: Scope, customKeyStoreId: string) => Promise<KeyStoreInfo | undefined>;
+
+interface HandleRow {
+  keyArn: string;
+  /** The cluster the handle was found in; after a cluster swap the key is found again by label. */
+  clusterId: string;
+  handle: string;
+}
+
+/** An HSM key kmsd could not delete at the key's final deletion (AWS: backingKeysDeletionStatus FAILURE). */
+export interface OrphanedHsmKeyRow {
+  keyArn: string;
+  customKeyStoreId: string;
+  clusterId: string;
+  handle: string;
+  /** epoch ms */
+  recordedAt: number;
+  reason: string;
+}
+
+export const orphanedHsmKeyTable = (store: Store): Table<OrphanedHsmKeyRow> => store.table<OrphanedHsmKeyRow>('cloudhsm_orphaned_kms_keys');
+
+export type ConnectResult = { ok: true; passwordWrapped: string } | { ok: false; code: LoginFailure | 'INTERNAL_ERROR' };
+
+interface Session {
+  sessionId: string;
+  clusterId: string;
+}
+
+/** AWS's message for a crypto call the cluster cannot serve (fix-keystore.md). */
+const CANNOT_COMMUNICATE = 'KMS cannot communicate with your CloudHSM cluster.';
+const PASSWORD_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+export interface CloudHsmKeyBackendDeps {
+  clusters: CloudHsmClusters;
+  store: Store;
+  rootKey: RootKey;
+  clock: Clock;
+  directory: KeyStoreDirectory;
+}
+
+export class CloudHsmKeyBackend implements SymmetricKeyBackend {
+  private readonly handles: Table<HandleRow>;
+  private readonly orphans: Table<OrphanedHsmKeyRow>;
+  private readonly sessions = new Map<string, Session>();
+
+  constructor(private readonly deps: CloudHsmKeyBackendDeps) {
+    this.handles = deps.store.table<HandleRow>('cloudhsm_kms_key_handles');
+    this.orphans = orphanedHsmKeyTable(deps.store);
+  }
+
+  describeCluster(scope: Scope, clusterId: string): Promise<ClusterView | undefined> {
+    return this.deps.clusters.describeCluster(scope, clusterId);
+  }
+
+  /** The kmsuser password is stored only wrapped, bound to the store it belongs to. */
+  wrapPassword(scope: Scope, customKeyStoreId: string, password: string): string {
+    return this.deps.rootKey.wrap(Buffer.from(password, 'utf8'), passwordAad(scope, customKeyStoreId));
+  }
+
+  unwrapPassword(scope: Scope, customKeyStoreId: string, wrapped: string): string {
+    return this.deps.rootKey.unwrap(wrapped, passwordAad(scope, customKeyStoreId)).toString('utf8');
+  }
+
+  /**
+   * ConnectCustomKeyStore's asynchronous part: log in as kmsuser with the password KMS
+   * knows, rotate it to a random value only kmsd knows (hsm-key-store-concepts.md), and keep
+   * the session. Returns the new password wrapped, for the store row.
+   */
+  async connect(
+    scope: Scope,
+    customKeyStoreId: string,
+    clusterId: string,
+    passwordWrapped: string,
+    rotate: boolean,
+  ): Promise<ConnectResult> {
+    await this.disconnect(scope, customKeyStoreId);
+    const password = this.unwrapPassword(scope, customKeyStoreId, passwordWrapped);
+    const login = await this.deps.clusters.login(scope, clusterId, 'kmsuser', password);
+    if (!login.ok) return { ok: false, code: login.failure };
+    let newWrapped = passwordWrapped;
+    if (rotate) {
+      const next = randomPassword();
+      try {
+        await this.deps.clusters.changePassword(login.sessionId, next);
+      } catch {
+        await this.deps.clusters.logout(login.sessionId).catch(() => undefined);
+        return { ok: false, code: 'INTERNAL_ERROR' };
+      }
+      newWrapped = this.wrapPassword(scope, customKeyStoreId, next);
+    }
+    this.sessions.set(sessionKey(scope, customKeyStoreId), { sessionId: login.sessionId, clusterId });
+    return { ok: true, passwordWrapped: newWrapped };
+  }
+
+  /** DisconnectCustomKeyStore: KMS logs kmsuser out of the cluster. */
+  async disconnect(scope: Scope, customKeyStoreId: string): Promise<void> {
+    const key = sessionKey(scope, customKeyStoreId);
+    const session = this.sessions.get(key);
+    if (!session) return;
+    this.sessions.delete(key);
+    // The cluster may be gone already; the session ends with it.
+    await this.deps.clusters.logout(session.sessionId).catch(() => undefined);
+  }
+
+  /** kmsd stops: end every kmsuser session (they are re-opened at the next start). */
+  async closeSessions(): Promise<void> {
+    for (const [key, session] of [...this.sessions]) {
+      this.sessions.delete(key);
+      await this.deps.clusters.logout(session.sessionId).catch(() => undefined);
+    }
+  }
+
+  async isConnected(scope: Scope, customKeyStoreId: string): Promise<boolean> {
+    const info = await this.deps.directory(scope, customKeyStoreId);
+    return info?.connected === true;
+  }
+
+  /** GenerateRandom with CustomKeyStoreId: the bytes come from the cluster's HSMs. */
+  async random(scope: Scope, customKeyStoreId: string, length: number): Promise<Buffer> {
+    const session = this.session(scope, customKeyStoreId);
+    return mapHsmErrors(() => this.deps.clusters.random(session.sessionId, length), CANNOT_COMMUNICATE);
+  }
+
+  async createMaterial(ref: BackendKeyRef): Promise<void> {
+    const session = this.session(ref.scope, storeIdOf(ref));
+    const handle = await mapHsmErrors(() => this.deps.clusters.generateAesKey(session.sessionId, ref.arn), CANNOT_COMMUNICATE);
+    await this.handles.put(ref.scope, ref.keyId, { keyArn: ref.arn, clusterId: session.clusterId, handle });
+  }
+
+  async seal(ref: BackendKeyRef, plaintext: Buffer, aad: Buffer): Promise<Buffer> {
+    const session = this.session(ref.scope, storeIdOf(ref));
+    const handle = await this.handleFor(ref, session);
+    return mapHsmErrors(() => this.deps.clusters.encrypt(session.sessionId, handle, plaintext, aad), unavailable(ref));
+  }
+
+  async open(ref: BackendKeyRef, body: Buffer, aad: Buffer): Promise<Buffer> {
+    const session = this.session(ref.scope, storeIdOf(ref));
+    const handle = await this.handleFor(ref, session);
+    try {
+      return await mapHsmErrors(() => this.deps.clusters.decrypt(session.sessionId, handle, body, aad), unavailable(ref));
+    } catch (err) {
+      if (err instanceof HsmDecryptError) throw new CiphertextAuthenticationError();
+      throw err;
+    }
+  }
+
+  /**
+   * Final deletion of the KMS key: a best-effort delete of its HSM key (AWS deletes it when
+   * it can and reports the outcome in CloudTrail). When the store is not connected, or the
+   * cluster refuses, the HSM key is recorded as orphaned so an operator can delete it.
+   */
+  async destroyMaterial(ref: BackendKeyRef): Promise<void> {
+    const row = await this.handles.get(ref.scope, ref.keyId);
+    await this.handles.delete(ref.scope, ref.keyId);
+    if (!row) return;
+    const storeId = storeIdOf(ref);
+    const session = this.sessions.get(sessionKey(ref.scope, storeId));
+    let reason = 'the custom key store was not connected';
+    if (session) {
+      try {
+        const handle = await this.handleFor(ref, session, row);
+        await this.deps.clusters.deleteKey(session.sessionId, handle);
+        return;
+      } catch (err) {
+        reason = err instanceof Error ? err.message : String(err);
+      }
+    }
+    await this.orphans.put(ref.scope, ref.keyId, {
+      keyArn: ref.arn,
+      customKeyStoreId: storeId,
+      clusterId: row.clusterId,
+      handle: row.handle,
+      recordedAt: this.deps.clock.now().getTime(),
+      reason,
+    });
+  }
+
+  private session(scope: Scope, customKeyStoreId: string): Session {
+    const session = this.sessions.get(sessionKey(scope, customKeyStoreId));
+    // CONNECTED in the store row but no session: kmsd restarted and the reconnect failed.
+    if (!session) throw new KMSInvalidStateException(CANNOT_COMMUNICATE);
+    return session;
+  }
+
+  private async handleFor(ref: BackendKeyRef, session: Session, known?: HandleRow): Promise<string> {
+    const row = known ?? (await this.handles.get(ref.scope, ref.keyId));
+    if (row && row.clusterId === session.clusterId) return row.handle;
+    // The store now points at another cluster of the same backup history (restored from a
+    // backup): the key is found there by its label, the KMS key ARN.
+    const handle = await mapHsmErrors(() => this.deps.clusters.findKeyByLabel(session.sessionId, ref.arn), CANNOT_COMMUNICATE);
+    if (handle === undefined) throw new KMSInvalidStateException(unavailable(ref));
+    await this.handles.put(ref.scope, ref.keyId, { keyArn: ref.arn, clusterId: session.clusterId, handle });
+    return handle;
+  }
+}
+
+/** HsmUnavailableError -> KMSInvalidStateException (409), the failure carrier AWS uses here. */
+async function mapHsmErrors<T>(fn: () => Promise<T>, keyNotFoundMessage: string): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof HsmUnavailableError) {
+      throw new KMSInvalidStateException(err.reason === 'KEY_NOT_FOUND' ? keyNotFoundMessage : CANNOT_COMMUNICATE);
+    }
+    throw err;
+  }
+}
+
+function unavailable(ref: BackendKeyRef): string {
+  return `${ref.arn} is unavailable.`;
+}
+
+function storeIdOf(ref: BackendKeyRef): string {
+  if (!ref.customKeyStoreId) throw new KMSInvalidStateException(`${ref.arn} is unavailable.`);
+  return ref.customKeyStoreId;
+}
+
+function sessionKey(scope: Scope, customKeyStoreId: string): string {
+  return `${scope.account}/${scope.region}/${customKeyStoreId}`;
+}
+
+function passwordAad(scope: Scope, customKeyStoreId: string): string {
+  return `kms-custom-key-store-password:${scope.account}:${scope.region}:${customKeyStoreId}`;
+}
+
+/** 32 alphanumeric characters: the CloudHSM tooling's password alphabet, its maximum length. */
+function randomPassword(): string {
+  let out = '';
+  for (let i = 0; i < 32; i++) out += PASSWORD_ALPHABET[randomInt(PASSWORD_ALPHABET.length)];
+  return out;
+}

@@ -1,0 +1,48 @@
+import type { ConnectCustomKeyStoreRequest, ConnectCustomKeyStoreResponse } from '../../generated/kms.js';
+import { CloudHsmClusterInvalidConfigurationException } from '../../generated/kms.js';
+import type { KmsHandler } from '../context.js';
+import {
+  activeHsmZones,
+  assertClusterActive,
+  cloudHsm,
+  findCustomKeyStore,
+  invalidState,
+  saveCustomKeyStore,
+  kickTransitions,
+  transitionDue,
+} from '../custom-key-stores.js';
+
+/**
+ * ConnectCustomKeyStore: answers {} at once and connects in the background (§7). Problems
+ * found up front fail the call and leave the store DISCONNECTED (fix-keystore.md "fail
+ * quickly"): cluster not active, no subnets in two AZs, no active HSM. A missing cluster
+ * and every login problem surface later as FAILED with a ConnectionErrorCode.
+ * CONNECTED/CONNECTING: accepted as a no-op (§3.3 note a); FAILED must be disconnected first.
+ */
+export const connectCustomKeyStore: KmsHandler<ConnectCustomKeyStoreRequest, ConnectCustomKeyStoreResponse> = async (input, ctx) => {
+  const backend = cloudHsm(ctx);
+  await ctx.deps.store.transaction(async () => {
+    const row = await findCustomKeyStore(ctx, input.CustomKeyStoreId);
+    if (row.connectionState === 'CONNECTED' || row.connectionState === 'CONNECTING') return;
+    if (row.connectionState !== 'DISCONNECTED') {
+      throw invalidState(row, 'You can connect a custom key store only when it is DISCONNECTED; disconnect it first.');
+    }
+    const view = await backend.describeCluster(ctx.scope, row.clusterId);
+    if (view) {
+      assertClusterActive(view);
+      if (Object.keys(view.subnetMapping).length < 2) {
+        throw new CloudHsmClusterInvalidConfigurationException(
+          `AWS CloudHSM cluster ${view.clusterId} must have private subnets in at least two Availability Zones.`,
+        );
+      }
+      if (activeHsmZones(view).size === 0) {
+        throw new CloudHsmClusterInvalidConfigurationException(
+          `AWS CloudHSM cluster ${view.clusterId} has no active HSMs. Add an HSM to the cluster, then connect again.`,
+        );
+      }
+    }
+    await saveCustomKeyStore(ctx, { ...row, connectionState: 'CONNECTING', attempt: row.attempt + 1 }, transitionDue(ctx.deps));
+  });
+  kickTransitions(ctx.deps);
+  return {};
+};
