@@ -59,6 +59,34 @@ function nodeVerifies(
 
 const message = Buffer.from('a message to sign');
 
+/** DER INTEGER / SEQUENCE encoding, enough for ECDSA-Sig-Value. */
+function derTlv(tag: number, body: Buffer): Buffer {
+  const len = body.length < 0x80 ? Buffer.from([body.length]) : Buffer.from([0x81, body.length]);
+  return Buffer.concat([Buffer.from([tag]), len, body]);
+}
+
+function derInt(v: bigint): Buffer {
+  const hex = v.toString(16);
+  const b = Buffer.from(hex.length % 2 ? `0${hex}` : hex, 'hex');
+  return derTlv(0x02, b[0] & 0x80 ? Buffer.concat([Buffer.from([0]), b]) : b);
+}
+
+/**
+ * (r, n − s): the other, equally valid ECDSA signature for the same digest. Exactly one of
+ * the pair has a "high" s, so accepting both shows no low-s rule is applied.
+ */
+function negatedS(signature: Uint8Array | undefined, n: bigint): Buffer {
+  const der = Buffer.from(signature ?? new Uint8Array());
+  let i = der[1] === 0x81 ? 3 : 2;
+  const ints: bigint[] = [];
+  for (let k = 0; k < 2; k++) {
+    const len = der[i + 1];
+    ints.push(BigInt(`0x${der.subarray(i + 2, i + 2 + len).toString('hex')}`));
+    i += 2 + len;
+  }
+  return derTlv(0x30, Buffer.concat([derInt(ints[0]), derInt(n - ints[1])]));
+}
+
 describe('asymmetric signing keys', () => {
   it('ECC keys sign RAW messages that node:crypto verifies with the GetPublicKey output', async () => {
     const cases: [KeySpec, SigningAlgorithmSpec[], string][] = [
@@ -162,6 +190,49 @@ describe('asymmetric signing keys', () => {
       400,
       `${k.Arn} key usage is SIGN_VERIFY which is not valid for this operation.`,
     );
+  });
+
+  it('ECDSA keys sign and verify DIGESTs; node:crypto verifies them over the original message', async () => {
+    const cases: [KeySpec, SigningAlgorithmSpec, bigint][] = [
+      ['ECC_NIST_P256', 'ECDSA_SHA_256', BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551')],
+      ['ECC_SECG_P256K1', 'ECDSA_SHA_256', BigInt('0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141')],
+      ['ECC_NIST_P521', 'ECDSA_SHA_512', BigInt(`0x1${'f'.repeat(64)}fa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409`)],
+    ];
+    for (const [spec, algorithm, n] of cases) {
+      const k = await newKey(spec, 'SIGN_VERIFY');
+      const { key } = await publicKeyOf(k.KeyId);
+      const hash = `sha${algorithm.slice(-3)}`;
+      const digest = createHash(hash).update(message).digest();
+      const signed = await kms.send(
+        new SignCommand({ KeyId: k.KeyId, Message: digest, MessageType: 'DIGEST', SigningAlgorithm: algorithm }),
+      );
+      expect(signed).toMatchObject({ KeyId: k.Arn, SigningAlgorithm: algorithm });
+      // Independent check: node:crypto hashes the original message itself and expects DER.
+      expect(verify(hash, message, key, Buffer.from(signed.Signature ?? new Uint8Array()))).toBe(true);
+      const twin = negatedS(signed.Signature, n);
+      expect(verify(hash, message, key, twin)).toBe(true);
+      const raw = await kms.send(new SignCommand({ KeyId: k.KeyId, Message: message, SigningAlgorithm: algorithm }));
+      // DIGEST-mode Verify accepts kmsd's DIGEST signature, its high/low-s twin, and a RAW-mode one.
+      for (const signature of [signed.Signature, twin, raw.Signature]) {
+        const ok = await kms.send(
+          new VerifyCommand({ KeyId: k.KeyId, Message: digest, MessageType: 'DIGEST', Signature: signature, SigningAlgorithm: algorithm }),
+        );
+        expect(ok).toMatchObject({ KeyId: k.Arn, SignatureValid: true, SigningAlgorithm: algorithm });
+      }
+      await kms.send(new VerifyCommand({ KeyId: k.KeyId, Message: message, Signature: signed.Signature, SigningAlgorithm: algorithm }));
+      const otherDigest = createHash(hash).update('another message').digest();
+      for (const [Message, Signature] of [
+        [otherDigest, signed.Signature],
+        [digest, Buffer.from('not a DER signature')],
+      ] as const) {
+        await expectError(
+          kms.send(new VerifyCommand({ KeyId: k.KeyId, Message, MessageType: 'DIGEST', Signature, SigningAlgorithm: algorithm })),
+          'KMSInvalidSignatureException',
+          400,
+          INVALID_SIGNATURE,
+        );
+      }
+    }
   });
 
   it('refuses what asymmetric keys cannot do', async () => {

@@ -102,16 +102,10 @@ export async function signMessage(
   return sign(scheme.hash, message, nodeOptions(scheme, privateKey));
 }
 
-export async function verifyMessage(
-  ctx: KmsContext,
-  key: KeyRow,
-  scheme: SigningScheme,
-  messageType: MessageType,
-  message: Buffer,
-  signature: Buffer,
-): Promise<boolean> {
+/** Verification reads only the public key in the key row, never the private material. */
+export function verifyMessage(key: KeyRow, scheme: SigningScheme, messageType: MessageType, message: Buffer, signature: Buffer): boolean {
   const publicKey = publicKeyOf(key);
-  if (messageType === 'DIGEST') return verifyDigest(scheme, publicKey, () => privateKeyOf(ctx, key), message, signature);
+  if (messageType === 'DIGEST') return verifyDigest(scheme, publicKey, message, signature);
   try {
     return verify(scheme.hash, message, nodeOptions(scheme, publicKey), signature);
   } catch {

@@ -1,15 +1,23 @@
 /**
  * Sign / Verify with MessageType DIGEST: the caller hashed the message already, and
- * node:crypto's sign() always hashes. RSA signatures over a given digest are built from the
- * raw RSA primitive: PKCS#1 v1.5 as DigestInfo ‖ digest with PKCS#1 type-1 padding, PSS as
- * EMSA-PSS (RFC 8017 §9.1, MGF1 with the same hash, salt = hash length) with no padding.
- * ECDSA over a given digest (FIPS 186-5 §6.4) is computed here with BigInt arithmetic modulo
- * the group order, the scalar multiples of the generator coming from node:crypto's ECDH.
- * Verification uses the private key kmsd holds: u1·G + u2·Q = (u1 + u2·d)·G, so it needs
- * no point addition.
+ * node:crypto's sign()/verify() always hash, so the digest goes to lower-level primitives.
+ *
+ * ECDSA (FIPS 186-5 §6.4) is entirely @noble/curves (audited; scalar multiplication designed
+ * to be constant-time, RFC 6979 nonces hedged with fresh randomness, DER in and out), called with
+ * `prehash: false` on the caller's digest. kmsd only converts node:crypto's JWK export of the
+ * key (`d`, `x`, `y`) into the library's raw scalar / uncompressed point. Verification uses
+ * only the public key.
+ *
+ * RSA: the private/public-key operation is OpenSSL's raw RSA primitive through node:crypto
+ * (privateEncrypt / publicDecrypt); kmsd does only the standard message encoding around it:
+ * PKCS#1 v1.5 as DigestInfo ‖ digest (OpenSSL adds the type-1 padding and checks it on
+ * verify), PSS as EMSA-PSS-ENCODE / -VERIFY (RFC 8017 §9.1, MGF1 with the same hash,
+ * salt = hash length) with no OpenSSL padding. Verification uses only the public key.
  */
-import { constants, createECDH, createHash, privateEncrypt, publicDecrypt, randomBytes, timingSafeEqual } from 'node:crypto';
+import { constants, createHash, privateEncrypt, publicDecrypt, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
+import { p256, p384, p521 } from '@noble/curves/nist.js';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { UnsupportedOperationException } from '../generated/kms.js';
 import type { SigningScheme } from './asymmetric.js';
 
@@ -30,15 +38,8 @@ export function signDigest(scheme: SigningScheme, privateKey: KeyObject, digest:
   return privateEncrypt({ key: privateKey, padding: constants.RSA_NO_PADDING }, pssEncode(hash, digest, modBits - 1));
 }
 
-/** `privateKey` is needed (and only read) for ECDSA; see the module comment. */
-export async function verifyDigest(
-  scheme: SigningScheme,
-  publicKey: KeyObject,
-  privateKey: () => Promise<KeyObject>,
-  digest: Buffer,
-  signature: Buffer,
-): Promise<boolean> {
-  if (scheme.kind === 'ecdsa') return ecdsaVerify(await privateKey(), digest, signature);
+export function verifyDigest(scheme: SigningScheme, publicKey: KeyObject, digest: Buffer, signature: Buffer): boolean {
+  if (scheme.kind === 'ecdsa') return ecdsaVerify(publicKey, digest, signature);
   const hash = rsaHash(scheme);
   const modBits = modulusBits(publicKey);
   if (signature.length !== Math.ceil(modBits / 8)) return false;
@@ -57,9 +58,7 @@ export async function verifyDigest(
 
 function rsaHash(scheme: SigningScheme): 'sha256' | 'sha384' | 'sha512' {
   if ((scheme.kind !== 'pss' && scheme.kind !== 'pkcs1') || scheme.hash === null) {
-    throw new UnsupportedOperationException(
-      'kmsd supports MessageType DIGEST only with RSA signing algorithms (node:crypto cannot sign a given digest with ECDSA).',
-    );
+    throw new UnsupportedOperationException('kmsd supports MessageType DIGEST only with RSA and ECDSA signing algorithms.');
   }
   return scheme.hash;
 }
@@ -113,126 +112,51 @@ function pssVerify(hash: string, mHash: Buffer, block: Buffer, emBits: number): 
   return timingSafeEqual(expected, h);
 }
 
-/** Group orders n of the ECDSA curves (SEC 2, FIPS 186-5); byte length = the field's. */
-const EC_ORDERS: Record<string, { n: bigint; bytes: number }> = {
-  prime256v1: { n: BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551'), bytes: 32 },
-  secp384r1: {
-    n: BigInt('0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973'),
-    bytes: 48,
-  },
-  secp521r1: {
-    n: BigInt(`0x01${'ff'.repeat(32)}fa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409`),
-    bytes: 66,
-  },
-  secp256k1: { n: BigInt('0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141'), bytes: 32 },
-};
+/** The @noble/curves ECDSA implementation for each curve KMS offers, by OpenSSL curve name. */
+const CURVES = { prime256v1: p256, secp384r1: p384, secp521r1: p521, secp256k1 } as const;
 
-function curveOf(key: KeyObject): { curve: string; n: bigint; bytes: number } {
-  const curve = key.asymmetricKeyDetails?.namedCurve ?? '';
-  const order = EC_ORDERS[curve];
-  if (!order) throw new UnsupportedOperationException(`MessageType DIGEST is not supported by kmsd for this algorithm.`);
-  return { curve, ...order };
-}
-
-function toBig(b: Buffer): bigint {
-  return b.length === 0 ? 0n : BigInt(`0x${b.toString('hex')}`);
-}
-
-function toBytes(v: bigint, bytes: number): Buffer {
-  return Buffer.from(v.toString(16).padStart(bytes * 2, '0'), 'hex');
-}
-
-function modInverse(a: bigint, n: bigint): bigint {
-  let [r0, r1, t0, t1] = [n, ((a % n) + n) % n, 0n, 1n];
-  while (r1 !== 0n) {
-    const q = r0 / r1;
-    [r0, r1] = [r1, r0 - q * r1];
-    [t0, t1] = [t1, t0 - q * t1];
+function curveOf(key: KeyObject): (typeof CURVES)[keyof typeof CURVES] {
+  const name = key.asymmetricKeyDetails?.namedCurve ?? '';
+  if (!Object.hasOwn(CURVES, name)) {
+    throw new UnsupportedOperationException('MessageType DIGEST is not supported by kmsd for this algorithm.');
   }
-  return ((t0 % n) + n) % n;
+  return CURVES[name as keyof typeof CURVES];
 }
 
-/** The x coordinate of k·G, as an integer. */
-function xOfMultiple(curve: string, k: bigint, bytes: number): bigint {
-  const ecdh = createECDH(curve);
-  ecdh.setPrivateKey(toBytes(k, bytes));
-  const point = ecdh.getPublicKey(); // 04 ‖ x ‖ y
-  return toBig(point.subarray(1, 1 + (point.length - 1) / 2));
-}
-
-function privateScalar(privateKey: KeyObject): bigint {
-  const jwk = privateKey.export({ format: 'jwk' });
-  return toBig(Buffer.from(jwk.d ?? '', 'base64url'));
+/** A base64url JWK coordinate as exactly `bytes` big-endian bytes (left-padded). */
+function jwkBytes(value: string | undefined, bytes: number): Buffer {
+  const raw = Buffer.from(value ?? '', 'base64url');
+  if (raw.length === 0 || raw.length > bytes) throw new Error('EC key export did not yield a usable JWK');
+  return raw.length === bytes ? raw : Buffer.concat([Buffer.alloc(bytes - raw.length), raw]);
 }
 
 /**
- * z is the digest as an integer: for every curve/hash pair KMS offers, the hash is no longer
- * than the group order, so no truncation applies.
+ * Options shared by sign and verify. `prehash: false`: the message is the caller's digest
+ * (every KMS curve/hash pair has a hash no longer than the group order, so nothing is
+ * truncated). `lowS: false`: KMS, like OpenSSL, neither normalises s when signing nor rejects
+ * a valid high-s signature when verifying (noble's default would, for every curve).
  */
+const ECDSA_OPTIONS = { prehash: false, lowS: false, format: 'der' } as const;
+
 function ecdsaSign(privateKey: KeyObject, digest: Buffer): Buffer {
-  const { curve, n, bytes } = curveOf(privateKey);
-  const d = privateScalar(privateKey);
-  const z = toBig(digest);
-  for (;;) {
-    const k = (toBig(randomBytes(bytes + 16)) % (n - 1n)) + 1n;
-    const r = xOfMultiple(curve, k, bytes) % n;
-    if (r === 0n) continue;
-    const s = (modInverse(k, n) * ((z + r * d) % n)) % n;
-    if (s === 0n) continue;
-    return derSignature(r, s);
+  const curve = curveOf(privateKey);
+  const secret = jwkBytes(privateKey.export({ format: 'jwk' }).d, curve.Point.Fn.BYTES);
+  try {
+    // extraEntropy: hedged RFC 6979 nonces; KMS signatures are not deterministic either.
+    return Buffer.from(curve.sign(digest, secret, { ...ECDSA_OPTIONS, extraEntropy: true }));
+  } finally {
+    secret.fill(0);
   }
 }
 
-function ecdsaVerify(privateKey: KeyObject, digest: Buffer, signature: Buffer): boolean {
-  const { curve, n, bytes } = curveOf(privateKey);
-  const rs = parseDerSignature(signature);
-  if (!rs) return false;
-  const [r, s] = rs;
-  if (r <= 0n || r >= n || s <= 0n || s >= n) return false;
-  const w = modInverse(s, n);
-  const u1 = (toBig(digest) * w) % n;
-  const u2 = (r * w) % n;
-  const t = (u1 + u2 * privateScalar(privateKey)) % n;
-  return t !== 0n && xOfMultiple(curve, t, bytes) % n === r;
-}
-
-function derInteger(v: bigint): Buffer {
-  let hex = v.toString(16);
-  if (hex.length % 2) hex = `0${hex}`;
-  let b = Buffer.from(hex, 'hex');
-  if (b[0] & 0x80) b = Buffer.concat([Buffer.from([0]), b]);
-  return Buffer.concat([Buffer.from([0x02, b.length]), b]);
-}
-
-function derLength(n: number): Buffer {
-  return n < 0x80 ? Buffer.from([n]) : Buffer.from([0x81, n]);
-}
-
-/** ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }, the DER form KMS returns. */
-function derSignature(r: bigint, s: bigint): Buffer {
-  const body = Buffer.concat([derInteger(r), derInteger(s)]);
-  return Buffer.concat([Buffer.from([0x30]), derLength(body.length), body]);
-}
-
-function parseDerSignature(sig: Buffer): [bigint, bigint] | undefined {
-  let i = 0;
-  const readLength = (): number | undefined => {
-    const first = sig[i++];
-    if (first === undefined) return undefined;
-    if (first < 0x80) return first;
-    if (first !== 0x81) return undefined;
-    return sig[i++];
-  };
-  if (sig[i++] !== 0x30) return undefined;
-  const total = readLength();
-  if (total === undefined || i + total !== sig.length) return undefined;
-  const ints: bigint[] = [];
-  for (let k = 0; k < 2; k++) {
-    if (sig[i++] !== 0x02) return undefined;
-    const len = readLength();
-    if (len === undefined || len === 0 || i + len > sig.length) return undefined;
-    ints.push(toBig(sig.subarray(i, i + len)));
-    i += len;
+function ecdsaVerify(publicKey: KeyObject, digest: Buffer, signature: Buffer): boolean {
+  const curve = curveOf(publicKey);
+  const { x, y } = publicKey.export({ format: 'jwk' });
+  const size = curve.Point.Fp.BYTES;
+  const point = Buffer.concat([Buffer.from([4]), jwkBytes(x, size), jwkBytes(y, size)]);
+  try {
+    return curve.verify(signature, digest, point, ECDSA_OPTIONS);
+  } catch {
+    return false; // malformed DER: simply not a valid signature
   }
-  return i === sig.length ? [ints[0], ints[1]] : undefined;
 }

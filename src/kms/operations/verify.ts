@@ -13,7 +13,7 @@ export const verify: KmsHandler<VerifyRequest, VerifyResponse> = async (input, c
   const messageType = input.MessageType ?? 'RAW';
   const scheme = signingScheme(key, input.SigningAlgorithm, messageType, input.Message);
   assertDryRun(input.DryRun);
-  if (!(await verifyMessage(ctx, key, scheme, messageType, input.Message, input.Signature))) {
+  if (!verifyMessage(key, scheme, messageType, input.Message, input.Signature)) {
     throw new KMSInvalidSignatureException('The signature is not valid for the given message, key and algorithm.');
   }
   return { KeyId: key.arn, SignatureValid: true, SigningAlgorithm: input.SigningAlgorithm };
