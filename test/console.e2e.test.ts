@@ -5,13 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DescribeKeyCommand, ListKeysCommand } from '@aws-sdk/client-kms';
-import {
-  CreateClusterCommand,
-  CreateHsmCommand,
-  DescribeBackupsCommand,
-  DescribeClustersCommand,
-  InitializeClusterCommand,
-} from '@aws-sdk/client-cloudhsm-v2';
+import { DescribeClustersCommand } from '@aws-sdk/client-cloudhsm-v2';
 import { ConnectCustomKeyStoreCommand, CreateCustomKeyStoreCommand, DescribeCustomKeyStoresCommand } from '@aws-sdk/client-kms';
 import { readFileSync } from 'node:fs';
 import { get } from 'node:http';
@@ -20,13 +14,19 @@ import type { TestKmsd } from './helpers/kmsd.js';
 import { ensureConsoleBuilt, launchBrowser } from './helpers/browser.js';
 import type { TestBrowser } from './helpers/browser.js';
 import { OpensslWorkspace } from './helpers/openssl.js';
+import { backupNow, createKeyStoreCluster, resetKmsuserPassword, restoreCluster, SUBNETS as CLUSTER_SUBNETS } from './helpers/cluster.js';
 import { defaultConfig } from '../src/config.js';
 import type { Page } from 'playwright-core';
 
 let t: TestKmsd;
 let b: TestBrowser;
 
-const SUBNETS = { 'subnet-aaaa1111': 'us-east-1a', 'subnet-bbbb2222': 'us-east-1b' };
+const SUBNETS = {
+  'subnet-aaaa1111': 'us-east-1a',
+  'subnet-bbbb2222': 'us-east-1b',
+  [CLUSTER_SUBNETS[0]]: 'us-east-1a',
+  [CLUSTER_SUBNETS[1]]: 'us-east-1b',
+};
 /** A second account, for the clusters page test (each account has its own HSM quota). */
 const OPS = { accountId: '222233334444', accessKeyId: 'console-ops', secretAccessKey: 'console-ops-secret' };
 const CONFIG = {
@@ -39,20 +39,6 @@ const CONFIG = {
   cloudhsm: { transitionMs: 0 },
 };
 
-/**
- * Parts of the console whose backend other work streams are still building: those tests run
- * as soon as the operation answers something other than NotImplementedException.
- */
-async function implemented(probe: TestKmsd, service: string, operation: string, input: unknown): Promise<boolean> {
-  const { cookie, csrf } = await signInTo(probe.url);
-  const res = await fetch(`${probe.url}/console/api/call`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', Cookie: cookie, 'X-Kmsd-Csrf-Token': csrf },
-    body: JSON.stringify({ service, operation, input, region: 'us-east-1' }),
-  });
-  return ((await res.json()) as { __type?: string }).__type !== 'NotImplementedException';
-}
-
 async function signInTo(url: string): Promise<{ cookie: string; csrf: string; setCookie: string }> {
   const res = await fetch(`${url}/console/api/session`, {
     method: 'POST',
@@ -64,13 +50,6 @@ async function signInTo(url: string): Promise<{ cookie: string; csrf: string; se
   const setCookie = res.headers.get('set-cookie') ?? '';
   return { cookie: setCookie.split(';')[0], csrf: body.csrfToken, setCookie };
 }
-
-const probe = await startKmsd({ config: CONFIG });
-const HAS = {
-  disableKey: await implemented(probe, 'kms', 'DisableKey', { KeyId: '00000000-0000-0000-0000-000000000000' }),
-  customKeyStores: await implemented(probe, 'kms', 'UpdateCustomKeyStore', { CustomKeyStoreId: 'cks-00000000000000000' }),
-};
-await probe.close();
 
 beforeAll(async () => {
   await ensureConsoleBuilt();
@@ -119,20 +98,31 @@ describe('console API', () => {
   });
 
   it('pauses sign-in for an access key id after 5 wrong secrets in a row, even with the right one', async () => {
-    const who = { accessKeyId: OPS.accessKeyId, secretAccessKey: OPS.secretAccessKey };
-    for (let i = 0; i < 5; i++) {
-      expect((await api('session', { body: { ...who, secretAccessKey: `guess-${i}` } })).status).toBe(401);
+    // Its own kmsd, because moving the clock would put later CLI-signed requests out of skew.
+    const own = await startKmsd({ config: CONFIG });
+    try {
+      const signIn = async (accessKeyId: string, secretAccessKey: string) => {
+        const res = await fetch(`${own.url}/console/api/session`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ accessKeyId, secretAccessKey }),
+        });
+        return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+      };
+      for (let i = 0; i < 5; i++) expect((await signIn(OPS.accessKeyId, `guess-${i}`)).status).toBe(401);
+      const paused = await signIn(OPS.accessKeyId, OPS.secretAccessKey);
+      expect(paused.status).toBe(429);
+      expect(paused.body).toEqual({
+        __type: 'TooManyFailedSignIns',
+        message: 'Sign-in with this access key ID is paused after 5 failed attempts; try again in 5 minute(s).',
+      });
+      // Other access keys are not affected; after the pause the right secret works again.
+      expect((await signIn(DEV.accessKeyId, DEV.secretAccessKey)).status).toBe(200);
+      await own.advanceClock(5 * 60);
+      expect((await signIn(OPS.accessKeyId, OPS.secretAccessKey)).status).toBe(200);
+    } finally {
+      await own.close();
     }
-    const paused = await api('session', { body: who });
-    expect(paused.status).toBe(429);
-    expect(paused.body).toEqual({
-      __type: 'TooManyFailedSignIns',
-      message: 'Sign-in with this access key ID is paused after 5 failed attempts; try again in 5 minute(s).',
-    });
-    // Other access keys are not affected; after the pause the right secret works again.
-    expect((await api('session', { body: { accessKeyId: DEV.accessKeyId, secretAccessKey: DEV.secretAccessKey } })).status).toBe(200);
-    await t.advanceClock(5 * 60);
-    expect((await api('session', { body: who })).status).toBe(200);
   });
 
   it('sets an HttpOnly, SameSite=Strict session cookie scoped to /console and no secret in the body', async () => {
@@ -279,7 +269,7 @@ describe('console UI in Chromium', () => {
     await page.getByRole('heading', { name: `Key ${keyId}` }).waitFor();
   });
 
-  it.runIf(HAS.disableKey)('disables the key through the UI (needs DisableKey)', async () => {
+  it('disables the key through the UI', async () => {
     const { page } = b;
 
     await page.getByRole('button', { name: 'Disable key' }).click();
@@ -396,56 +386,22 @@ describe('AWS CloudHSM clusters page in Chromium', () => {
 });
 
 /**
- * Three ACTIVE clusters with two HSMs each, made through the CloudHSM API (SDK) and the HSM
- * management service: `original` (with kmsuser), `restored` from its backup (related: same
- * cluster certificate) and `unrelated` (initialized with another CA).
+ * Three ACTIVE clusters with two HSMs each (test/helpers/cluster.ts): `original` with kmsuser,
+ * `restored` from its backup (related: same cluster certificate) and `unrelated`.
  */
-async function threeClusters(ssl: OpensslWorkspace) {
-  const hsm = t.cloudhsm();
-  const { cookie, csrf } = await signInTo(t.url);
-  const manage = async (operation: string, input: Record<string, unknown>) => {
-    const res = await fetch(`${t.url}/console/api/call`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Cookie: cookie, 'X-Kmsd-Csrf-Token': csrf },
-      body: JSON.stringify({ service: 'hsm', operation, input, region: 'us-east-1' }),
-    });
-    if (res.status !== 200) throw new Error(`${operation}: ${await res.text()}`);
-  };
-  const admin = { AdminUsername: 'admin', AdminPassword: 'admin-pass-1' };
-  const create = async (sourceBackupId?: string) => {
-    const { Cluster } = await hsm.send(
-      new CreateClusterCommand({ HsmType: 'hsm2m.medium', SubnetIds: Object.keys(SUBNETS), SourceBackupId: sourceBackupId }),
-    );
-    return Cluster?.ClusterId ?? '';
-  };
-  const addHsm = (ClusterId: string, AvailabilityZone: string) => hsm.send(new CreateHsmCommand({ ClusterId, AvailabilityZone }));
-  const initialize = async (clusterId: string, caName: string) => {
-    await addHsm(clusterId, 'us-east-1a');
-    const { Clusters } = await hsm.send(new DescribeClustersCommand({ Filters: { clusterIds: [clusterId] } }));
-    const ca = await ssl.makeCa(caName);
-    const signed = await ssl.signCsr(ca, Clusters?.[0]?.Certificates?.ClusterCsr ?? '');
-    await hsm.send(new InitializeClusterCommand({ ClusterId: clusterId, SignedCert: signed, TrustAnchor: ca.pem }));
-    await manage('ActivateCluster', { ClusterId: clusterId, AdminPassword: admin.AdminPassword });
-    return ca.pem;
-  };
-
-  const original = await create();
-  const trustAnchor = await initialize(original, 'ca-original');
-  await manage('CreateUser', { ClusterId: original, ...admin, Username: 'kmsuser', Role: 'crypto-user', Password: 'kmsuser-pass-1' });
-  await addHsm(original, 'us-east-1b'); // adding an HSM backs the cluster up, kmsuser included
-  const { Backups } = await hsm.send(new DescribeBackupsCommand({ Filters: { clusterIds: [original] } }));
-  const backupId = Backups?.[0]?.BackupId ?? '';
-
-  const restored = await create(backupId);
-  await addHsm(restored, 'us-east-1a');
-  await addHsm(restored, 'us-east-1b');
+async function threeClusters() {
+  const original = await createKeyStoreCluster(t, 'kmsuser-pass-1');
+  const restored = await restoreCluster(t, await backupNow(t, original.clusterId));
   // The operator sets kmsuser's password in the new cluster, then tells KMS (the edit form).
-  await manage('ChangePassword', { ClusterId: restored, ...admin, Username: 'kmsuser', Role: 'crypto-user', Password: 'kmsuser-pass-2' });
-
-  const unrelated = await create();
-  const unrelatedTrustAnchor = await initialize(unrelated, 'ca-unrelated');
-  await addHsm(unrelated, 'us-east-1b');
-  return { original, restored, unrelated, trustAnchor, unrelatedTrustAnchor };
+  await resetKmsuserPassword(t, restored, 'kmsuser-pass-2');
+  const unrelated = await createKeyStoreCluster(t, 'kmsuser-pass-3');
+  return {
+    original: original.clusterId,
+    trustAnchor: original.trustAnchor,
+    restored,
+    unrelated: unrelated.clusterId,
+    unrelatedTrustAnchor: unrelated.trustAnchor,
+  };
 }
 
 async function keyStore(name: string) {
@@ -453,13 +409,12 @@ async function keyStore(name: string) {
   return CustomKeyStores?.[0];
 }
 
-describe.runIf(HAS.customKeyStores)('custom key stores page in Chromium (needs custom key stores)', () => {
-  const ssl = new OpensslWorkspace();
+describe('custom key stores page in Chromium', () => {
   let clusters: Awaited<ReturnType<typeof threeClusters>>;
   let storeId = '';
 
   beforeAll(async () => {
-    clusters = await threeClusters(ssl);
+    clusters = await threeClusters();
     const kms = t.kms();
     const created = await kms.send(
       new CreateCustomKeyStoreCommand({
@@ -562,24 +517,26 @@ describe.runIf(HAS.customKeyStores)('custom key stores page in Chromium (needs c
 
   it('shows a FAILED store with its connection error code, a one-line cause and a link to the fix', async () => {
     const kms = t.kms();
-    // The unrelated cluster has no kmsuser, so the connection fails asynchronously.
+    // A wrong kmsuser password: the connection fails asynchronously.
     const { CustomKeyStoreId } = await kms.send(
       new CreateCustomKeyStoreCommand({
-        CustomKeyStoreName: 'no-kmsuser-store',
+        CustomKeyStoreName: 'wrong-password-store',
         CloudHsmClusterId: clusters.unrelated,
         TrustAnchorCertificate: clusters.unrelatedTrustAnchor,
-        KeyStorePassword: 'kmsuser-pass-1',
+        KeyStorePassword: 'not-the-password',
       }),
     );
     await kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId }));
     const { page } = b;
     await page.getByRole('link', { name: 'Custom key stores' }).click();
     const row = page.getByRole('row').filter({ hasText: CustomKeyStoreId ?? '' });
-    await row.getByText('USER_NOT_FOUND').waitFor();
-    expect(await row.textContent()).toContain('FAILED — USER_NOT_FOUND: The cluster has no crypto user named kmsuser. How to fix');
+    await row.getByText('INVALID_CREDENTIALS').waitFor();
+    expect(await row.textContent()).toContain(
+      'FAILED — INVALID_CREDENTIALS: The kmsuser password KMS has is not the current password of kmsuser in the cluster. How to fix',
+    );
     await b.screenshot('keystores-failed');
     await row.getByRole('link', { name: 'How to fix' }).click();
     await page.getByRole('heading', { name: 'Troubleshooting custom key stores' }).waitFor();
-    expect(await page.locator('#USER_NOT_FOUND').textContent()).toContain('Create the crypto user kmsuser');
+    expect(await page.locator('#INVALID_CREDENTIALS').textContent()).toContain('enter the current kmsuser password');
   });
 });

@@ -3,10 +3,19 @@
  * emulated HSMs (no test double): the documented edit sequence, repairing a store whose
  * cluster was deleted, kmsuser password drift, and the failure modes an operator meets
  * (unrelated cluster, edits while connected, keys left in the store, USER_LOGGED_IN,
- * USER_LOCKED_OUT, INSUFFICIENT_CLOUDHSM_HSMS). Cluster setup: test/helpers/cluster.ts.
+ * USER_LOCKED_OUT, INSUFFICIENT_CLOUDHSM_HSMS), and a restart (through the SDK). Cluster
+ * setup: test/helpers/cluster.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { awsCli, startKmsd } from './helpers/kmsd.js';
+import {
+  ConnectCustomKeyStoreCommand,
+  CreateCustomKeyStoreCommand,
+  CreateKeyCommand,
+  DecryptCommand,
+  DescribeCustomKeyStoresCommand,
+  EncryptCommand,
+} from '@aws-sdk/client-kms';
+import { awsCli, removeDir, startKmsd } from './helpers/kmsd.js';
 import type { TestKmsd } from './helpers/kmsd.js';
 import { hsmCli } from './helpers/hsm-cli.js';
 import {
@@ -264,6 +273,44 @@ describe('INSUFFICIENT_CLOUDHSM_HSMS on a real cluster', () => {
       });
     } finally {
       await slow.close();
+    }
+  });
+});
+
+describe('restart with the real HSM module', () => {
+  it('logs a CONNECTED store in again when kmsd starts, so its keys keep working', async () => {
+    const config = { ...defaultConfig(), cloudhsm: { transitionMs: 0 } };
+    const first = await startKmsd({ keyStoreTransitionMs: 0, config, persistent: true });
+    const dataDir = first.dataDir;
+    try {
+      const cluster = await createKeyStoreCluster(first, 'kmsPswd1');
+      const kms = first.kms();
+      const { CustomKeyStoreId } = await kms.send(
+        new CreateCustomKeyStoreCommand({
+          CustomKeyStoreName: 'Restarted',
+          CloudHsmClusterId: cluster.clusterId,
+          TrustAnchorCertificate: cluster.trustAnchor,
+          KeyStorePassword: 'kmsPswd1',
+        }),
+      );
+      await kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId }));
+      await first.advanceClock(0);
+      const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Origin: 'AWS_CLOUDHSM', CustomKeyStoreId }));
+      const { CiphertextBlob } = await kms.send(new EncryptCommand({ KeyId: KeyMetadata?.KeyId, Plaintext: Buffer.from('kept') }));
+      await first.close();
+
+      const second = await startKmsd({ keyStoreTransitionMs: 0, config, persistent: true, dataDir });
+      try {
+        const again = second.kms();
+        const { CustomKeyStores } = await again.send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreId }));
+        expect(CustomKeyStores?.[0].ConnectionState).toBe('CONNECTED');
+        const { Plaintext } = await again.send(new DecryptCommand({ CiphertextBlob }));
+        expect(Buffer.from(Plaintext ?? new Uint8Array()).toString()).toBe('kept');
+      } finally {
+        await second.close();
+      }
+    } finally {
+      removeDir(dataDir);
     }
   });
 });

@@ -372,6 +372,13 @@ describe('connection state machine', () => {
       name: 'CustomKeyStoreNotFoundException',
       message: 'Custom key store with name nope does not exist.',
     });
+    await expect(
+      kms.send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreId: 'cks-00000000000000000', CustomKeyStoreName: 'nope' })),
+    ).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: 'Specify either CustomKeyStoreId or CustomKeyStoreName, but not both.',
+      $metadata: { httpStatusCode: 400 },
+    });
     // Another account sees nothing.
     const other = t.kms({ region: 'sa-east-1' });
     const { storeId } = await createStore('scoped');
@@ -467,6 +474,10 @@ describe('UpdateCustomKeyStore and DeleteCustomKeyStore', () => {
     const { storeId, clusterId } = await createStore('upd-a');
     await connect(storeId);
     await kms.send(new UpdateCustomKeyStoreCommand({ CustomKeyStoreId: storeId, NewCustomKeyStoreName: 'upd-b' }));
+    const other = await createStore('upd-other');
+    await expect(
+      kms.send(new UpdateCustomKeyStoreCommand({ CustomKeyStoreId: other.storeId, NewCustomKeyStoreName: 'upd-b' })),
+    ).rejects.toMatchObject({ name: 'CustomKeyStoreNameInUseException', message: 'Custom key store name upd-b is already in use.' });
     expect((await describeStore(storeId)).CustomKeyStoreName).toBe('upd-b');
     await expect(
       kms.send(

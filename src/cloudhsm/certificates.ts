@@ -13,7 +13,9 @@
 import { randomBytes } from 'node:crypto';
 import type { RootKey } from '../keystores/root-key.js';
 import type { Store } from '../store/store.js';
-import { x509 } from './x509.js';
+import { webcrypto } from 'node:crypto';
+import { loadX509 } from './x509.js';
+import type { X509 } from './x509.js';
 
 const RSA: RsaHashedKeyGenParams = {
   name: 'RSASSA-PKCS1-v1_5',
@@ -36,7 +38,7 @@ const ROOT_SUBJECTS: Record<HardwareRootName, string> = {
   manufacturer: 'CN=kmsd HSM Manufacturer Root CA,O=kmsd,OU=emulated HSM hardware',
 };
 
-const subtle = (): SubtleCrypto => x509.cryptoProvider.get().subtle;
+const subtle = (): SubtleCrypto => webcrypto.subtle as unknown as SubtleCrypto;
 
 async function generateRsa(): Promise<CryptoKeyPair> {
   return subtle().generateKey(RSA, true, ['sign', 'verify']);
@@ -49,14 +51,14 @@ function serial(): string {
   return b.toString('hex');
 }
 
-const caExtensions = async (publicKey: CryptoKey): Promise<x509.Extension[]> => [
+const caExtensions = async (x509: typeof X509, publicKey: CryptoKey): Promise<X509.Extension[]> => [
   new x509.BasicConstraintsExtension(true, undefined, true),
   new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
   await x509.SubjectKeyIdentifierExtension.create(publicKey),
 ];
 
 export class ClusterCertificates {
-  private roots = new Map<HardwareRootName, Promise<{ cert: x509.X509Certificate; key: CryptoKey }>>();
+  private roots = new Map<HardwareRootName, Promise<{ cert: X509.X509Certificate; key: CryptoKey }>>();
 
   constructor(
     private readonly store: Store,
@@ -69,7 +71,7 @@ export class ClusterCertificates {
     return (await this.root(name)).cert.toString('pem');
   }
 
-  private root(name: HardwareRootName): Promise<{ cert: x509.X509Certificate; key: CryptoKey }> {
+  private root(name: HardwareRootName): Promise<{ cert: X509.X509Certificate; key: CryptoKey }> {
     let r = this.roots.get(name);
     if (!r) {
       r = this.loadOrCreateRoot(name);
@@ -79,7 +81,8 @@ export class ClusterCertificates {
     return r;
   }
 
-  private async loadOrCreateRoot(name: HardwareRootName): Promise<{ cert: x509.X509Certificate; key: CryptoKey }> {
+  private async loadOrCreateRoot(name: HardwareRootName): Promise<{ cert: X509.X509Certificate; key: CryptoKey }> {
+    const x509 = await loadX509();
     const table = this.store.table<RootRow>('cloudhsm_hardware_roots');
     const aad = `kmsd-cloudhsm-hardware-root:${name}`;
     const row = await this.store.transaction(async () => {
@@ -94,7 +97,7 @@ export class ClusterCertificates {
         notBefore,
         notAfter: new Date(notBefore.getTime() + 30 * YEAR_MS),
         signingAlgorithm: RSA,
-        extensions: await caExtensions(keys.publicKey),
+        extensions: await caExtensions(x509, keys.publicKey),
       });
       const pkcs8 = Buffer.from(await subtle().exportKey('pkcs8', keys.privateKey));
       const created: RootRow = { certificate: cert.toString('pem'), privateKeyWrapped: this.rootKey.wrap(pkcs8, aad) };
@@ -120,6 +123,7 @@ export class ClusterCertificates {
     AwsHardwareCertificate: string;
     ManufacturerHardwareCertificate: string;
   }> {
+    const x509 = await loadX509();
     const [aws, manufacturer] = [await this.root('aws'), await this.root('manufacturer')];
     const clusterKeys = await generateRsa();
     const hardwareKeys = await generateRsa();
@@ -140,7 +144,7 @@ export class ClusterCertificates {
       notAfter,
       signingAlgorithm: RSA,
     });
-    const hardwareCert = async (root: { cert: x509.X509Certificate; key: CryptoKey }): Promise<string> =>
+    const hardwareCert = async (root: { cert: X509.X509Certificate; key: CryptoKey }): Promise<string> =>
       (
         await x509.X509CertificateGenerator.create({
           serialNumber: serial(),
@@ -151,7 +155,7 @@ export class ClusterCertificates {
           notBefore,
           notAfter,
           signingAlgorithm: RSA,
-          extensions: await caExtensions(hardwareKeys.publicKey),
+          extensions: await caExtensions(x509, hardwareKeys.publicKey),
         })
       ).toString('pem');
     const pkcs8 = Buffer.from(await subtle().exportKey('pkcs8', clusterKeys.privateKey));
@@ -171,8 +175,9 @@ export class ClusterCertificates {
  * Returns a reason when the pair is refused, undefined when it is accepted.
  */
 export async function checkSignedCertificate(csrPem: string, signedCertPem: string, trustAnchorPem: string): Promise<string | undefined> {
-  let signed: x509.X509Certificate;
-  let anchor: x509.X509Certificate;
+  const x509 = await loadX509();
+  let signed: X509.X509Certificate;
+  let anchor: X509.X509Certificate;
   try {
     signed = new x509.X509Certificate(signedCertPem);
   } catch {

@@ -1,18 +1,20 @@
 /**
  * SigV4 verification of every request.
  *
- * The canonical request is rebuilt here from exactly the headers the client listed in
- * `SignedHeaders` (the AWS CLI and the SDK sign different header sets), following the
- * algorithm as @smithy/signature-v4 (the SDK's own signer) implements it: the unit tests
- * sign with that library and verify with this code. Doing it directly, with the derived
- * signing key cached per (access key, date, region, service), is several times cheaper than
- * re-signing a request object per call, and verification is on every request's path.
+ * The canonical request and the string to sign come from @smithy/signature-v4 (the signer
+ * the AWS SDK for JavaScript itself uses), over exactly the headers the client listed in
+ * `SignedHeaders` (the AWS CLI and the SDK sign different header sets); the signing key comes
+ * from the same library's cached derivation. kmsd adds the checks AWS makes before that
+ * (scope, date, skew, known key) and the constant-time comparison.
  *
  * The body hash is always computed here: a client-sent `x-amz-content-sha256` is only
  * accepted when it is the true hash. Signatures are compared in constant time.
  * Error names, statuses and texts follow what AWS returns for the same faults.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { ALGORITHM_IDENTIFIER, SignatureV4Base, createScope, getCanonicalHeaders, getSigningKey } from '@smithy/signature-v4';
+import { Hash } from '@smithy/hash-node';
+import { HttpRequest } from '@smithy/protocol-http';
 import { ServiceError } from '../core/service-error.js';
 
 export interface AccountCredential {
@@ -36,7 +38,6 @@ export interface SignedRequest {
 }
 
 const MAX_SKEW_MS = 5 * 60 * 1000;
-const MAX_CACHED_KEYS = 1000;
 const HEADER_NAME = /^[a-z0-9-]+$/;
 const SIGNATURE_MISMATCH =
   'The request signature we calculated does not match the signature you provided. ' +
@@ -131,8 +132,38 @@ function headerValue(h: string | string[] | undefined): string | undefined {
   return Array.isArray(h) ? h.join(',') : h;
 }
 
+const sha256 = Hash.bind(null, 'sha256');
+
+/**
+ * The SDK's own signer (@smithy/signature-v4) builds the canonical request (path, query and
+ * header canonicalization) and the string to sign; verification only adds the policy checks
+ * above and the constant-time comparison. Its protected builders are reached by subclassing.
+ */
+class CanonicalForm extends SignatureV4Base {
+  constructor() {
+    super({
+      credentials: { accessKeyId: '', secretAccessKey: '' },
+      region: '',
+      service: '',
+      sha256,
+      uriEscapePath: true,
+      applyChecksum: false,
+    });
+  }
+
+  stringToSign(request: HttpRequest, signedHeaders: Set<string>, payloadHash: string, longDate: string, scope: string): Promise<string> {
+    const canonicalHeaders = getCanonicalHeaders(request, undefined, signedHeaders);
+    return this.createStringToSign(
+      longDate,
+      scope,
+      this.createCanonicalRequest(request, canonicalHeaders, payloadHash),
+      ALGORITHM_IDENTIFIER,
+    );
+  }
+}
+
 export class SigV4Verifier {
-  private readonly signingKeys = new Map<string, Buffer>();
+  private readonly canonicalForm = new CanonicalForm();
   private readonly byAccessKey: Map<string, AccountCredential>;
 
   constructor(credentials: AccountCredential[]) {
@@ -196,80 +227,35 @@ export class SigV4Verifier {
       if (claimedHash !== actual) throw new InvalidSignatureException(SIGNATURE_MISMATCH);
     }
 
-    const signedHeaders = [...new Set(auth.signedHeaders)].sort();
-    const canonicalHeaders: string[] = [];
+    const signedHeaders = new Set(auth.signedHeaders);
+    const headers: Record<string, string> = {};
     for (const name of signedHeaders) {
       // Only real header names: `__proto__` or `constructor` must not reach object lookups.
       const v = HEADER_NAME.test(name) && Object.hasOwn(req.headers, name) ? headerValue(req.headers[name]) : undefined;
       if (v === undefined) throw new InvalidSignatureException(SIGNATURE_MISMATCH);
-      canonicalHeaders.push(`${name}:${v.trim().replace(/\s+/g, ' ')}`);
+      headers[name] = v;
     }
-    const canonicalRequest = [
-      req.method,
-      canonicalPath(req.path),
-      canonicalQuery(req.query),
-      canonicalHeaders.join('\n'),
-      '',
-      signedHeaders.join(';'),
-      createHash('sha256').update(req.body).digest('hex'),
-    ].join('\n');
-    const scope = `${auth.date}/${auth.region}/${service}/aws4_request`;
-    const stringToSign = `AWS4-HMAC-SHA256\n${amzDateHeader}\n${scope}\n${createHash('sha256').update(canonicalRequest).digest('hex')}`;
-    const expected = createHmac('sha256', this.signingKey(credential, auth.date, auth.region, service))
-      .update(stringToSign)
-      .digest();
+    const query: Record<string, string | string[]> = {};
+    for (const [k, v] of new URLSearchParams(req.query)) {
+      const prev = Object.hasOwn(query, k) ? query[k] : undefined;
+      query[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+    }
+    const request = new HttpRequest({
+      method: req.method,
+      protocol: 'http:',
+      hostname: headers.host ?? '',
+      path: req.path,
+      query,
+      headers,
+    });
+    const payloadHash = createHash('sha256').update(req.body).digest('hex');
+    const scope = createScope(auth.date, auth.region, service);
+    const stringToSign = await this.canonicalForm.stringToSign(request, signedHeaders, payloadHash, amzDateHeader, scope);
+    const signingKey = await getSigningKey(sha256, credential, auth.date, auth.region, service);
+    const expected = createHmac('sha256', signingKey).update(stringToSign).digest();
     const given = /^[0-9a-f]{64}$/.test(auth.signature) ? Buffer.from(auth.signature, 'hex') : Buffer.alloc(0);
     if (given.length !== expected.length || !timingSafeEqual(expected, given)) throw new InvalidSignatureException(SIGNATURE_MISMATCH);
 
     return { accountId: credential.accountId, accessKeyId: credential.accessKeyId, region: auth.region };
   }
-
-  /** kSigning = HMAC chain over date, region, service and "aws4_request", cached. */
-  private signingKey(credential: AccountCredential, date: string, region: string, service: string): Buffer {
-    const id = `${credential.accessKeyId}\n${date}\n${region}\n${service}`;
-    let key = this.signingKeys.get(id);
-    if (!key) {
-      // The region comes from the request before the signature is checked: bound the cache
-      // so requests naming endless made-up regions cannot grow it without limit.
-      if (this.signingKeys.size >= MAX_CACHED_KEYS) this.signingKeys.clear();
-      const hmac = (k: string | Buffer, data: string) => createHmac('sha256', k).update(data).digest();
-      key = hmac(hmac(hmac(hmac(`AWS4${credential.secretAccessKey}`, date), region), service), 'aws4_request');
-      this.signingKeys.set(id, key);
-    }
-    return key;
-  }
-}
-
-/** RFC 3986 percent-encoding, as SigV4 requires (encodeURIComponent leaves !'()* alone). */
-function escapeUri(value: string): string {
-  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
-/** The path as received (encoded once), normalized and encoded again: non-S3 services sign it double-encoded. */
-function canonicalPath(path: string): string {
-  const segments: string[] = [];
-  for (const segment of path.split('/')) {
-    if (segment === '' || segment === '.') continue;
-    if (segment === '..') segments.pop();
-    else segments.push(segment);
-  }
-  const normalized = `${path.startsWith('/') ? '/' : ''}${segments.join('/')}${segments.length > 0 && path.endsWith('/') ? '/' : ''}`;
-  return escapeUri(normalized).replace(/%2F/g, '/');
-}
-
-/** Parameters sorted by encoded name, repeated names by encoded pair; X-Amz-Signature left out. */
-function canonicalQuery(query: string): string {
-  if (query === '') return '';
-  const byKey = new Map<string, string[]>();
-  for (const [k, v] of new URLSearchParams(query)) {
-    if (k.toLowerCase() === 'x-amz-signature') continue;
-    const key = escapeUri(k);
-    const pairs = byKey.get(key) ?? [];
-    pairs.push(`${key}=${escapeUri(v)}`);
-    byKey.set(key, pairs);
-  }
-  return [...byKey.keys()]
-    .sort()
-    .map((k) => (byKey.get(k) ?? []).sort().join('&'))
-    .join('&');
 }
