@@ -15,7 +15,10 @@ import type { BackendKeyRef, SymmetricKeyBackend } from './key-backend.js';
 interface MaterialRow {
   keyArn: string;
   materialId: string;
-  /** Root-key-wrapped 32 bytes; AAD = `${keyArn}#${materialId}`. */
+  /**
+   * Root-key-wrapped material; AAD = `${keyArn}#${materialId}`. 32 bytes for symmetric
+   * keys, the HMAC key for HMAC keys, a PKCS#8 DER private key for asymmetric keys.
+   */
   wrapped: string;
 }
 
@@ -35,9 +38,24 @@ export class LocalKeyBackend implements SymmetricKeyBackend {
   }
 
   async createMaterial(ref: BackendKeyRef): Promise<void> {
-    const material = randomBytes(32);
+    await this.storeMaterial(ref, randomBytes(32));
+  }
+
+  /**
+   * Stores material made elsewhere (an HMAC key of the spec's length, an asymmetric private
+   * key), wrapped under the root key like symmetric material.
+   */
+  async storeMaterial(ref: BackendKeyRef, material: Buffer): Promise<void> {
     const row: MaterialRow = { keyArn: ref.arn, materialId: ref.materialId, wrapped: this.rootKey.wrap(material, aadOf(ref)) };
     await this.table.put(ref.scope, rowId(ref), row);
+  }
+
+  /**
+   * The unwrapped material, for the HMAC and asymmetric operations that use it directly.
+   * Never returned to a caller of the API.
+   */
+  async rawMaterial(ref: BackendKeyRef): Promise<Buffer> {
+    return this.material(ref);
   }
 
   async seal(ref: BackendKeyRef, plaintext: Buffer, aad: Buffer): Promise<Buffer> {

@@ -7,6 +7,7 @@
 import type { KmsContext } from './context.js';
 import { aliasTable, allAliases } from './aliases.js';
 import { backendRef, keyTable, onFinalDeletion } from './keys.js';
+import { deleteGrantsOf } from './grants.js';
 import type { KeyRow } from './keys.js';
 
 export async function deleteKeyFinally(ctx: Pick<KmsContext, 'deps'>, key: KeyRow): Promise<void> {
@@ -16,6 +17,7 @@ export async function deleteKeyFinally(ctx: Pick<KmsContext, 'deps'>, key: KeyRo
     for (const alias of await allAliases(store, scope)) {
       if (alias.targetKeyId === key.keyId) await aliasTable(store).delete(scope, alias.aliasName);
     }
+    await deleteGrantsOf(store, scope, key.keyId);
     if (!key.customKeyStoreId) await ctx.deps.localKeys.destroyAll({ scope, keyId: key.keyId, arn: key.arn });
     await keyTable(store).delete(scope, key.keyId);
   });

@@ -8,6 +8,7 @@ import type { KeyMetadata, KeySpec, KeyState, KeyUsageType, OriginType } from '.
 import { DisabledException, InvalidArnException, KMSInvalidStateException, NotFoundException } from '../generated/kms.js';
 import type { KmsContext } from './context.js';
 import { aliasTable } from './aliases.js';
+import { algorithmsOf, customerMasterKeySpecOf } from './key-specs.js';
 
 export interface Tag {
   TagKey: string;
@@ -51,6 +52,8 @@ export interface KeyRow {
   rotations: RotationRecord[];
   customKeyStoreId?: string;
   cloudHsmClusterId?: string;
+  /** Asymmetric keys: the DER SubjectPublicKeyInfo, base64 (public, so kept in the clear). */
+  publicKey?: string;
 }
 
 export const keyTable = (store: Store): Table<KeyRow> => store.table<KeyRow>('kms_keys');
@@ -238,9 +241,9 @@ export async function keyMetadata(ctx: KmsContext, key: KeyRow): Promise<KeyMeta
     KeyState: state,
     Origin: key.origin,
     KeyManager: 'CUSTOMER',
-    CustomerMasterKeySpec: key.keySpec as KeyMetadata['CustomerMasterKeySpec'],
+    CustomerMasterKeySpec: customerMasterKeySpecOf(key.keySpec),
     KeySpec: key.keySpec,
-    EncryptionAlgorithms: key.keyUsage === 'ENCRYPT_DECRYPT' ? ['SYMMETRIC_DEFAULT'] : undefined,
+    ...algorithmsOf(key.keySpec, key.keyUsage),
     MultiRegion: false,
     // Documented only for AWS_KMS / EXTERNAL origins: a CloudHSM key's material never rotates.
     CurrentKeyMaterialId: key.origin === 'AWS_CLOUDHSM' ? undefined : key.currentMaterialId,

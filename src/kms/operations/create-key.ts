@@ -1,27 +1,32 @@
 import type { CreateKeyRequest, CreateKeyResponse } from '../../generated/kms.js';
 import { UnsupportedOperationException } from '../../generated/kms.js';
+import { ValidationException } from '../../core/service-error.js';
 import type { KmsHandler } from '../context.js';
+import { usagesOf } from '../key-specs.js';
+import { createKeyMaterial } from '../key-material.js';
 import { backendFor, backendRef, defaultKeyPolicy, keyArn, keyMetadata, newKeyId, newMaterialId, saveKey } from '../keys.js';
 import type { KeyRow } from '../keys.js';
 import { validateNewTags } from '../tags.js';
 import { validatePolicyDocument } from '../policies.js';
 import { storeForNewKey } from '../custom-key-stores.js';
 
-/** CreateKey. Built so far: SYMMETRIC_DEFAULT / ENCRYPT_DECRYPT keys of origin AWS_KMS. */
+/** CreateKey. Built so far: symmetric, HMAC and asymmetric (RSA, ECC) keys of origin AWS_KMS. */
 export const createKey: KmsHandler<CreateKeyRequest, CreateKeyResponse> = async (input, ctx) => {
   const keySpec = input.KeySpec ?? input.CustomerMasterKeySpec ?? 'SYMMETRIC_DEFAULT';
   const keyUsage = input.KeyUsage ?? 'ENCRYPT_DECRYPT';
   const origin = input.Origin ?? 'AWS_KMS';
-  // Keys in a CloudHSM key store (custom-key-stores.md §11.1).
+  // Keys in a CloudHSM key store (custom-key-stores.md §11.1): symmetric only, checked there.
   const store =
     input.CustomKeyStoreId !== undefined || origin === 'AWS_CLOUDHSM'
       ? await storeForNewKey(ctx, input.CustomKeyStoreId, { keySpec, keyUsage, origin, multiRegion: input.MultiRegion === true })
       : undefined;
-  if (keySpec !== 'SYMMETRIC_DEFAULT') {
+  const usages = usagesOf(keySpec);
+  if (!usages) {
     throw new UnsupportedOperationException(`KeySpec ${keySpec} is not supported by kmsd yet.`);
   }
-  if (keyUsage !== 'ENCRYPT_DECRYPT') {
-    throw new UnsupportedOperationException(`KeyUsage ${keyUsage} is not valid for KeySpec ${keySpec}.`);
+  // HMAC and ECC keys need an explicit KeyUsage: the default ENCRYPT_DECRYPT does not fit them.
+  if (!usages.includes(keyUsage)) {
+    throw new ValidationException(`KeyUsage ${keyUsage} is not compatible with KeySpec ${keySpec}.`);
   }
   if (origin !== 'AWS_KMS' && !store) {
     throw new UnsupportedOperationException(`Origin ${origin} is not supported by kmsd yet.`);
@@ -58,7 +63,8 @@ export const createKey: KmsHandler<CreateKeyRequest, CreateKeyResponse> = async 
     key.cloudHsmClusterId = store.clusterId;
   }
   await ctx.deps.store.transaction(async () => {
-    await backendFor(ctx, key).createMaterial(backendRef(key, materialId));
+    if (store) await backendFor(ctx, key).createMaterial(backendRef(key, materialId));
+    else await createKeyMaterial(ctx, key);
     await saveKey(ctx, key);
   });
   return { KeyMetadata: await keyMetadata(ctx, key) };

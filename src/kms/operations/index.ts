@@ -41,6 +41,18 @@ import { tagResource } from './tag-resource.js';
 import { untagResource } from './untag-resource.js';
 import { updateAlias } from './update-alias.js';
 import { updateKeyDescription } from './update-key-description.js';
+import { generateDataKeyPairWithoutPlaintext } from './generate-data-key-pair-without-plaintext.js';
+import { generateDataKeyPair } from './generate-data-key-pair.js';
+import { getPublicKey } from './get-public-key.js';
+import { verify } from './verify.js';
+import { sign } from './sign.js';
+import { verifyMac } from './verify-mac.js';
+import { generateMac } from './generate-mac.js';
+import { revokeGrant } from './revoke-grant.js';
+import { retireGrant } from './retire-grant.js';
+import { listRetirableGrants } from './list-retirable-grants.js';
+import { listGrants } from './list-grants.js';
+import { createGrant } from './create-grant.js';
 
 export type KmsHandlers = {
   [Op in KmsOperationName]: KmsHandler<KmsOperationTypes[Op]['input'], KmsOperationTypes[Op]['output']>;
@@ -57,7 +69,7 @@ export const KMS_HANDLERS: KmsHandlers = {
   ConnectCustomKeyStore: connectCustomKeyStore,
   CreateAlias: createAlias,
   CreateCustomKeyStore: createCustomKeyStore,
-  CreateGrant: notImplemented('CreateGrant'),
+  CreateGrant: createGrant,
   CreateKey: createKey,
   Decrypt: decrypt,
   DeleteAlias: deleteAlias,
@@ -73,38 +85,38 @@ export const KMS_HANDLERS: KmsHandlers = {
   EnableKeyRotation: enableKeyRotation,
   Encrypt: encrypt,
   GenerateDataKey: generateDataKey,
-  GenerateDataKeyPair: notImplemented('GenerateDataKeyPair'),
-  GenerateDataKeyPairWithoutPlaintext: notImplemented('GenerateDataKeyPairWithoutPlaintext'),
+  GenerateDataKeyPair: generateDataKeyPair,
+  GenerateDataKeyPairWithoutPlaintext: generateDataKeyPairWithoutPlaintext,
   GenerateDataKeyWithoutPlaintext: generateDataKeyWithoutPlaintext,
-  GenerateMac: notImplemented('GenerateMac'),
+  GenerateMac: generateMac,
   GenerateRandom: generateRandom,
   GetKeyLastUsage: notImplemented('GetKeyLastUsage'),
   GetKeyPolicy: getKeyPolicy,
   GetKeyRotationStatus: getKeyRotationStatus,
   GetParametersForImport: notImplemented('GetParametersForImport'),
-  GetPublicKey: notImplemented('GetPublicKey'),
+  GetPublicKey: getPublicKey,
   ImportKeyMaterial: notImplemented('ImportKeyMaterial'),
   ListAliases: listAliases,
-  ListGrants: notImplemented('ListGrants'),
+  ListGrants: listGrants,
   ListKeyPolicies: listKeyPolicies,
   ListKeyRotations: listKeyRotations,
   ListKeys: listKeys,
   ListResourceTags: listResourceTags,
-  ListRetirableGrants: notImplemented('ListRetirableGrants'),
+  ListRetirableGrants: listRetirableGrants,
   PutKeyPolicy: putKeyPolicy,
   ReEncrypt: reEncrypt,
   ReplicateKey: notImplemented('ReplicateKey'),
-  RetireGrant: notImplemented('RetireGrant'),
-  RevokeGrant: notImplemented('RevokeGrant'),
+  RetireGrant: retireGrant,
+  RevokeGrant: revokeGrant,
   RotateKeyOnDemand: rotateKeyOnDemand,
   ScheduleKeyDeletion: scheduleKeyDeletion,
-  Sign: notImplemented('Sign'),
+  Sign: sign,
   TagResource: tagResource,
   UntagResource: untagResource,
   UpdateAlias: updateAlias,
   UpdateCustomKeyStore: updateCustomKeyStore,
   UpdateKeyDescription: updateKeyDescription,
   UpdatePrimaryRegion: notImplemented('UpdatePrimaryRegion'),
-  Verify: notImplemented('Verify'),
-  VerifyMac: notImplemented('VerifyMac'),
+  Verify: verify,
+  VerifyMac: verifyMac,
 };

@@ -2,7 +2,14 @@ import type { UpdateAliasRequest } from '../../generated/kms.js';
 import { NotFoundException } from '../../generated/kms.js';
 import type { KmsHandler } from '../context.js';
 import { aliasTable, checkAliasName, checkAliasTarget } from '../aliases.js';
-import { aliasArn, assertNotPendingDeletion, findKey } from '../keys.js';
+import { aliasArn, assertNotPendingDeletion, findKey, keyTable } from '../keys.js';
+import { isAsymmetricSpec, isHmacSpec } from '../key-specs.js';
+import type { KeySpec } from '../../generated/kms.js';
+import { ValidationException } from '../../core/service-error.js';
+
+function keyType(spec: KeySpec): string {
+  return isHmacSpec(spec) ? 'HMAC' : isAsymmetricSpec(spec) ? 'ASYMMETRIC' : 'SYMMETRIC';
+}
 
 /**
  * UpdateAlias: points an existing alias at another key. The new key must not be pending
@@ -17,6 +24,14 @@ export const updateAlias: KmsHandler<UpdateAliasRequest, Record<string, never>> 
     if (!alias) throw new NotFoundException(`Alias ${aliasArn(ctx.scope, input.AliasName)} is not found.`);
     const key = await findKey(ctx, input.TargetKeyId, { allowAlias: false });
     assertNotPendingDeletion(key);
+    // AWS lets an alias move only between keys of the same type (symmetric encryption,
+    // asymmetric, HMAC) and the same key usage, so callers of the alias keep working.
+    const old = await keyTable(ctx.deps.store).get(ctx.scope, alias.targetKeyId);
+    if (old && (old.keyUsage !== key.keyUsage || keyType(old.keySpec) !== keyType(key.keySpec))) {
+      throw new ValidationException(
+        `${input.AliasName} points to a ${old.keySpec} key with KeyUsage ${old.keyUsage}; it cannot point to a ${key.keySpec} key with KeyUsage ${key.keyUsage}.`,
+      );
+    }
     await table.put(ctx.scope, input.AliasName, { ...alias, targetKeyId: key.keyId, lastUpdatedDate: ctx.now.getTime() });
   });
   return {};

@@ -1,0 +1,191 @@
+/**
+ * Asymmetric KMS keys: signing (Sign, Verify), RSA encryption (Encrypt, Decrypt with
+ * RSAES_OAEP_*) and the public key (GetPublicKey). The private key is the key's only material
+ * version, a PKCS#8 DER blob wrapped under the root key; the public key is in the key row.
+ */
+import { constants, createPrivateKey, createPublicKey, privateDecrypt, publicEncrypt, sign, verify } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import type { EncryptionAlgorithmSpec, MessageType, SigningAlgorithmSpec } from '../generated/kms.js';
+import { InvalidKeyUsageException, UnsupportedOperationException } from '../generated/kms.js';
+import { ValidationException } from '../core/service-error.js';
+import type { KmsContext } from './context.js';
+import { assertUsableForCrypto, backendRef, findKey } from './keys.js';
+import type { KeyRow } from './keys.js';
+import { algorithmsOf, isRsaSpec, RSA_BITS } from './key-specs.js';
+import type { RsaKeySpec } from './key-specs.js';
+import { invalidCiphertext } from './ciphertext.js';
+import { signDigest, verifyDigest } from './digest-signing.js';
+
+export interface SigningScheme {
+  /** node:crypto hash name, or null for pure Ed25519. */
+  hash: 'sha256' | 'sha384' | 'sha512' | null;
+  digestBytes: number;
+  kind: 'pss' | 'pkcs1' | 'ecdsa' | 'ed25519' | 'ed25519ph';
+}
+
+const SCHEMES: Partial<Record<SigningAlgorithmSpec, SigningScheme>> = {
+  RSASSA_PSS_SHA_256: { hash: 'sha256', digestBytes: 32, kind: 'pss' },
+  RSASSA_PSS_SHA_384: { hash: 'sha384', digestBytes: 48, kind: 'pss' },
+  RSASSA_PSS_SHA_512: { hash: 'sha512', digestBytes: 64, kind: 'pss' },
+  RSASSA_PKCS1_V1_5_SHA_256: { hash: 'sha256', digestBytes: 32, kind: 'pkcs1' },
+  RSASSA_PKCS1_V1_5_SHA_384: { hash: 'sha384', digestBytes: 48, kind: 'pkcs1' },
+  RSASSA_PKCS1_V1_5_SHA_512: { hash: 'sha512', digestBytes: 64, kind: 'pkcs1' },
+  ECDSA_SHA_256: { hash: 'sha256', digestBytes: 32, kind: 'ecdsa' },
+  ECDSA_SHA_384: { hash: 'sha384', digestBytes: 48, kind: 'ecdsa' },
+  ECDSA_SHA_512: { hash: 'sha512', digestBytes: 64, kind: 'ecdsa' },
+  ED25519_SHA_512: { hash: null, digestBytes: 64, kind: 'ed25519' },
+  ED25519_PH_SHA_512: { hash: 'sha512', digestBytes: 64, kind: 'ed25519ph' },
+};
+
+function usageError(key: KeyRow): InvalidKeyUsageException {
+  return new InvalidKeyUsageException(`${key.arn} key usage is ${key.keyUsage} which is not valid for this operation.`);
+}
+
+/** The enabled key `keyIdArg` names, checked to be an asymmetric key of `usage`. */
+export async function asymmetricKey(ctx: KmsContext, keyIdArg: string, usage: 'SIGN_VERIFY' | 'ENCRYPT_DECRYPT'): Promise<KeyRow> {
+  const key = await findKey(ctx, keyIdArg, { allowAlias: true });
+  await assertUsableForCrypto(ctx, key);
+  if (key.keyUsage !== usage) throw usageError(key);
+  return key;
+}
+
+export function publicKeyOf(key: KeyRow): KeyObject {
+  return createPublicKey({ key: Buffer.from(key.publicKey ?? '', 'base64'), format: 'der', type: 'spki' });
+}
+
+async function privateKeyOf(ctx: KmsContext, key: KeyRow): Promise<KeyObject> {
+  const der = await ctx.deps.localKeys.rawMaterial(backendRef(key, key.currentMaterialId));
+  return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+}
+
+/**
+ * The signing scheme for the key, algorithm and message type; the message must be a digest
+ * of the algorithm's length when MessageType is DIGEST.
+ */
+export function signingScheme(key: KeyRow, algorithm: SigningAlgorithmSpec, messageType: MessageType, message: Buffer): SigningScheme {
+  const scheme = SCHEMES[algorithm];
+  if (!scheme || !(algorithmsOf(key.keySpec, key.keyUsage).SigningAlgorithms ?? []).includes(algorithm)) {
+    throw new InvalidKeyUsageException(`Algorithm ${algorithm} is incompatible with key spec ${key.keySpec}.`);
+  }
+  if (messageType === 'EXTERNAL_MU') {
+    throw new ValidationException(`MessageType EXTERNAL_MU is not valid for algorithm ${algorithm}.`);
+  }
+  // Ed25519: pure signing takes only RAW messages, the pre-hash variant only digests.
+  if (scheme.kind === 'ed25519' && messageType !== 'RAW') {
+    throw new ValidationException(`MessageType ${messageType} is not valid for algorithm ${algorithm}.`);
+  }
+  if (scheme.kind === 'ed25519ph') {
+    if (messageType !== 'DIGEST') throw new ValidationException(`MessageType ${messageType} is not valid for algorithm ${algorithm}.`);
+    throw new UnsupportedOperationException(`kmsd does not support ${algorithm} (Ed25519ph is not available in node:crypto).`);
+  }
+  if (messageType === 'DIGEST' && message.length !== scheme.digestBytes) {
+    throw new ValidationException(`Digest is invalid length for algorithm ${algorithm}.`);
+  }
+  return scheme;
+}
+
+function nodeOptions(scheme: SigningScheme, keyObject: KeyObject) {
+  return scheme.kind === 'pss'
+    ? { key: keyObject, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: scheme.digestBytes }
+    : { key: keyObject, padding: constants.RSA_PKCS1_PADDING, dsaEncoding: 'der' as const };
+}
+
+export async function signMessage(
+  ctx: KmsContext,
+  key: KeyRow,
+  scheme: SigningScheme,
+  messageType: MessageType,
+  message: Buffer,
+): Promise<Buffer> {
+  const privateKey = await privateKeyOf(ctx, key);
+  if (messageType === 'DIGEST') return signDigest(scheme, privateKey, message);
+  return sign(scheme.hash, message, nodeOptions(scheme, privateKey));
+}
+
+/** Verification reads only the public key in the key row, never the private material. */
+export function verifyMessage(key: KeyRow, scheme: SigningScheme, messageType: MessageType, message: Buffer, signature: Buffer): boolean {
+  const publicKey = publicKeyOf(key);
+  if (messageType === 'DIGEST') return verifyDigest(scheme, publicKey, message, signature);
+  try {
+    return verify(scheme.hash, message, nodeOptions(scheme, publicKey), signature);
+  } catch {
+    return false; // a malformed signature (bad DER, wrong length) is simply not valid
+  }
+}
+
+const OAEP_HASH: Partial<Record<EncryptionAlgorithmSpec, { hash: string; bytes: number }>> = {
+  RSAES_OAEP_SHA_1: { hash: 'sha1', bytes: 20 },
+  RSAES_OAEP_SHA_256: { hash: 'sha256', bytes: 32 },
+};
+
+function oaepFor(key: KeyRow, algorithm: EncryptionAlgorithmSpec | undefined): { hash: string; bytes: number } {
+  const oaep = algorithm === undefined ? undefined : OAEP_HASH[algorithm];
+  if (!oaep || !isRsaSpec(key.keySpec)) {
+    throw new InvalidKeyUsageException(`The encryption algorithm ${algorithm ?? 'SYMMETRIC_DEFAULT'} is not valid for ${key.arn}.`);
+  }
+  return oaep;
+}
+
+/**
+ * An asymmetric key takes no encryption context (AWS supports it only with symmetric keys);
+ * kmsd rejects one rather than silently dropping it, so a caller never believes it is bound.
+ */
+function assertNoContext(context: Record<string, string> | undefined): void {
+  if (context !== undefined && Object.keys(context).length > 0) {
+    throw new ValidationException('EncryptionContext is not supported with asymmetric KMS keys.');
+  }
+}
+
+/** RSAES-OAEP encryption; the plaintext limit is key bytes − 2·hash bytes − 2 (§4.1). */
+export function rsaEncrypt(
+  key: KeyRow,
+  algorithm: EncryptionAlgorithmSpec | undefined,
+  plaintext: Buffer,
+  context: Record<string, string> | undefined,
+): Buffer {
+  const oaep = oaepFor(key, algorithm);
+  assertNoContext(context);
+  const limit = RSA_BITS[key.keySpec as RsaKeySpec] / 8 - 2 * oaep.bytes - 2;
+  if (plaintext.length > limit) {
+    throw new ValidationException(`Plaintext is too long: at most ${limit} bytes for ${algorithm} with ${key.keySpec}.`);
+  }
+  return publicEncrypt({ key: publicKeyOf(key), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: oaep.hash }, plaintext);
+}
+
+export async function rsaDecrypt(
+  ctx: KmsContext,
+  key: KeyRow,
+  algorithm: EncryptionAlgorithmSpec | undefined,
+  ciphertext: Buffer,
+  context: Record<string, string> | undefined,
+): Promise<Buffer> {
+  const oaep = oaepFor(key, algorithm);
+  assertNoContext(context);
+  const privateKey = await privateKeyOf(ctx, key);
+  try {
+    return privateDecrypt({ key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: oaep.hash }, ciphertext);
+  } catch {
+    throw invalidCiphertext();
+  }
+}
+
+/**
+ * Decrypt / ReEncrypt of an RSA ciphertext: it has no header naming its key, so the key
+ * argument (KeyId, SourceKeyId) is required with an RSAES algorithm.
+ */
+export async function openRsa(
+  ctx: KmsContext,
+  keyIdArg: string | undefined,
+  algorithm: EncryptionAlgorithmSpec,
+  blob: Buffer,
+  context: Record<string, string> | undefined,
+): Promise<{ key: KeyRow; plaintext: Buffer }> {
+  if (keyIdArg === undefined) throw new ValidationException(`KeyId is required with EncryptionAlgorithm ${algorithm}.`);
+  const key = await asymmetricKey(ctx, keyIdArg, 'ENCRYPT_DECRYPT');
+  return { key, plaintext: await rsaDecrypt(ctx, key, algorithm, blob, context) };
+}
+
+/** Whether Encrypt / ReEncrypt to this key is RSA encryption (one field test for the hot path). */
+export function isRsaEncryptionKey(key: KeyRow): boolean {
+  return key.publicKey !== undefined && key.keyUsage === 'ENCRYPT_DECRYPT';
+}

@@ -1,0 +1,99 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { CreateGrantRequest, CreateGrantResponse, GrantConstraints } from '../../generated/kms.js';
+import { LimitExceededException } from '../../generated/kms.js';
+import { ValidationException } from '../../core/service-error.js';
+import type { KmsHandler } from '../context.js';
+import { findKey } from '../keys.js';
+import {
+  allGrants,
+  assertGrantable,
+  grantOperationsFor,
+  grantRowId,
+  grantTable,
+  GRANTS_PER_KEY,
+  newGrantId,
+  newGrantToken,
+} from '../grants.js';
+import type { GrantRow } from '../grants.js';
+import { assertDryRun } from '../dry-run.js';
+
+/**
+ * CreateGrant. Exactly one grantee (an IAM principal or a service principal). With a Name,
+ * a repeated request with the same parameters returns the existing grant's id (with a new
+ * token) instead of adding a grant, as AWS does for retried CreateGrant calls; the same
+ * name with other parameters makes a new grant.
+ */
+export const createGrant: KmsHandler<CreateGrantRequest, CreateGrantResponse> = async (input, ctx) => {
+  if ((input.GranteePrincipal === undefined) === (input.GranteeServicePrincipal === undefined)) {
+    throw new ValidationException('Specify exactly one of GranteePrincipal and GranteeServicePrincipal.');
+  }
+  if (input.RetiringPrincipal !== undefined && input.RetiringServicePrincipal !== undefined) {
+    throw new ValidationException('Specify at most one of RetiringPrincipal and RetiringServicePrincipal.');
+  }
+  if (input.Operations.length === 0) {
+    throw new ValidationException('Grant operations must not be empty.');
+  }
+  const constraints = normalizeConstraints(input.Constraints);
+  return ctx.deps.store.transaction(async () => {
+    const key = await findKey(ctx, input.KeyId, { allowAlias: false });
+    await assertGrantable(ctx, key);
+    const allowed = grantOperationsFor(key);
+    const invalid = input.Operations.filter((op) => !allowed.includes(op));
+    if (invalid.length > 0) {
+      throw new ValidationException(
+        `Grant operations ${invalid.join(', ')} are not valid for a ${key.keySpec} key with KeyUsage ${key.keyUsage}.`,
+      );
+    }
+    const operations = [...new Set(input.Operations)];
+    const wanted: Omit<GrantRow, 'grantId' | 'creationDate' | 'tokenHashes'> = {
+      keyId: key.keyId,
+      keyArn: key.arn,
+      name: input.Name,
+      granteePrincipal: input.GranteePrincipal,
+      granteeServicePrincipal: input.GranteeServicePrincipal,
+      retiringPrincipal: input.RetiringPrincipal,
+      retiringServicePrincipal: input.RetiringServicePrincipal,
+      issuingAccount: `arn:aws:iam::${ctx.scope.account}:root`,
+      operations,
+      constraints,
+    };
+    const existingGrants = await allGrants(ctx.deps.store, ctx.scope, key.keyId);
+    const same = input.Name === undefined ? undefined : existingGrants.find((g) => g.name === input.Name && sameParameters(g, wanted));
+    if (!same && existingGrants.length >= GRANTS_PER_KEY) {
+      throw new LimitExceededException(`The request would exceed the limit of ${GRANTS_PER_KEY} grants for ${key.arn}.`);
+    }
+    assertDryRun(input.DryRun);
+    const row: GrantRow = same ?? { ...wanted, grantId: newGrantId(), creationDate: ctx.now.getTime(), tokenHashes: [] };
+    const { token, hash } = newGrantToken(key.keyId, row.grantId);
+    row.tokenHashes.push(hash);
+    await grantTable(ctx.deps.store).put(ctx.scope, grantRowId(key.keyId, row.grantId), row);
+    return { GrantId: row.grantId, GrantToken: token };
+  });
+};
+
+function normalizeConstraints(c: GrantConstraints | undefined): GrantConstraints | undefined {
+  if (c === undefined) return undefined;
+  if (c.EncryptionContextSubset !== undefined && c.EncryptionContextEquals !== undefined) {
+    throw new ValidationException(
+      'A grant can have only one encryption context constraint: EncryptionContextSubset or EncryptionContextEquals.',
+    );
+  }
+  if (c.EncryptionContextSubset === undefined && c.EncryptionContextEquals === undefined && c.SourceArn === undefined) return undefined;
+  return c;
+}
+
+/** Same grantee, retiring principal, operations (as a set) and constraints. */
+function sameParameters(g: GrantRow, wanted: Omit<GrantRow, 'grantId' | 'creationDate' | 'tokenHashes'>): boolean {
+  const comparable = (r: typeof wanted) =>
+    JSON.parse(
+      JSON.stringify({
+        ge: r.granteePrincipal,
+        gs: r.granteeServicePrincipal,
+        re: r.retiringPrincipal,
+        rs: r.retiringServicePrincipal,
+        ops: [...r.operations].sort(),
+        c: r.constraints,
+      }),
+    ) as unknown;
+  return isDeepStrictEqual(comparable(g), comparable(wanted));
+}

@@ -1,0 +1,20 @@
+import type { VerifyRequest, VerifyResponse } from '../../generated/kms.js';
+import { KMSInvalidSignatureException } from '../../generated/kms.js';
+import type { KmsHandler } from '../context.js';
+import { asymmetricKey, signingScheme, verifyMessage } from '../asymmetric.js';
+import { assertDryRun } from '../dry-run.js';
+
+/**
+ * Verify with the key's public key. As in AWS, a signature that does not verify is
+ * KMSInvalidSignatureException, never SignatureValid=false.
+ */
+export const verify: KmsHandler<VerifyRequest, VerifyResponse> = async (input, ctx) => {
+  const key = await asymmetricKey(ctx, input.KeyId, 'SIGN_VERIFY');
+  const messageType = input.MessageType ?? 'RAW';
+  const scheme = signingScheme(key, input.SigningAlgorithm, messageType, input.Message);
+  assertDryRun(input.DryRun);
+  if (!verifyMessage(key, scheme, messageType, input.Message, input.Signature)) {
+    throw new KMSInvalidSignatureException('The signature is not valid for the given message, key and algorithm.');
+  }
+  return { KeyId: key.arn, SignatureValid: true, SigningAlgorithm: input.SigningAlgorithm };
+};
