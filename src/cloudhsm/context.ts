@@ -1,5 +1,6 @@
 /** What every CloudHSM V2 operation handler receives besides its input. */
 import type { Clock } from '../core/clock.js';
+import type { Principal } from '../auth/principal.js';
 import type { RootKey } from '../keystores/root-key.js';
 import type { Scope, Store } from '../store/store.js';
 import type { ClusterCertificates } from './certificates.js';
@@ -20,6 +21,14 @@ export interface CloudHsmDeps {
 
 export interface CloudHsmContext {
   scope: Scope;
+  /** Who is calling: root, IAM user or role session (src/auth/principal.ts). */
+  principal: Principal;
+  /** aws:SourceIp */
+  sourceIp: string;
+  /** aws:SecureTransport */
+  secureTransport: boolean;
+  /** The resource ARNs the authorizer decided on, for the audit record. */
+  audit: { resources: string[] };
   /** The request's time on the service clock. */
   now: Date;
   requestId: string;

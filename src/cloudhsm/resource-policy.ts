@@ -1,10 +1,11 @@
 /**
  * Backup resource policies (Put/Get/DeleteResourcePolicy), with which AWS RAM shares a
- * backup with other accounts. kmsd stores the JSON document and honours its Allow
- * statements for other accounts' CreateCluster / DescribeBackups; nothing else is evaluated.
+ * backup with other accounts. The policy evaluator decides other accounts' CreateCluster /
+ * DescribeBackups on the backup (src/cloudhsm/authorization.ts: Deny, Condition, NotPrincipal).
  */
 import { CloudHsmInvalidRequestException, CloudHsmResourceNotFoundException } from '../generated/cloudhsmv2.js';
 import type { BackupRow } from './rows.js';
+import { compilePolicy, MalformedPolicyError } from '../auth/policy/index.js';
 import type { CloudHsmContext } from './context.js';
 import { findBackup } from './backups.js';
 
@@ -28,23 +29,17 @@ function statements(policy: string): Statement[] | undefined {
   }
 }
 
+/** A backup's policy must be a policy document the evaluator accepts (it decides sharing). */
 export function checkPolicyDocument(policy: string): void {
   if (!statements(policy)) {
     throw new CloudHsmInvalidRequestException('The resource policy must be a JSON document with at least one Statement.');
   }
-}
-
-/** Whether an Allow statement names `account` (or everyone) as principal for `action`. */
-export function policyAllows(policy: string | undefined, account: string, action: string): boolean {
-  if (policy === undefined) return false;
-  return (statements(policy) ?? []).some((s) => {
-    if (s.Effect !== 'Allow') return false;
-    const principal = s.Principal;
-    const principals = principal === '*' ? ['*'] : asList((principal as { AWS?: unknown } | undefined)?.AWS);
-    const principalOk = principals.some((p) => p === '*' || p === account || p === `arn:aws:iam::${account}:root`);
-    const actionOk = asList(s.Action).some((a) => a === '*' || a === 'cloudhsm:*' || a === action);
-    return principalOk && actionOk;
-  });
+  try {
+    compilePolicy(policy, 'resource');
+  } catch (err) {
+    if (err instanceof MalformedPolicyError) throw new CloudHsmInvalidRequestException(err.message);
+    throw err;
+  }
 }
 
 /** The backup a ResourceArn names; AWS resource policies exist only on backups. */

@@ -5,6 +5,7 @@ import type { CloudhsmOperationName } from '../generated/cloudhsmv2.js';
 import type { CloudHsmContext, CloudHsmDeps } from './context.js';
 import { CLOUDHSM_HANDLERS } from './operations/index.js';
 import { sweep } from './backups.js';
+import { authorizeCloudHsmOperation } from './authorization.js';
 
 export function createCloudHsmService(deps: CloudHsmDeps): ServiceEndpoint {
   return {
@@ -12,10 +13,16 @@ export function createCloudHsmService(deps: CloudHsmDeps): ServiceEndpoint {
     async handle(operation, input, caller: Caller) {
       const ctx: CloudHsmContext = {
         scope: { account: caller.accountId, region: caller.region },
+        principal: caller.principal,
+        sourceIp: caller.sourceIp,
+        secureTransport: caller.secureTransport,
+        audit: caller.audit,
         now: deps.clock.now(),
         requestId: caller.requestId,
         deps,
       };
+      // Decided before the handler acts (DESIGN §2): cloudhsm:<Op> by the caller's IAM policies.
+      authorizeCloudHsmOperation(ctx, operation as CloudhsmOperationName, input);
       const handler = CLOUDHSM_HANDLERS[operation as CloudhsmOperationName] as (i: unknown, c: CloudHsmContext) => Promise<unknown>;
       return handler(input, ctx);
     },

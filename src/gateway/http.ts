@@ -11,6 +11,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { accountRootPrincipal } from '../auth/authorizer.js';
 import type { Clock } from '../core/clock.js';
 import type { ServiceEndpoint } from '../core/endpoint.js';
 import { SerializationException, ServiceError, UnknownOperationException } from '../core/service-error.js';
@@ -77,7 +79,14 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
       const target = resolveTarget(req, validators);
       messageMember = target.service.model.errorMessageMember;
       const caller = await options.verifier.verify(signedRequest(req, body), target.service.model.signingName, options.clock.now());
-      const output = await invokeOperation(target, target.operation, json, { ...caller, requestId });
+      const output = await invokeOperation(target, target.operation, json, {
+        ...caller,
+        requestId,
+        principal: accountRootPrincipal(caller.accountId),
+        sourceIp: req.socket.remoteAddress ?? '',
+        secureTransport: (req.socket as TLSSocket).encrypted === true,
+        audit: { resources: [] },
+      });
       writeJson(res, 200, requestId, output);
     }
   };

@@ -1,5 +1,7 @@
 /** What every KMS operation handler receives besides its input. */
 import type { Clock } from '../core/clock.js';
+import type { Principal } from '../auth/principal.js';
+import type { KmsOperationName } from '../generated/kms.js';
 import type { Scope, Store } from '../store/store.js';
 import type { SymmetricKeyBackend } from '../keystores/key-backend.js';
 import type { LocalKeyBackend } from '../keystores/local-key-backend.js';
@@ -26,8 +28,19 @@ export interface CustomKeyStoreBackend extends SymmetricKeyBackend {
 
 export interface KmsContext {
   scope: Scope;
-  /** The caller: `arn:aws:iam::<account>:root` for account credentials. */
+  /** The caller's ARN (= principal.arn). */
   principalArn: string;
+  /** Who is calling: root, IAM user or role session (src/auth/principal.ts). */
+  principal: Principal;
+  /** aws:SourceIp */
+  sourceIp: string;
+  /** aws:SecureTransport */
+  secureTransport: boolean;
+  /** The resource ARNs the authorizer decided on, for the audit record. */
+  audit: { resources: string[] };
+  /** The operation being run and its decoded input: what its declared authorization reads. */
+  operation: KmsOperationName;
+  input: Readonly<Record<string, unknown>>;
   /** The request's time on the service clock. */
   now: Date;
   requestId: string;

@@ -2,8 +2,8 @@
  * Grants: standing permissions on one KMS key for a grantee principal, kept in their own
  * table (id `<keyId>/<grantId>`, so one key's grants list by prefix and go with the key).
  *
- * kmsd has one identity per account, so grants are recorded, listed, retired and revoked as
- * in AWS but never consulted for authorization (docs/compatibility.md, "By design").
+ * Grants live in their key's account and Region, also when a caller of another account
+ * creates them (cross-account CreateGrant). They allow through grant-authorization.ts.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Store, Scope, Table } from '../store/store.js';
@@ -48,11 +48,14 @@ export function newGrantId(): string {
 export const GRANT_ID_RE = /^[0-9a-f]{64}$/;
 
 /**
- * A grant token names its key and grant, plus a random part that makes it unguessable:
- * base64url(`<keyId>:<grantId>:<secret>`). Only its hash is stored.
+ * A grant token names its key's account and Region, its key and grant, plus a random part
+ * that makes it unguessable: base64url(`<account>:<region>:<keyId>:<grantId>:<secret>`).
+ * The scope lets a retiring principal of another account retire the grant by token alone.
+ * Only the token's hash is stored.
  */
-export function newGrantToken(keyId: string, grantId: string): { token: string; hash: string } {
-  const token = Buffer.from(`${keyId}:${grantId}:${randomBytes(32).toString('hex')}`, 'utf8').toString('base64url');
+export function newGrantToken(key: Pick<KeyRow, 'account' | 'region' | 'keyId'>, grantId: string): { token: string; hash: string } {
+  const named = `${key.account}:${key.region}:${key.keyId}:${grantId}`;
+  const token = Buffer.from(`${named}:${randomBytes(32).toString('hex')}`, 'utf8').toString('base64url');
   return { token, hash: tokenHash(token) };
 }
 
@@ -60,10 +63,12 @@ export function tokenHash(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
-/** The key and grant a token names, or undefined when it is not one of ours. */
-export function parseGrantToken(token: string): { keyId: string; grantId: string } | undefined {
-  const m = /^([0-9a-f-]{36}|mrk-[0-9a-f]{32}):([0-9a-f]{64}):[0-9a-f]{64}$/.exec(Buffer.from(token, 'base64url').toString('utf8'));
-  return m ? { keyId: m[1], grantId: m[2] } : undefined;
+/** The scope, key and grant a token names, or undefined when it is not one of ours. */
+export function parseGrantToken(token: string): { scope: Scope; keyId: string; grantId: string } | undefined {
+  const m = /^(\d{12}):([a-z0-9-]+):([0-9a-f-]{36}|mrk-[0-9a-f]{32}):([0-9a-f]{64}):[0-9a-f]{64}$/.exec(
+    Buffer.from(token, 'base64url').toString('utf8'),
+  );
+  return m ? { scope: { account: m[1], region: m[2] }, keyId: m[3], grantId: m[4] } : undefined;
 }
 
 /** CreateGrant in the key-state table: Disabled and PendingDeletion keys refuse; Unavailable is fine. */
@@ -72,6 +77,11 @@ export async function assertGrantable(ctx: KmsContext, key: KeyRow): Promise<voi
   if (state === 'Disabled') throw new DisabledException(`${key.arn} is disabled.`);
   if (state === 'PendingDeletion') throw new KMSInvalidStateException(`${key.arn} is pending deletion.`);
   if (state === 'PendingImport') throw new KMSInvalidStateException(`${key.arn} is pending import.`);
+}
+
+/** The account and Region a key (and so its grants) lives in. */
+export function keyScope(key: Pick<KeyRow, 'account' | 'region'>): Scope {
+  return { account: key.account, region: key.region };
 }
 
 /** Every grant of the scope, optionally of one key, in creation order. */
@@ -136,9 +146,9 @@ export function grantOperationsFor(key: Pick<KeyRow, 'keySpec' | 'keyUsage'>): G
 }
 
 /** A grant of the key: a malformed id is InvalidGrantIdException, an unknown one NotFoundException. */
-export async function findGrant(ctx: KmsContext, keyId: string, grantId: string): Promise<GrantRow> {
+export async function findGrant(ctx: KmsContext, key: KeyRow, grantId: string): Promise<GrantRow> {
   if (!GRANT_ID_RE.test(grantId)) throw new InvalidGrantIdException(`Invalid grant ID ${grantId}.`);
-  const grant = await grantTable(ctx.deps.store).get(ctx.scope, grantRowId(keyId, grantId));
+  const grant = await grantTable(ctx.deps.store).get(keyScope(key), grantRowId(key.keyId, grantId));
   if (!grant) throw new NotFoundException(`Grant ID ${grantId} not found.`);
   return grant;
 }

@@ -9,6 +9,8 @@ import { DisabledException, InvalidArnException, KMSInvalidStateException, NotFo
 import type { KmsContext } from './context.js';
 import { aliasTable } from './aliases.js';
 import { algorithmsOf, customerMasterKeySpecOf } from './key-specs.js';
+import { authorizeKey } from './authorization.js';
+import type { KeyAuthorization } from './authorization.js';
 
 export interface Tag {
   TagKey: string;
@@ -115,44 +117,62 @@ const ARN_RE = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):(\d{12}):(key\/.+|alias\/.+)$/;
 export interface FindKeyOptions {
   /** Whether an alias name or alias ARN may name the key (crypto and DescribeKey: yes). */
   allowAlias: boolean;
+  /**
+   * How the caller is authorized on the key once it is found: by default with the
+   * operation's declared action (src/kms/authorization.ts); `false` only finds it (the
+   * caller was authorized otherwise, e.g. ListAliases by IAM, RetireGrant by its rules).
+   */
+  authorize?: KeyAuthorization | false;
+  /** With `authorize: false`: whether another account's key ARN may still be resolved (its caller authorizes). */
+  crossAccountLookup?: boolean;
 }
 
 /**
- * Finds the key a `KeyId` argument names: key id, key ARN, alias name or alias ARN.
- * Another account's or region's ARN is NotFoundException: kmsd never reveals whether it
- * exists. A key whose deletion window has passed is deleted now (lazy sweep), then not found.
+ * Finds the key a `KeyId` argument names: key id, key ARN, alias name or alias ARN, and
+ * authorizes the caller on it before any handler acts on it. A key ARN or alias ARN of
+ * another account in this Region names that account's key (cross-account use, §2.4): the
+ * key's policy then decides, and the operation's "cross-account use" declaration. Another
+ * Region's ARN, or another account's key that does not exist, is NotFoundException.
+ * A key whose deletion window has passed is deleted now (lazy sweep), then not found.
  */
 export async function findKey(ctx: KmsContext, keyIdArg: string, options: FindKeyOptions): Promise<KeyRow> {
   let keyId: string;
+  let scope: Scope = ctx.scope;
+  let requestAlias: string | undefined;
   if (keyIdArg.startsWith('arn:')) {
     const m = ARN_RE.exec(keyIdArg);
     if (!m) throw new InvalidArnException(`Invalid arn ${keyIdArg}`);
     const [, region, account, resource] = m;
-    if (region !== ctx.scope.region || account !== ctx.scope.account) {
+    const foreign = account !== ctx.scope.account;
+    if (region !== ctx.scope.region || (foreign && options.authorize === false && options.crossAccountLookup !== true)) {
       throw new NotFoundException(`${resource.startsWith('alias/') ? 'Alias' : 'Key'} '${keyIdArg}' does not exist`);
     }
+    if (foreign) scope = { account, region };
     if (resource.startsWith('alias/')) {
       if (!options.allowAlias) throw new NotFoundException(`Invalid keyId '${keyIdArg}'`);
-      keyId = await aliasTarget(ctx, resource, keyIdArg);
+      keyId = await aliasTarget(ctx, scope, resource, keyIdArg);
+      requestAlias = resource;
     } else {
       keyId = resource.slice('key/'.length);
     }
   } else if (keyIdArg.startsWith('alias/')) {
     if (!options.allowAlias) throw new NotFoundException(`Invalid keyId '${keyIdArg}'`);
-    keyId = await aliasTarget(ctx, keyIdArg, aliasArn(ctx.scope, keyIdArg));
+    keyId = await aliasTarget(ctx, scope, keyIdArg, aliasArn(ctx.scope, keyIdArg));
+    requestAlias = keyIdArg;
   } else {
     keyId = keyIdArg;
   }
   if (!KEY_ID_RE.test(keyId)) throw new NotFoundException(`Invalid keyId '${keyIdArg}'`);
-  const key = await keyTable(ctx.deps.store).get(ctx.scope, keyId);
+  const key = await keyTable(ctx.deps.store).get(scope, keyId);
   if (!key || (await expireIfDue(ctx, key))) {
-    throw new NotFoundException(`Key '${keyArn(ctx.scope, keyId)}' does not exist`);
+    throw new NotFoundException(`Key '${keyArn(scope, keyId)}' does not exist`);
   }
+  if (options.authorize !== false) await authorizeKey(ctx, key, { requestAlias, ...options.authorize });
   return key;
 }
 
-async function aliasTarget(ctx: KmsContext, aliasName: string, shownAs: string): Promise<string> {
-  const alias = await aliasTable(ctx.deps.store).get(ctx.scope, aliasName);
+async function aliasTarget(ctx: KmsContext, scope: Scope, aliasName: string, shownAs: string): Promise<string> {
+  const alias = await aliasTable(ctx.deps.store).get(scope, aliasName);
   if (!alias) throw new NotFoundException(`Alias ${shownAs} is not found.`);
   return alias.targetKeyId;
 }
@@ -192,7 +212,9 @@ export async function updateKey<R>(
 export async function effectiveState(ctx: KmsContext, key: KeyRow): Promise<KeyState> {
   if (key.customKeyStoreId && key.state !== 'PendingDeletion') {
     const backend = ctx.deps.customKeyStoreBackend;
-    if (!backend || !(await backend.isConnected(ctx.scope, key.customKeyStoreId))) return 'Unavailable';
+    // The key's own account: a foreign caller sees the state of the key's store.
+    const scope = { account: key.account, region: key.region };
+    if (!backend || !(await backend.isConnected(scope, key.customKeyStoreId))) return 'Unavailable';
   }
   return key.state;
 }

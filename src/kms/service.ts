@@ -5,6 +5,8 @@ import type { KmsOperationName } from '../generated/kms.js';
 import type { KmsContext, KmsDeps } from './context.js';
 import { KMS_HANDLERS } from './operations/index.js';
 import { registerFinalDeletion } from './deletion.js';
+import { authorizeOperation } from './authorization.js';
+import { checkGrantTokens } from './grant-authorization.js';
 
 export function createKmsService(deps: KmsDeps): ServiceEndpoint {
   registerFinalDeletion();
@@ -13,12 +15,22 @@ export function createKmsService(deps: KmsDeps): ServiceEndpoint {
     async handle(operation, input, caller: Caller) {
       const ctx: KmsContext = {
         scope: { account: caller.accountId, region: caller.region },
-        principalArn: `arn:aws:iam::${caller.accountId}:root`,
+        principalArn: caller.principal.arn,
+        principal: caller.principal,
+        sourceIp: caller.sourceIp,
+        secureTransport: caller.secureTransport,
+        audit: caller.audit,
+        operation: operation as KmsOperationName,
+        input,
         now: deps.clock.now(),
         requestId: caller.requestId,
         deps,
       };
-      const handler = KMS_HANDLERS[operation as KmsOperationName] as (i: unknown, c: KmsContext) => Promise<unknown>;
+      checkGrantTokens(input.GrantTokens);
+      // Keyless operations (and the alias half of alias operations) are decided here, before
+      // the handler runs; operations on a key are decided when findKey resolves the key.
+      authorizeOperation(ctx);
+      const handler = KMS_HANDLERS[ctx.operation] as (i: unknown, c: KmsContext) => Promise<unknown>;
       return handler(input, ctx);
     },
   };

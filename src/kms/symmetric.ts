@@ -10,6 +10,7 @@ import { buildHeader, invalidCiphertext, parseCiphertext } from './ciphertext.js
 import { encodeEncryptionContext } from './encryption-context.js';
 import type { EncryptionContext } from './encryption-context.js';
 import { assertUsableForCrypto, backendFor, backendRef, expireIfDue, findKey, keyTable } from './keys.js';
+import { authorizeKey } from './authorization.js';
 import type { KeyRow } from './keys.js';
 
 export function assertSymmetricEncryptionKey(key: KeyRow, algorithm: string | undefined): void {
@@ -19,6 +20,16 @@ export function assertSymmetricEncryptionKey(key: KeyRow, algorithm: string | un
   if (algorithm !== undefined && algorithm !== 'SYMMETRIC_DEFAULT') {
     throw new InvalidKeyUsageException(`The encryption algorithm ${algorithm} is not valid for ${key.arn}.`);
   }
+}
+
+/** AWS's refusal when a ciphertext's key is not one the caller may use (§3.3). */
+export const CIPHERTEXT_KEY_NOT_ACCESSIBLE =
+  'The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.';
+
+/** The account of a key ARN or alias ARN in this Region when it is not the caller's. */
+function foreignAccountOf(ctx: KmsContext, keyIdArg: string): string | undefined {
+  const m = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):(\d{12}):/.exec(keyIdArg);
+  return m && m[1] === ctx.scope.region && m[2] !== ctx.scope.account ? m[2] : undefined;
 }
 
 /** Encrypts under the key's current material. The key must already be usable. */
@@ -47,16 +58,26 @@ export async function openBlob(
   algorithm: string | undefined,
 ): Promise<{ key: KeyRow; plaintext: Buffer; materialId: string }> {
   const { header, body } = parseCiphertext(blob);
-  const key = await keyTable(ctx.deps.store).get(ctx.scope, header.keyId);
+  // The blob names its key by id; a KeyId ARN of another account in this Region says whose
+  // key it is (cross-account Decrypt), otherwise it is the caller's own.
+  const foreign = keyIdArg === undefined ? undefined : foreignAccountOf(ctx, keyIdArg);
+  const scope = foreign === undefined ? ctx.scope : { account: foreign, region: ctx.scope.region };
+  const key = await keyTable(ctx.deps.store).get(scope, header.keyId);
   // A blob naming a key this account does not have (deleted, past its deletion window,
   // foreign) cannot be opened.
   if (!key || (await expireIfDue(ctx, key)) || !key.materialIds.includes(header.materialId)) throw invalidCiphertext();
   if (keyIdArg !== undefined) {
-    const named = await findKey(ctx, keyIdArg, { allowAlias: true });
+    const named = await findKey(ctx, keyIdArg, { allowAlias: true, authorize: false, crossAccountLookup: true });
     if (named.keyId !== key.keyId) {
       throw new IncorrectKeyException('The key ID in the request does not identify a CMK that can perform this operation.');
     }
   }
+  await authorizeKey(ctx, key, {
+    action: ctx.operation === 'ReEncrypt' ? 'kms:ReEncryptFrom' : 'kms:Decrypt',
+    // AWS words a refused Decrypt of another account's ciphertext as if the key did not
+    // exist, so a caller learns nothing about keys it may not use (§3.3).
+    deniedMessage: foreign === undefined ? undefined : CIPHERTEXT_KEY_NOT_ACCESSIBLE,
+  });
   await assertUsableForCrypto(ctx, key);
   assertSymmetricEncryptionKey(key, algorithm);
   const aad = Buffer.concat([header.bytes, encodeEncryptionContext(context)]);

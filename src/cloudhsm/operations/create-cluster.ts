@@ -9,7 +9,7 @@ import type { ClusterRow } from '../rows.js';
 import type { CloudHsmContext, CloudHsmHandler } from '../context.js';
 import { beginTransition, checkRetention, clusterView, saveCluster, settleCluster } from '../clusters.js';
 import { parseBackupRef } from '../backups.js';
-import { policyAllows } from '../resource-policy.js';
+import { backupPolicyAllows } from '../authorization.js';
 import { mergeTags } from '../tags.js';
 import { newEc2Id, newResourceId, vpcIdFor } from '../ids.js';
 
@@ -96,8 +96,7 @@ async function sourceBackup(ctx: CloudHsmContext, ref: string) {
   if (scope.region !== ctx.scope.region) throw notFound;
   const backup = await backupTable(ctx.deps.store).get(scope, id);
   if (!backup) throw notFound;
-  if (scope.account !== ctx.scope.account && !policyAllows(backup.resourcePolicy, ctx.scope.account, 'cloudhsm:CreateCluster'))
-    throw notFound;
+  if (scope.account !== ctx.scope.account && !(await backupPolicyAllows(ctx, backup, scope, 'cloudhsm:CreateCluster'))) throw notFound;
   if (backup.BackupState !== 'READY') {
     throw new CloudHsmInvalidRequestException(
       `Backup ${backup.BackupId} is in state ${backup.BackupState}; only READY backups can be restored into a cluster.`,

@@ -4,7 +4,7 @@ import { backupTable } from '../rows.js';
 import type { BackupRow } from '../rows.js';
 import type { CloudHsmHandler } from '../context.js';
 import { backupView, backupsInScope } from '../backups.js';
-import { policyAllows } from '../resource-policy.js';
+import { backupPolicyAllows } from '../authorization.js';
 import { paginate } from '../pagination.js';
 
 const FILTERS: Record<string, (b: BackupRow, values: string[]) => boolean> = {
@@ -26,16 +26,15 @@ export const describeBackups: CloudHsmHandler<DescribeBackupsRequest, DescribeBa
     if (!FILTERS[name])
       throw new CloudHsmInvalidRequestException(`Invalid filter ${name}. Valid filters: ${Object.keys(FILTERS).join(', ')}.`);
   }
-  const candidates = input.Shared
-    ? (await backupTable(ctx.deps.store).all())
-        .filter(
-          ({ scope, row }) =>
-            scope.region === ctx.scope.region &&
-            scope.account !== ctx.scope.account &&
-            policyAllows(row.resourcePolicy, ctx.scope.account, 'cloudhsm:DescribeBackups'),
-        )
-        .map(({ row }) => row)
-    : await backupsInScope(ctx.deps, ctx.scope);
+  const candidates: BackupRow[] = [];
+  if (input.Shared) {
+    for (const { scope, row } of await backupTable(ctx.deps.store).all()) {
+      if (scope.region !== ctx.scope.region || scope.account === ctx.scope.account) continue;
+      if (await backupPolicyAllows(ctx, row, scope, 'cloudhsm:DescribeBackups')) candidates.push(row);
+    }
+  } else {
+    candidates.push(...(await backupsInScope(ctx.deps, ctx.scope)));
+  }
   // Candidates come in creation order; it breaks ties between backups of the same millisecond.
   const matching = candidates.filter((b) => filters.every(([name, values]) => FILTERS[name](b, values)));
   const order = new Map(matching.map((b, i) => [b, i]));

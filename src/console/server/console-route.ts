@@ -16,6 +16,7 @@ import type { Clock } from '../../core/clock.js';
 import type { ServiceEndpoint } from '../../core/endpoint.js';
 import { ServiceError, ValidationException } from '../../core/service-error.js';
 import type { Route } from '../../gateway/http.js';
+import { accountRootPrincipal } from '../../auth/authorizer.js';
 import { invokeOperation, operationTarget } from '../../gateway/invoke.js';
 import type { OperationTarget } from '../../gateway/invoke.js';
 import type { Json } from '../../gateway/validate.js';
@@ -119,7 +120,17 @@ export function createConsoleRoute(options: ConsoleOptions): Route {
       throw new ValidationException('region must be a Region name such as us-east-1.');
     const target: OperationTarget | undefined = byPrefix.get(CONSOLE_SERVICES[service]);
     if (!target) throw new ConsoleError('NotImplementedException', `The ${service} service is not available in this kmsd yet.`, 501);
-    const caller = { accountId: session.accountId, accessKeyId: session.accessKeyId, region, requestId: randomUUID() };
+    const caller = {
+      accountId: session.accountId,
+      accessKeyId: session.accessKeyId,
+      region,
+      requestId: randomUUID(),
+      principal: accountRootPrincipal(session.accountId),
+      // The console's own request is the one that arrived; auth-identity fills these in.
+      sourceIp: '',
+      secureTransport: false,
+      audit: { resources: [] },
+    };
     const output = await invokeOperation(target, operation, input.input ?? {}, caller);
     sendJson(res, 200, output, { 'x-amzn-RequestId': caller.requestId });
   }

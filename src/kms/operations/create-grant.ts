@@ -11,6 +11,7 @@ import {
   grantRowId,
   grantTable,
   GRANTS_PER_KEY,
+  keyScope,
   newGrantId,
   newGrantToken,
 } from '../grants.js';
@@ -57,16 +58,16 @@ export const createGrant: KmsHandler<CreateGrantRequest, CreateGrantResponse> = 
       operations,
       constraints,
     };
-    const existingGrants = await allGrants(ctx.deps.store, ctx.scope, key.keyId);
+    const existingGrants = await allGrants(ctx.deps.store, keyScope(key), key.keyId);
     const same = input.Name === undefined ? undefined : existingGrants.find((g) => g.name === input.Name && sameParameters(g, wanted));
     if (!same && existingGrants.length >= GRANTS_PER_KEY) {
       throw new LimitExceededException(`The request would exceed the limit of ${GRANTS_PER_KEY} grants for ${key.arn}.`);
     }
     assertDryRun(input.DryRun);
     const row: GrantRow = same ?? { ...wanted, grantId: newGrantId(), creationDate: ctx.now.getTime(), tokenHashes: [] };
-    const { token, hash } = newGrantToken(key.keyId, row.grantId);
+    const { token, hash } = newGrantToken(key, row.grantId);
     row.tokenHashes.push(hash);
-    await grantTable(ctx.deps.store).put(ctx.scope, grantRowId(key.keyId, row.grantId), row);
+    await grantTable(ctx.deps.store).put(keyScope(key), grantRowId(key.keyId, row.grantId), row);
     return { GrantId: row.grantId, GrantToken: token };
   });
 };

@@ -7,7 +7,7 @@ import { createKeyMaterial } from '../key-material.js';
 import { backendFor, backendRef, defaultKeyPolicy, keyArn, keyMetadata, newKeyId, newMaterialId, saveKey } from '../keys.js';
 import type { KeyRow } from '../keys.js';
 import { validateNewTags } from '../tags.js';
-import { validatePolicyDocument } from '../policies.js';
+import { checkNewKeyPolicy } from '../policies.js';
 import { storeForNewKey } from '../custom-key-stores.js';
 
 /** CreateKey. Built so far: symmetric, HMAC and asymmetric (RSA, ECC) keys of origin AWS_KMS. */
@@ -35,8 +35,8 @@ export const createKey: KmsHandler<CreateKeyRequest, CreateKeyResponse> = async 
     throw new UnsupportedOperationException('Multi-Region keys are not supported by kmsd yet.');
   }
   const tags = validateNewTags(input.Tags ?? []);
+  // Without Policy, AWS writes its default policy (no lockout check: it names the account).
   const policy = input.Policy ?? defaultKeyPolicy(ctx.scope.account);
-  if (input.Policy !== undefined) validatePolicyDocument(input.Policy);
 
   const keyId = newKeyId();
   const materialId = newMaterialId();
@@ -58,6 +58,7 @@ export const createKey: KmsHandler<CreateKeyRequest, CreateKeyResponse> = async 
     rotation: { enabled: false },
     rotations: [],
   };
+  if (input.Policy !== undefined) await checkNewKeyPolicy(ctx, key, input.Policy, input.BypassPolicyLockoutSafetyCheck);
   if (store) {
     key.customKeyStoreId = store.id;
     key.cloudHsmClusterId = store.clusterId;

@@ -14,7 +14,8 @@ import type { Scope } from '../../store/store.js';
 export const listAliases: KmsHandler<ListAliasesRequest, ListAliasesResponse> = async (input, ctx) => {
   let page;
   if (input.KeyId !== undefined) {
-    const key = await findKey(ctx, input.KeyId, { allowAlias: false });
+    // ListAliases is decided by IAM alone (authorizeOperation); the key filter needs no key permission.
+    const key = await findKey(ctx, input.KeyId, { allowAlias: false, authorize: false });
     const mine = (await allAliases(ctx.deps.store, ctx.scope)).filter((a) => a.targetKeyId === key.keyId);
     page = pageArray(mine, input.Limit, input.Marker);
   } else {

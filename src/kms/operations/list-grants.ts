@@ -1,7 +1,7 @@
 import type { ListGrantsRequest, ListGrantsResponse } from '../../generated/kms.js';
 import type { KmsHandler } from '../context.js';
 import { findKey } from '../keys.js';
-import { allGrants, grantEntry, grantTable } from '../grants.js';
+import { allGrants, grantEntry, grantTable, keyScope } from '../grants.js';
 import { pageArray, pageFields, pageOf } from '../pagination.js';
 
 /** ListGrants: Limit 1–100 (model), default 50; KeyId is a key id or key ARN, never an alias. */
@@ -13,7 +13,7 @@ export const listGrants: KmsHandler<ListGrantsRequest, ListGrantsResponse> = asy
   const filtered = input.GrantId !== undefined || input.GranteePrincipal !== undefined || input.GranteeServicePrincipal !== undefined;
   let page;
   if (filtered) {
-    const matches = (await allGrants(ctx.deps.store, ctx.scope, key.keyId)).filter(
+    const matches = (await allGrants(ctx.deps.store, keyScope(key), key.keyId)).filter(
       (g) =>
         (input.GrantId === undefined || g.grantId === input.GrantId) &&
         (input.GranteePrincipal === undefined || g.granteePrincipal === input.GranteePrincipal) &&
@@ -21,7 +21,7 @@ export const listGrants: KmsHandler<ListGrantsRequest, ListGrantsResponse> = asy
     );
     page = pageArray(matches, input.Limit, input.Marker, DEFAULT_LIMIT);
   } else {
-    page = await pageOf(grantTable(ctx.deps.store), ctx.scope, input.Limit ?? DEFAULT_LIMIT, input.Marker, `${key.keyId}/`);
+    page = await pageOf(grantTable(ctx.deps.store), keyScope(key), input.Limit ?? DEFAULT_LIMIT, input.Marker, `${key.keyId}/`);
   }
   return { Grants: page.items.map(grantEntry), ...pageFields(page.next) };
 };

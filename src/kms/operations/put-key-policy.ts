@@ -1,16 +1,18 @@
 import type { PutKeyPolicyRequest } from '../../generated/kms.js';
 import type { KmsHandler } from '../context.js';
 import { updateKey } from '../keys.js';
-import { assertDefaultPolicyName, validatePolicyDocument } from '../policies.js';
+import { assertDefaultPolicyName, checkNewKeyPolicy } from '../policies.js';
 
 /**
- * PutKeyPolicy: replaces the stored policy, in every key state (key-state table). kmsd stores
- * policies but does not evaluate them (docs/compatibility.md).
+ * PutKeyPolicy: replaces the stored policy, in every key state (key-state table). The key is
+ * found and the caller authorized against the current policy first (a missing key is
+ * NotFoundException before the new document is even parsed), then the new policy is
+ * validated and must pass the lockout safety check unless BypassPolicyLockoutSafetyCheck.
  */
 export const putKeyPolicy: KmsHandler<PutKeyPolicyRequest, Record<string, never>> = async (input, ctx) => {
   assertDefaultPolicyName(input.PolicyName);
-  validatePolicyDocument(input.Policy);
-  await updateKey(ctx, input.KeyId, { allowAlias: false }, (key) => {
+  await updateKey(ctx, input.KeyId, { allowAlias: false }, async (key) => {
+    await checkNewKeyPolicy(ctx, key, input.Policy, input.BypassPolicyLockoutSafetyCheck);
     key.policy = input.Policy;
   });
   return {};

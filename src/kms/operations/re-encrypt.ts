@@ -15,7 +15,7 @@ import { isRsaEncryptionKey, openRsa, rsaEncrypt } from '../asymmetric.js';
  * names no key); an RSA destination needs DestinationEncryptionAlgorithm and no context.
  */
 export const reEncrypt: KmsHandler<ReEncryptRequest, ReEncryptResponse> = async (input, ctx) => {
-  const destination = await findKey(ctx, input.DestinationKeyId, { allowAlias: true });
+  const destination = await findKey(ctx, input.DestinationKeyId, { allowAlias: true, authorize: { action: 'kms:ReEncryptTo' } });
   await assertUsableForCrypto(ctx, destination);
   const rsaDestination = isRsaEncryptionKey(destination);
   if (!rsaDestination) assertSymmetricEncryptionKey(destination, input.DestinationEncryptionAlgorithm);

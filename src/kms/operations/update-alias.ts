@@ -3,6 +3,7 @@ import { NotFoundException } from '../../generated/kms.js';
 import type { KmsHandler } from '../context.js';
 import { aliasTable, checkAliasName, checkAliasTarget } from '../aliases.js';
 import { aliasArn, assertNotPendingDeletion, findKey, keyTable } from '../keys.js';
+import { authorizeKey } from '../authorization.js';
 import { isAsymmetricSpec, isHmacSpec } from '../key-specs.js';
 import type { KeySpec } from '../../generated/kms.js';
 import { ValidationException } from '../../core/service-error.js';
@@ -27,6 +28,8 @@ export const updateAlias: KmsHandler<UpdateAliasRequest, Record<string, never>> 
     // AWS lets an alias move only between keys of the same type (symmetric encryption,
     // asymmetric, HMAC) and the same key usage, so callers of the alias keep working.
     const old = await keyTable(ctx.deps.store).get(ctx.scope, alias.targetKeyId);
+    // UpdateAlias needs kms:UpdateAlias on the key the alias leaves too (§2.5).
+    if (old) await authorizeKey(ctx, old);
     if (old && (old.keyUsage !== key.keyUsage || keyType(old.keySpec) !== keyType(key.keySpec))) {
       throw new ValidationException(
         `${input.AliasName} points to a ${old.keySpec} key with KeyUsage ${old.keyUsage}; it cannot point to a ${key.keySpec} key with KeyUsage ${key.keyUsage}.`,
