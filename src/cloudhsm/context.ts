@@ -4,6 +4,8 @@ import type { RootKey } from '../keystores/root-key.js';
 import type { Scope, Store } from '../store/store.js';
 import type { ClusterCertificates } from './certificates.js';
 import type { HsmContents } from './hsm-contents.js';
+import type { Principal } from '../auth/principal.js';
+import type { AuditRecord } from '../core/endpoint.js';
 
 export interface CloudHsmDeps {
   store: Store;
@@ -20,6 +22,13 @@ export interface CloudHsmDeps {
 
 export interface CloudHsmContext {
   scope: Scope;
+  principal: Principal;
+  /** aws:SourceIp: the client's address as the socket sees it. */
+  sourceIp: string;
+  /** aws:SecureTransport: the request came over TLS. */
+  secureTransport: boolean;
+  /** The authorizer appends the decided resource ARN(s) here, for the audit log. */
+  audit: AuditRecord;
   /** The request's time on the service clock. */
   now: Date;
   requestId: string;

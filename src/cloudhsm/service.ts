@@ -12,6 +12,10 @@ export function createCloudHsmService(deps: CloudHsmDeps): ServiceEndpoint {
     async handle(operation, input, caller: Caller) {
       const ctx: CloudHsmContext = {
         scope: { account: caller.accountId, region: caller.region },
+        principal: caller.principal,
+        sourceIp: caller.sourceIp,
+        secureTransport: caller.secureTransport,
+        audit: caller.audit,
         now: deps.clock.now(),
         requestId: caller.requestId,
         deps,

@@ -4,6 +4,8 @@ import type { Scope, Store } from '../store/store.js';
 import type { SymmetricKeyBackend } from '../keystores/key-backend.js';
 import type { LocalKeyBackend } from '../keystores/local-key-backend.js';
 import type { CloudHsmKeyBackend } from '../keystores/cloudhsm-key-backend.js';
+import type { Principal } from '../auth/principal.js';
+import type { AuditRecord } from '../core/endpoint.js';
 
 export interface KmsDeps {
   store: Store;
@@ -26,8 +28,15 @@ export interface CustomKeyStoreBackend extends SymmetricKeyBackend {
 
 export interface KmsContext {
   scope: Scope;
-  /** The caller: `arn:aws:iam::<account>:root` for account credentials. */
+  /** The caller's ARN (= principal.arn): `arn:aws:iam::<account>:root` for account credentials. */
   principalArn: string;
+  principal: Principal;
+  /** aws:SourceIp: the client's address as the socket sees it. */
+  sourceIp: string;
+  /** aws:SecureTransport: the request came over TLS. */
+  secureTransport: boolean;
+  /** The authorizer appends the decided resource ARN(s) here, for the audit log. */
+  audit: AuditRecord;
   /** The request's time on the service clock. */
   now: Date;
   requestId: string;

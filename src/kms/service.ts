@@ -13,7 +13,11 @@ export function createKmsService(deps: KmsDeps): ServiceEndpoint {
     async handle(operation, input, caller: Caller) {
       const ctx: KmsContext = {
         scope: { account: caller.accountId, region: caller.region },
-        principalArn: `arn:aws:iam::${caller.accountId}:root`,
+        principalArn: caller.principal.arn,
+        principal: caller.principal,
+        sourceIp: caller.sourceIp,
+        secureTransport: caller.secureTransport,
+        audit: caller.audit,
         now: deps.clock.now(),
         requestId: caller.requestId,
         deps,
