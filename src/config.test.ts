@@ -19,3 +19,87 @@ describe('CloudHSM settings in the configuration file', () => {
     );
   });
 });
+
+describe('IAM users and roles in the configuration file', () => {
+  const doc = { Version: '2012-10-17', Statement: [] };
+  const account = (extra: Record<string, unknown>) => ({
+    accounts: [{ accountId: '111122223333', credentials: [{ accessKeyId: 'ROOTKEY', secretAccessKey: 'root-secret' }], ...extra }],
+  });
+
+  it('accepts users and roles written with IAM names, policy documents as objects or text', () => {
+    const cfg = checkConfig(
+      account({
+        users: [
+          {
+            userName: 'alice',
+            path: '/engineering/',
+            tags: { team: 'blue' },
+            accessKeys: [{ accessKeyId: 'AKIAALICE', secretAccessKey: 'alice-secret' }],
+            policies: [{ policyName: 'use-keys', policyDocument: doc }],
+          },
+        ],
+        roles: [{ roleName: 'app', assumeRolePolicyDocument: JSON.stringify(doc), maxSessionDuration: 7200, policies: [], tags: {} }],
+      }),
+    );
+    expect(cfg.accounts[0].users?.[0].userName).toBe('alice');
+    expect(cfg.accounts[0].roles?.[0].maxSessionDuration).toBe(7200);
+  });
+
+  it('refuses an access key used twice anywhere, even across a root key and a user', () => {
+    expect(() =>
+      checkConfig(account({ users: [{ userName: 'bob', accessKeys: [{ accessKeyId: 'ROOTKEY', secretAccessKey: 'x' }] }] })),
+    ).toThrow('config: access key ROOTKEY is listed twice');
+  });
+
+  it('refuses bad names, paths, duplicate users, bad documents and durations', () => {
+    expect(() => checkConfig(account({ users: [{ userName: 'has space' }] }))).toThrow(
+      'config: account 111122223333: userName "has space" must be 1 to 64 characters of letters, digits and +=,.@_-',
+    );
+    expect(() => checkConfig(account({ users: [{ userName: 'a', path: 'nopath' }] }))).toThrow(
+      'config: account 111122223333, user a: path "nopath" must be "/" or begin and end with "/"',
+    );
+    expect(() => checkConfig(account({ users: [{ userName: 'Alice' }, { userName: 'alice' }] }))).toThrow(
+      'config: account 111122223333: user alice is listed twice',
+    );
+    expect(() => checkConfig(account({ roles: [{ roleName: 'app' }] }))).toThrow(
+      'config: account 111122223333, role app: "assumeRolePolicyDocument" is required',
+    );
+    expect(() => checkConfig(account({ roles: [{ roleName: 'app', assumeRolePolicyDocument: '{not json' }] }))).toThrow(
+      'config: account 111122223333, role app: assumeRolePolicyDocument: the policy document is not valid JSON',
+    );
+    expect(() => checkConfig(account({ roles: [{ roleName: 'app', assumeRolePolicyDocument: doc, maxSessionDuration: 60 }] }))).toThrow(
+      'config: account 111122223333, role app: "maxSessionDuration" must be a whole number of seconds from 3600 to 43200',
+    );
+    expect(() =>
+      checkConfig(
+        account({
+          users: [
+            {
+              userName: 'u',
+              policies: [
+                { policyName: 'p', policyDocument: doc },
+                { policyName: 'p', policyDocument: doc },
+              ],
+            },
+          ],
+        }),
+      ),
+    ).toThrow('config: account 111122223333, user u: policy p is listed twice');
+  });
+
+  it('lets an account without root keys sign in through its IAM users only', () => {
+    const cfg = checkConfig({
+      accounts: [
+        {
+          accountId: '111122223333',
+          credentials: [],
+          users: [{ userName: 'u', accessKeys: [{ accessKeyId: 'AKIAU', secretAccessKey: 's' }] }],
+        },
+      ],
+    });
+    expect(cfg.accounts[0].credentials).toEqual([]);
+    expect(() => checkConfig({ accounts: [{ accountId: '111122223333', credentials: [] }] })).toThrow(
+      'config: account 111122223333 needs credentials',
+    );
+  });
+});

@@ -3,7 +3,8 @@
  *
  *   {
  *     "accounts": [{ "accountId": "123456789012",
- *                    "credentials": [{ "accessKeyId": "...", "secretAccessKey": "..." }] }],
+ *                    "credentials": [{ "accessKeyId": "...", "secretAccessKey": "..." }],
+ *                    "users": [...], "roles": [...] }],       (IAM identities: iam-config.ts)
  *     "subnets": { "subnet-0123456789abcdef0": "us-east-1b" },
  *     "cloudhsm": { "transitionMs": 500 }
  *   }
@@ -11,10 +12,19 @@
  * Without a file kmsd serves one development account, 111122223333, with key test/test.
  */
 import { readFileSync } from 'node:fs';
-import type { AccountCredential } from './gateway/sigv4.js';
+import { checkAccessKey, checkIamIdentities, checkPolicyShape } from './iam-config.js';
+import type { AccessKeyConfig, PolicyChecker, RoleConfig, UserConfig } from './iam-config.js';
+
+export interface AccountConfig {
+  accountId: string;
+  /** The account's root user's access keys. */
+  credentials: AccessKeyConfig[];
+  users?: UserConfig[];
+  roles?: RoleConfig[];
+}
 
 export interface KmsdConfig {
-  accounts: { accountId: string; credentials: { accessKeyId: string; secretAccessKey: string }[] }[];
+  accounts: AccountConfig[];
   /** Subnet id -> Availability Zone, for CloudHSM clusters (kmsd has no EC2). */
   subnets?: Record<string, string>;
   cloudhsm?: {
@@ -36,17 +46,17 @@ export function defaultConfig(): KmsdConfig {
   };
 }
 
-export function loadConfigFile(path: string): KmsdConfig {
+export function loadConfigFile(path: string, checkPolicy: PolicyChecker = checkPolicyShape): KmsdConfig {
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
     throw new Error(`cannot read config file ${path}: ${(err as Error).message}`);
   }
-  return checkConfig(parsed, path);
+  return checkConfig(parsed, path, checkPolicy);
 }
 
-export function checkConfig(value: unknown, source = 'config'): KmsdConfig {
+export function checkConfig(value: unknown, source = 'config', checkPolicy: PolicyChecker = checkPolicyShape): KmsdConfig {
   const fail = (what: string): never => {
     throw new Error(`${source}: ${what}`);
   };
@@ -54,16 +64,17 @@ export function checkConfig(value: unknown, source = 'config'): KmsdConfig {
   const cfg = value as KmsdConfig;
   if (!Array.isArray(cfg.accounts) || cfg.accounts.length === 0) fail('"accounts" must be a non-empty array');
   const seen = new Set<string>();
+  const accountIds = new Set<string>();
   for (const a of cfg.accounts) {
     if (typeof a.accountId !== 'string' || !/^\d{12}$/.test(a.accountId))
       fail(`account id ${JSON.stringify(a.accountId)} must be 12 digits`);
-    if (!Array.isArray(a.credentials) || a.credentials.length === 0) fail(`account ${a.accountId} needs credentials`);
-    for (const c of a.credentials) {
-      if (typeof c.accessKeyId !== 'string' || !c.accessKeyId) fail(`account ${a.accountId}: accessKeyId missing`);
-      if (typeof c.secretAccessKey !== 'string' || !c.secretAccessKey) fail(`account ${a.accountId}: secretAccessKey missing`);
-      if (seen.has(c.accessKeyId)) fail(`access key ${c.accessKeyId} is listed twice`);
-      seen.add(c.accessKeyId);
-    }
+    if (accountIds.has(a.accountId)) fail(`account ${a.accountId} is listed twice`);
+    accountIds.add(a.accountId);
+    // Root keys are optional once the account has IAM users (AWS advises against root keys).
+    const hasIam = Array.isArray(a.users) && a.users.length > 0;
+    if (!Array.isArray(a.credentials) || (a.credentials.length === 0 && !hasIam)) fail(`account ${a.accountId} needs credentials`);
+    for (const c of a.credentials) checkAccessKey(c.accessKeyId, c.secretAccessKey, seen, `account ${a.accountId}`, fail);
+    checkIamIdentities(a, seen, checkPolicy, fail);
   }
   if (cfg.subnets !== undefined) {
     if (!cfg.subnets || typeof cfg.subnets !== 'object' || Array.isArray(cfg.subnets))
@@ -80,8 +91,4 @@ export function checkConfig(value: unknown, source = 'config'): KmsdConfig {
     fail('"cloudhsm.transitionMs" must be a non-negative number of milliseconds');
   }
   return cfg;
-}
-
-export function credentialsOf(config: KmsdConfig): AccountCredential[] {
-  return config.accounts.flatMap((a) => a.credentials.map((c) => ({ accountId: a.accountId, ...c })));
 }

@@ -34,7 +34,9 @@ import { ClusterCertificates } from './cloudhsm/certificates.js';
 import type { HardwareRootName } from './cloudhsm/certificates.js';
 import type { HsmContents } from './cloudhsm/hsm-contents.js';
 import { createHsmModule } from './cloudhsm/hsm/index.js';
-import { credentialsOf, defaultConfig } from './config.js';
+import { defaultConfig } from './config.js';
+import { IdentityDirectory } from './auth/identities.js';
+import { SessionTokens } from './auth/session-tokens.js';
 import { createConsoleRoute } from './console/server/console-route.js';
 import type { KmsdConfig } from './config.js';
 
@@ -140,17 +142,18 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
   ];
 
   const services = [createKmsService(kmsDeps), createCloudHsmService(cloudHsmDeps), createHsmManagementService(hsmModule)];
-  const credentials = credentialsOf(config);
+  // Root keys, IAM users and roles; role sessions come back as self-contained STS tokens.
+  const identities = new IdentityDirectory(config, new SessionTokens(rootKey.deriveKey('sts-session-token')));
   const routes: Route[] = [
     healthRoute,
     hardwareRootsRoute(cloudHsmDeps.certificates),
-    createConsoleRoute({ services, credentials, clock }),
+    createConsoleRoute({ services, credentials: (id) => identities.longTermKey(id), clock }),
   ];
   if (options.testHooks) routes.push(testClockRoute(clock, () => runTasks()));
 
   const gateway = createGateway({
     services,
-    verifier: new SigV4Verifier(credentials),
+    verifier: new SigV4Verifier(identities),
     clock,
     routes,
     log,

@@ -317,7 +317,7 @@ describe('AWS CloudHSM clusters page in Chromium', () => {
   it('creates a cluster, adds an HSM, initializes it with a signed CSR, activates it and creates kmsuser', async () => {
     const { page } = b;
     await signInUi(page, OPS);
-    expect(await page.getByLabel('Signed-in account').textContent()).toBe(`Account ${OPS.accountId} (${OPS.accessKeyId})`);
+    expect(await page.getByLabel('Signed-in account').textContent()).toBe(`arn:aws:iam::${OPS.accountId}:root`);
     await page.getByRole('link', { name: 'AWS CloudHSM clusters' }).click();
     await page.getByRole('button', { name: 'Create cluster' }).click();
     const dialog = page.getByRole('dialog', { name: 'Create cluster' });

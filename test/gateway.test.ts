@@ -344,7 +344,7 @@ describe('SigV4', () => {
 
   it('rejects signed header names that are not headers', async () => {
     const date = amzDate(new Date());
-    const authorization = `AWS4-HMAC-SHA256 Credential=test/${date.slice(0, 8)}/us-east-1/kms/aws4_request, SignedHeaders=host;__proto__;constructor, Signature=00`;
+    const authorization = `AWS4-HMAC-SHA256 Credential=test/${date.slice(0, 8)}/us-east-1/kms/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target;__proto__;constructor, Signature=00`;
     expectError(
       await send({ target: 'TrentService.ListKeys', sign: false, extraHeaders: { authorization, 'x-amz-date': date } }),
       400,

@@ -137,15 +137,3 @@ function reasonText(action: string, reason: DenyReason): string {
       return `because no identity-based policy allows the ${action} action`;
   }
 }
-
-/** The account root, as a Principal: what account credentials act as. */
-export function accountRootPrincipal(accountId: string): Principal {
-  return {
-    type: 'Account',
-    arn: `arn:aws:iam::${accountId}:root`,
-    accountId,
-    userId: accountId,
-    tags: {},
-    identityPolicies: [],
-  };
-}

@@ -1,10 +1,11 @@
 /** What every CloudHSM V2 operation handler receives besides its input. */
 import type { Clock } from '../core/clock.js';
-import type { Principal } from '../auth/principal.js';
 import type { RootKey } from '../keystores/root-key.js';
 import type { Scope, Store } from '../store/store.js';
 import type { ClusterCertificates } from './certificates.js';
 import type { HsmContents } from './hsm-contents.js';
+import type { Principal } from '../auth/principal.js';
+import type { AuditRecord } from '../core/endpoint.js';
 
 export interface CloudHsmDeps {
   store: Store;
@@ -21,14 +22,13 @@ export interface CloudHsmDeps {
 
 export interface CloudHsmContext {
   scope: Scope;
-  /** Who is calling: root, IAM user or role session (src/auth/principal.ts). */
   principal: Principal;
-  /** aws:SourceIp */
+  /** aws:SourceIp: the client's address as the socket sees it. */
   sourceIp: string;
-  /** aws:SecureTransport */
+  /** aws:SecureTransport: the request came over TLS. */
   secureTransport: boolean;
-  /** The resource ARNs the authorizer decided on, for the audit record. */
-  audit: { resources: string[] };
+  /** The authorizer appends the decided resource ARN(s) here, for the audit log. */
+  audit: AuditRecord;
   /** The request's time on the service clock. */
   now: Date;
   requestId: string;

@@ -2,22 +2,27 @@
  * The contract between the HTTP gateway and a service (KMS, CloudHSM V2). The gateway
  * authenticates and validates; the service runs the operation. Neither imports the other.
  */
-import type { ServiceModel } from './shape.js';
 import type { Principal } from '../auth/principal.js';
+import type { ServiceModel } from './shape.js';
+
+/** A per-request record the authorizer fills for the audit log. */
+export interface AuditRecord {
+  /** The resource ARN(s) the request was decided on (a key ARN, a cluster ARN). */
+  resources: string[];
+}
 
 export interface Caller {
   accountId: string;
   accessKeyId: string;
   region: string;
   requestId: string;
-  /** Who is calling (root, IAM user, role session); principalArn = principal.arn. */
+  /** Who signed the request: root, an IAM user or a role session. */
   principal: Principal;
-  /** The socket's remote address (aws:SourceIp). */
+  /** The client's address as the socket sees it (aws:SourceIp). */
   sourceIp: string;
   /** Whether the request came over TLS (aws:SecureTransport). */
   secureTransport: boolean;
-  /** Per-request record the authorizer appends the decided resource ARN(s) to (audit log). */
-  audit: { resources: string[] };
+  audit: AuditRecord;
 }
 
 export interface ServiceEndpoint {

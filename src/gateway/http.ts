@@ -12,7 +12,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { accountRootPrincipal } from '../auth/authorizer.js';
 import type { Clock } from '../core/clock.js';
 import type { ServiceEndpoint } from '../core/endpoint.js';
 import { SerializationException, ServiceError, UnknownOperationException } from '../core/service-error.js';
@@ -78,18 +77,25 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
       const json = parseJson(body);
       const target = resolveTarget(req, validators);
       messageMember = target.service.model.errorMessageMember;
-      const caller = await options.verifier.verify(signedRequest(req, body), target.service.model.signingName, options.clock.now());
-      const output = await invokeOperation(target, target.operation, json, {
-        ...caller,
-        requestId,
-        principal: accountRootPrincipal(caller.accountId),
-        sourceIp: req.socket.remoteAddress ?? '',
-        secureTransport: (req.socket as TLSSocket).encrypted === true,
-        audit: { resources: [] },
-      });
+      const identity = await options.verifier.verify(signedRequest(req, body), target.service.model.signingName, options.clock.now());
+      const caller = { ...identity, requestId, ...connectionOf(req), audit: { resources: [] } };
+      const output = await invokeOperation(target, target.operation, json, caller);
       writeJson(res, 200, requestId, output);
     }
   };
+}
+
+/** aws:SourceIp and aws:SecureTransport: what the connection itself says, never a header. */
+export function connectionOf(req: IncomingMessage): { sourceIp: string; secureTransport: boolean } {
+  return {
+    sourceIp: normalizeIp(req.socket.remoteAddress ?? ''),
+    secureTransport: (req.socket as TLSSocket).encrypted === true,
+  };
+}
+
+/** `::ffff:10.0.0.1` (an IPv4 client of a dual-stack socket) -> `10.0.0.1`, as IpAddress conditions expect. */
+function normalizeIp(address: string): string {
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice('::ffff:'.length) : address;
 }
 
 function internalFailure(messageMember: string): ServiceError {

@@ -76,20 +76,22 @@ const MISMATCH =
 
 describe('SigV4Verifier', () => {
   it('returns the account, access key and region of a valid signature', async () => {
-    expect(await verifier.verify(await signed(), 'kms', NOW)).toEqual({
+    expect(await verifier.verify(await signed(), 'kms', NOW)).toMatchObject({
       accountId: '111111111111',
       accessKeyId: 'AKIDONE',
       region: 'eu-west-1',
+      principal: { type: 'Account', arn: 'arn:aws:iam::111111111111:root', userId: '111111111111' },
     });
     expect(await verifier.verify(await signed({ accessKeyId: 'AKIDONEB', secretAccessKey: 'secret-one-b' }), 'kms', NOW)).toMatchObject({
       accountId: '111111111111',
     });
     expect(
       await verifier.verify(await signed({ accessKeyId: 'AKIDTWO', secretAccessKey: 'secret-two', region: 'ap-south-1' }), 'kms', NOW),
-    ).toEqual({
+    ).toMatchObject({
       accountId: '222222222222',
       accessKeyId: 'AKIDTWO',
       region: 'ap-south-1',
+      principal: { arn: 'arn:aws:iam::222222222222:root' },
     });
   });
 
@@ -157,7 +159,29 @@ describe('SigV4Verifier', () => {
     });
   });
 
-  it('rejects unknown keys and session tokens (kmsd has no STS)', async () => {
+  it('requires every x-amz-* header and Content-Type to be signed', async () => {
+    const cases: [string[], Record<string, string>, string][] = [
+      [['x-amz-target'], {}, 'X-Amz-Target'],
+      [['content-type'], {}, 'Content-Type'],
+      [['x-amz-security-token'], { 'x-amz-security-token': 'token' }, 'X-Amz-Security-Token'],
+      [['x-amz-user-agent'], { 'x-amz-user-agent': 'aws-sdk-js/3' }, 'X-Amz-User-Agent'],
+    ];
+    for (const [unsignable, headers, name] of cases) {
+      expect(await rejection(await signed({ unsignable, headers }))).toEqual({
+        code: 'InvalidSignatureException',
+        message: `'${name}' must be a 'SignedHeader' in the AWS Authorization.`,
+        status: 400,
+      });
+    }
+    // Other unsigned headers (User-Agent, X-Amzn-Trace-Id) are allowed, as AWS allows them.
+    const req = await signed({
+      unsignable: ['user-agent', 'x-amzn-trace-id'],
+      headers: { 'user-agent': 'ua', 'x-amzn-trace-id': 'Root=1' },
+    });
+    expect((await verifier.verify(req, 'kms', NOW)).accountId).toBe('111111111111');
+  });
+
+  it('rejects unknown keys, and session tokens on long-term keys', async () => {
     expect(await rejection(await signed({ accessKeyId: 'AKIDNOPE' }))).toEqual({
       code: 'UnrecognizedClientException',
       message: 'The security token included in the request is invalid.',

@@ -16,6 +16,9 @@ import { ALGORITHM_IDENTIFIER, SignatureV4Base, createScope, getCanonicalHeaders
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { ServiceError } from '../core/service-error.js';
+import { accountPrincipal } from '../auth/principal.js';
+import type { Principal } from '../auth/principal.js';
+import type { CredentialLookup } from '../auth/identities.js';
 
 export interface AccountCredential {
   accountId: string;
@@ -27,6 +30,12 @@ export interface CallerIdentity {
   accountId: string;
   accessKeyId: string;
   region: string;
+  principal: Principal;
+}
+
+/** Where the verifier finds a key's secret and principal (src/auth/identities.ts in kmsd). */
+export interface CredentialSource {
+  resolve(accessKeyId: string, sessionToken: string | undefined, now: Date): CredentialLookup;
 }
 
 export interface SignedRequest {
@@ -62,6 +71,26 @@ export class UnrecognizedClientException extends ServiceError {
   constructor() {
     super('UnrecognizedClientException', 'The security token included in the request is invalid.', 400);
   }
+}
+export class ExpiredTokenException extends ServiceError {
+  constructor() {
+    super('ExpiredTokenException', 'The security token included in the request is expired', 400);
+  }
+}
+
+/**
+ * Headers a client must sign when it sends them: all `x-amz-*` (the operation, the date, the
+ * session token, the payload hash) and the content type. Unsigned, they could be changed in
+ * transit without breaking the signature: the same signed body re-sent with another
+ * X-Amz-Target would run another operation (issue 14).
+ */
+function mustBeSigned(name: string): boolean {
+  return name.startsWith('x-amz-') || name === 'content-type';
+}
+
+/** `x-amz-target` -> `X-Amz-Target`, as AWS names headers in its messages. */
+function displayName(name: string): string {
+  return name.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
 }
 
 interface ParsedAuthorization {
@@ -162,12 +191,18 @@ class CanonicalForm extends SignatureV4Base {
   }
 }
 
+/** Root credentials only: each key acts as its account's root user. */
+function rootCredentials(credentials: AccountCredential[]): CredentialSource {
+  const byKey = new Map(credentials.map((c) => [c.accessKeyId, { ...c, principal: accountPrincipal(c.accountId) }]));
+  return { resolve: (id, token) => (token === undefined ? byKey.get(id) : undefined) ?? 'unknown' };
+}
+
 export class SigV4Verifier {
   private readonly canonicalForm = new CanonicalForm();
-  private readonly byAccessKey: Map<string, AccountCredential>;
+  private readonly credentials: CredentialSource;
 
-  constructor(credentials: AccountCredential[]) {
-    this.byAccessKey = new Map(credentials.map((c) => [c.accessKeyId, c]));
+  constructor(credentials: CredentialSource | AccountCredential[]) {
+    this.credentials = Array.isArray(credentials) ? rootCredentials(credentials) : credentials;
   }
 
   /**
@@ -194,11 +229,16 @@ export class SigV4Verifier {
     if (!auth.signedHeaders.includes('host')) {
       throw new InvalidSignatureException("'Host' must be a 'SignedHeader' in the AWS Authorization.");
     }
+    for (const name of Object.keys(req.headers)) {
+      if (mustBeSigned(name) && !auth.signedHeaders.includes(name)) {
+        throw new InvalidSignatureException(`'${displayName(name)}' must be a 'SignedHeader' in the AWS Authorization.`);
+      }
+    }
 
-    const credential = this.byAccessKey.get(auth.accessKeyId);
-    if (!credential) throw new UnrecognizedClientException();
-    // kmsd has no STS: a session token cannot belong to any of its long-term keys.
-    if (req.headers['x-amz-security-token'] !== undefined) throw new UnrecognizedClientException();
+    // A session token binds to the temporary key it was issued with; long-term keys take none.
+    const credential = this.credentials.resolve(auth.accessKeyId, headerValue(req.headers['x-amz-security-token']), now);
+    if (credential === 'unknown') throw new UnrecognizedClientException();
+    if (credential === 'expired') throw new ExpiredTokenException();
 
     if (auth.service !== service) {
       throw new InvalidSignatureException(`Credential should be scoped to correct service: '${service}'. `);
@@ -256,6 +296,11 @@ export class SigV4Verifier {
     const given = /^[0-9a-f]{64}$/.test(auth.signature) ? Buffer.from(auth.signature, 'hex') : Buffer.alloc(0);
     if (given.length !== expected.length || !timingSafeEqual(expected, given)) throw new InvalidSignatureException(SIGNATURE_MISMATCH);
 
-    return { accountId: credential.accountId, accessKeyId: credential.accessKeyId, region: auth.region };
+    return {
+      accountId: credential.principal.accountId,
+      accessKeyId: credential.accessKeyId,
+      region: auth.region,
+      principal: credential.principal,
+    };
   }
 }

@@ -7,7 +7,7 @@
  * created with mode 0600 on first start. With --in-memory and no KMSD_ROOT_KEY, a fresh
  * random key lives only in the process.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync, statSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -35,6 +35,14 @@ export class RootKey {
     const mode = statSync(file).mode & 0o777;
     if (mode !== 0o600) chmodSync(file, 0o600);
     return RootKey.fromBase64(readFileSync(file, 'utf8').trim());
+  }
+
+  /**
+   * A 32-byte key for one purpose, derived with HKDF-SHA256 (RFC 5869) under its own label,
+   * so a key used elsewhere (e.g. to seal STS session tokens) never equals the wrapping key.
+   */
+  deriveKey(purpose: string): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.key, Buffer.alloc(0), `kmsd:${purpose}`, 32));
   }
 
   /** version(1) ‖ iv(12) ‖ tag(16) ‖ ciphertext, base64. */

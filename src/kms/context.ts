@@ -1,11 +1,12 @@
 /** What every KMS operation handler receives besides its input. */
 import type { Clock } from '../core/clock.js';
-import type { Principal } from '../auth/principal.js';
 import type { KmsOperationName } from '../generated/kms.js';
 import type { Scope, Store } from '../store/store.js';
 import type { SymmetricKeyBackend } from '../keystores/key-backend.js';
 import type { LocalKeyBackend } from '../keystores/local-key-backend.js';
 import type { CloudHsmKeyBackend } from '../keystores/cloudhsm-key-backend.js';
+import type { Principal } from '../auth/principal.js';
+import type { AuditRecord } from '../core/endpoint.js';
 
 export interface KmsDeps {
   store: Store;
@@ -28,16 +29,15 @@ export interface CustomKeyStoreBackend extends SymmetricKeyBackend {
 
 export interface KmsContext {
   scope: Scope;
-  /** The caller's ARN (= principal.arn). */
+  /** The caller's ARN (= principal.arn): `arn:aws:iam::<account>:root` for account credentials. */
   principalArn: string;
-  /** Who is calling: root, IAM user or role session (src/auth/principal.ts). */
   principal: Principal;
-  /** aws:SourceIp */
+  /** aws:SourceIp: the client's address as the socket sees it. */
   sourceIp: string;
-  /** aws:SecureTransport */
+  /** aws:SecureTransport: the request came over TLS. */
   secureTransport: boolean;
-  /** The resource ARNs the authorizer decided on, for the audit record. */
-  audit: { resources: string[] };
+  /** The authorizer appends the decided resource ARN(s) here, for the audit log. */
+  audit: AuditRecord;
   /** The operation being run and its decoded input: what its declared authorization reads. */
   operation: KmsOperationName;
   input: Readonly<Record<string, unknown>>;

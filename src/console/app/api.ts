@@ -10,6 +10,8 @@ export type JsonObject = { [key: string]: Json };
 export interface Session {
   accountId: string;
   accessKeyId: string;
+  /** The signed-in principal: the account root or an IAM user. */
+  principalArn: string;
   csrfToken: string;
 }
 
@@ -56,7 +58,12 @@ async function request(method: string, path: string, body?: unknown): Promise<Js
 }
 
 function asSession(o: JsonObject): Session {
-  const session = { accountId: String(o.accountId), accessKeyId: String(o.accessKeyId), csrfToken: String(o.csrfToken) };
+  const session = {
+    accountId: String(o.accountId),
+    accessKeyId: String(o.accessKeyId),
+    principalArn: String(o.principalArn),
+    csrfToken: String(o.csrfToken),
+  };
   csrfToken = session.csrfToken;
   return session;
 }

@@ -123,8 +123,8 @@ function Shell(props: { session: Session; onSignedOut: () => void }) {
       <header className="topbar">
         <span className="brand">kmsd console</span>
         <div className="topbar-right">
-          <span className="account" aria-label="Signed-in account">
-            Account {props.session.accountId} ({props.session.accessKeyId})
+          <span className="account" aria-label="Signed-in account" title={`Access key ${props.session.accessKeyId}`}>
+            {props.session.principalArn}
           </span>
           <label className="region">
             Region

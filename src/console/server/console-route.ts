@@ -3,12 +3,13 @@
  *
  *   GET    /console, /console/...      the built single-page app (static-files.ts)
  *   POST   /console/api/session         sign in with an access key id + secret from the config
+ *                                       (an account's root key or an IAM user's key)
  *   GET    /console/api/session         who is signed in (and the CSRF token, for a reloaded page)
  *   DELETE /console/api/session         sign out (CSRF token required)
  *   POST   /console/api/call            {service, operation, input, region} (CSRF token required)
  *
  * A call runs through invokeOperation, exactly like a SigV4 request: same model validation,
- * same handler, under the signed-in account's identity in the chosen region.
+ * same handler, under the signed-in principal in the chosen region, so the same policies decide.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -16,7 +17,7 @@ import type { Clock } from '../../core/clock.js';
 import type { ServiceEndpoint } from '../../core/endpoint.js';
 import { ServiceError, ValidationException } from '../../core/service-error.js';
 import type { Route } from '../../gateway/http.js';
-import { accountRootPrincipal } from '../../auth/authorizer.js';
+import { connectionOf } from '../../gateway/http.js';
 import { invokeOperation, operationTarget } from '../../gateway/invoke.js';
 import type { OperationTarget } from '../../gateway/invoke.js';
 import type { Json } from '../../gateway/validate.js';
@@ -38,7 +39,8 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 
 export interface ConsoleOptions {
   services: ServiceEndpoint[];
-  credentials: ConsoleCredential[];
+  /** The long-term access key with this id, if any. */
+  credentials: (accessKeyId: string) => ConsoleCredential | undefined;
   clock: Clock;
   /** The built app; defaults to dist/console/public of this package. */
   assetDir?: string;
@@ -87,7 +89,7 @@ export function createConsoleRoute(options: ConsoleOptions): Route {
       sessions.end(sessionId);
       return sendJson(res, 200, {}, { 'Set-Cookie': cookie('', 0) });
     }
-    if (route === 'POST call') return call(res, session, parseBody(req, body));
+    if (route === 'POST call') return call(req, res, session, parseBody(req, body));
     throw new ConsoleError('NotFound', `No console API ${route}.`, 404);
   }
 
@@ -110,7 +112,7 @@ export function createConsoleRoute(options: ConsoleOptions): Route {
     sendJson(res, 200, sessionView(session), { 'Set-Cookie': cookie(id, IDLE_MS / 1000) });
   }
 
-  async function call(res: ServerResponse, session: ConsoleSession, input: Record<string, Json>): Promise<void> {
+  async function call(req: IncomingMessage, res: ServerResponse, session: ConsoleSession, input: Record<string, Json>): Promise<void> {
     const { service, operation, region } = input;
     if (typeof service !== 'string' || !Object.prototype.hasOwnProperty.call(CONSOLE_SERVICES, service)) {
       throw new ValidationException(`service must be one of ${Object.keys(CONSOLE_SERVICES).join(', ')}.`);
@@ -125,10 +127,8 @@ export function createConsoleRoute(options: ConsoleOptions): Route {
       accessKeyId: session.accessKeyId,
       region,
       requestId: randomUUID(),
-      principal: accountRootPrincipal(session.accountId),
-      // The console's own request is the one that arrived; auth-identity fills these in.
-      sourceIp: '',
-      secureTransport: false,
+      principal: session.principal,
+      ...connectionOf(req),
       audit: { resources: [] },
     };
     const output = await invokeOperation(target, operation, input.input ?? {}, caller);
@@ -137,7 +137,12 @@ export function createConsoleRoute(options: ConsoleOptions): Route {
 }
 
 function sessionView(session: ConsoleSession): Record<string, string> {
-  return { accountId: session.accountId, accessKeyId: session.accessKeyId, csrfToken: session.csrfToken };
+  return {
+    accountId: session.accountId,
+    accessKeyId: session.accessKeyId,
+    principalArn: session.principal.arn,
+    csrfToken: session.csrfToken,
+  };
 }
 
 function cookie(value: string, maxAgeSeconds: number): string {

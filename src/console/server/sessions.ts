@@ -5,16 +5,20 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
+import type { Principal } from '../../auth/principal.js';
 
+/** A long-term access key that may sign in: an account's root key or an IAM user's key. */
 export interface ConsoleCredential {
-  accountId: string;
   accessKeyId: string;
   secretAccessKey: string;
+  principal: Principal;
 }
 
 export interface ConsoleSession {
   accountId: string;
   accessKeyId: string;
+  /** Who acts through this session; its policies decide what the console may do. */
+  principal: Principal;
   csrfToken: string;
   createdAt: number;
   lastSeen: number;
@@ -43,7 +47,7 @@ export class ConsoleSessions {
   private readonly failures = new Map<string, { count: number; pausedUntil: number }>();
 
   constructor(
-    private readonly credentials: ConsoleCredential[],
+    private readonly credentials: (accessKeyId: string) => ConsoleCredential | undefined,
     private readonly clock: Clock,
   ) {}
 
@@ -55,7 +59,7 @@ export class ConsoleSessions {
     const now = this.clock.now().getTime();
     const failed = this.failures.get(accessKeyId);
     if (failed && failed.pausedUntil > now) return { ok: false, pausedUntil: failed.pausedUntil };
-    const found = this.credentials.find((c) => c.accessKeyId === accessKeyId);
+    const found = this.credentials(accessKeyId);
     // Compare against something even for an unknown key id, so both failures cost the same.
     const match = constantTimeEqual(found?.secretAccessKey ?? randomBytes(16).toString('hex'), secretAccessKey);
     if (found && match) {
@@ -81,8 +85,9 @@ export class ConsoleSessions {
     const now = this.clock.now().getTime();
     const id = randomBytes(32).toString('base64url');
     const session: ConsoleSession = {
-      accountId: credential.accountId,
+      accountId: credential.principal.accountId,
       accessKeyId: credential.accessKeyId,
+      principal: credential.principal,
       csrfToken: randomBytes(32).toString('base64url'),
       createdAt: now,
       lastSeen: now,
