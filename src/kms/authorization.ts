@@ -368,7 +368,9 @@ export async function authorizeKey(ctx: KmsContext, key: KeyRow, options: KeyAut
   if (options.requestAlias !== undefined) context['kms:RequestAlias'] = options.requestAlias;
   if (needsResourceAliases([key.policy, principal.sessionPolicy, ...principal.identityPolicies])) {
     const scope = { account: key.account, region: key.region };
-    context['kms:ResourceAliases'] = (await allAliases(ctx.deps.store, scope)).filter((a) => a.targetKeyId === key.keyId).map((a) => a.aliasName);
+    context['kms:ResourceAliases'] = (await allAliases(ctx.deps.store, scope))
+      .filter((a) => a.targetKeyId === key.keyId)
+      .map((a) => a.aliasName);
   }
   const policy = compiledKeyPolicy(key);
   const decision: Decision = policy

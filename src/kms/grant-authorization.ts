@@ -100,7 +100,11 @@ export async function grantAllowsRequest(
  * it has itself, with a constraint at least as strict as its own (developer guide,
  * create-grant-overview).
  */
-export function coversChildGrant(parent: GrantRow, operations: readonly GrantOperation[], constraints: GrantConstraints | undefined): boolean {
+export function coversChildGrant(
+  parent: GrantRow,
+  operations: readonly GrantOperation[],
+  constraints: GrantConstraints | undefined,
+): boolean {
   if (!operations.every((op) => parent.operations.includes(op))) return false;
   const required = parent.constraints;
   if (required?.EncryptionContextEquals) {

@@ -37,7 +37,12 @@ export function compileKeyPolicy(text: string): CompiledPolicy {
  * Validates `text` as the key's new policy and, unless the caller bypasses it, runs AWS's
  * lockout safety check: the policy must let the caller call PutKeyPolicy on the key later.
  */
-export async function checkNewKeyPolicy(ctx: KmsContext, key: KeyRow, text: string, bypassLockoutCheck: boolean | undefined): Promise<void> {
+export async function checkNewKeyPolicy(
+  ctx: KmsContext,
+  key: KeyRow,
+  text: string,
+  bypassLockoutCheck: boolean | undefined,
+): Promise<void> {
   const policy = compileKeyPolicy(text);
   if (bypassLockoutCheck !== true && !(await allowsFuturePutKeyPolicy(ctx, key, policy))) {
     throw new MalformedPolicyDocumentException(LOCKOUT_MESSAGE);

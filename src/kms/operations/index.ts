@@ -6,6 +6,7 @@
 import type { KmsOperationName, KmsOperationTypes } from '../../generated/kms.js';
 import { NotImplementedException } from '../../core/service-error.js';
 import type { KmsHandler } from '../context.js';
+import { findKey } from '../keys.js';
 import { createKey } from './create-key.js';
 import { connectCustomKeyStore } from './connect-custom-key-store.js';
 import { createCustomKeyStore } from './create-custom-key-store.js';
@@ -59,7 +60,11 @@ export type KmsHandlers = {
 };
 
 function notImplemented(operation: KmsOperationName): KmsHandler<unknown, never> {
-  return async () => {
+  return async (input, ctx) => {
+    // Authorization still comes first (DESIGN §2): a caller who may not use the key learns
+    // AccessDenied, not that the operation is missing.
+    const keyId = (input as { KeyId?: unknown }).KeyId;
+    if (typeof keyId === 'string') await findKey(ctx, keyId, { allowAlias: false });
     throw new NotImplementedException(operation);
   };
 }
