@@ -682,6 +682,18 @@ describe('principal-derived condition keys', () => {
       expected: ALLOWED,
     },
     {
+      name: 'aws:ViaAWSService is false unless the request says otherwise',
+      policy: withCondition({ Bool: { 'aws:ViaAWSService': 'false', 'aws:PrincipalIsAWSService': 'false' } }),
+      request: request(alice, 'kms:Encrypt'),
+      expected: ALLOWED,
+    },
+    {
+      name: 'aws:ViaAWSService given by the request',
+      policy: withCondition({ Bool: { 'aws:ViaAWSService': 'false' } }),
+      request: request(alice, 'kms:Encrypt', { 'aws:ViaAWSService': true }),
+      expected: NONE,
+    },
+    {
       name: 'aws:PrincipalTag value is case-sensitive',
       policy: withCondition({ StringEquals: { 'aws:PrincipalTag/Team': 'Blue' } }),
       request: request(alice, 'kms:Encrypt'),

@@ -17,6 +17,8 @@ interface VariablePart {
 
 type Part = Glob | VariablePart;
 
+const isGlob = (part: Part): part is Glob => 'chars' in part;
+
 export interface Template {
   /** Set when the text has no variables: the compiled pattern, ready to match. */
   readonly fixed: Glob | undefined;
@@ -60,7 +62,7 @@ export function compileTemplate(text: string, options: TemplateOptions): Templat
   }
   if (last < text.length) parts.push(literal(text.slice(last)));
   if (!hasVariable) {
-    const glob = concatGlobs(parts as Glob[]);
+    const glob = concatGlobs(parts.filter(isGlob));
     return { fixed: glob, parts: [glob], fold: options.fold };
   }
   return { fixed: undefined, parts, fold: options.fold };
@@ -71,7 +73,7 @@ export function resolveTemplate(template: Template, lookup: VariableLookup): Glo
   if (template.fixed) return template.fixed;
   const pieces: Glob[] = [];
   for (const part of template.parts) {
-    if ('chars' in part) {
+    if (isGlob(part)) {
       pieces.push(part);
       continue;
     }
