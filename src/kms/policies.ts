@@ -4,30 +4,25 @@
  * request by src/kms/authorization.ts.
  */
 import { LimitExceededException, MalformedPolicyDocumentException, NotFoundException } from '../generated/kms.js';
-import { compilePolicy, MalformedPolicyError } from '../auth/policy/index.js';
+import { compilePolicy, MalformedPolicyError, PolicyTooLargeError } from '../auth/policy/index.js';
 import type { CompiledPolicy } from '../auth/policy/index.js';
 import type { KmsContext } from './context.js';
 import type { KeyRow } from './keys.js';
 import { allowsFuturePutKeyPolicy } from './authorization.js';
 
-/** A key policy's size quota (developer guide, resource-limits: 32 KB, not adjustable). */
-export const KEY_POLICY_MAX_BYTES = 32 * 1024;
-
 /** AWS's refusal of a policy that fails the lockout safety check (§4.1). */
 export const LOCKOUT_MESSAGE = 'The new key policy will not allow you to update the key policy in the future.';
 
 /**
- * Validates a new key policy: the size quota (LimitExceededException, as the model lists for
- * CreateKey and PutKeyPolicy), then the document itself (MalformedPolicyDocumentException
- * with the policy module's AWS text).
+ * Validates a new key policy with the policy language: its 32 KB quota answers
+ * LimitExceededException (as the model lists for CreateKey and PutKeyPolicy), any other
+ * defect MalformedPolicyDocumentException with AWS's text.
  */
 export function compileKeyPolicy(text: string): CompiledPolicy {
-  if (Buffer.byteLength(text, 'utf8') > KEY_POLICY_MAX_BYTES) {
-    throw new LimitExceededException(`The key policy is larger than the ${KEY_POLICY_MAX_BYTES}-byte limit.`);
-  }
   try {
     return compilePolicy(text, 'key');
   } catch (err) {
+    if (err instanceof PolicyTooLargeError) throw new LimitExceededException(err.message);
     if (err instanceof MalformedPolicyError) throw new MalformedPolicyDocumentException(err.message);
     throw err;
   }

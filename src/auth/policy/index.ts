@@ -1,30 +1,17 @@
 /**
- * PLACEHOLDER until the auth-policy branch is merged: the contract of AUTH-CONTRACT.md §2,
- * whose real implementation (parse, validate, evaluate) lives on that branch.
+ * The IAM policy language for kmsd (AUTH-CONTRACT.md §2): key policies, IAM identity policies, role
+ * trust policies and CloudHSM backup resource policies are compiled once (compilePolicy, memoized) and
+ * evaluated per request (evaluatePolicy).
  */
-import type { Principal } from '../principal.js';
+import type { CompiledPolicy } from './compile.js';
+import { evaluateCompiled } from './evaluate.js';
+import type { AuthzRequest, PolicyResult } from './types.js';
 
-export type PolicyKind = 'key' | 'identity' | 'trust' | 'resource';
-export class MalformedPolicyError extends Error {}
-export interface CompiledPolicy {
-  readonly kind: PolicyKind;
-  readonly text: string;
-}
-export function compilePolicy(text: string, kind: PolicyKind): CompiledPolicy {
-  return { kind, text };
-}
-export type ConditionValues = Record<string, string | string[] | number | boolean | undefined>;
-export interface AuthzRequest {
-  principal: Principal;
-  action: string;
-  resource: string;
-  context: ConditionValues;
-}
-export interface PolicyResult {
-  explicitDeny: boolean;
-  allowed: boolean;
-  allowedViaAccount: boolean;
-}
+export { compilePolicy, POLICY_CACHE_CAPACITY } from './cache.js';
+export { KEY_POLICY_MAX_BYTES, type CompiledPolicy, type CompiledStatement } from './compile.js';
+export { MalformedPolicyError, PolicyTooLargeError } from './errors.js';
+export type { AuthzRequest, ConditionValues, PolicyKind, PolicyResult } from './types.js';
+
 export function evaluatePolicy(policy: CompiledPolicy, request: AuthzRequest): PolicyResult {
-  throw new Error(`policy evaluator not merged yet (${policy.kind}, ${request.action})`);
+  return evaluateCompiled(policy, request);
 }
