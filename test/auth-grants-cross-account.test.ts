@@ -52,14 +52,20 @@ describe('grants', () => {
   it('let the grantee perform the grant operations, and only those', async () => {
     const key = await newKey();
     await expect(encrypt(client('bob'), key)).rejects.toMatchObject(refusal(userArn('bob'), 'kms:Encrypt', key, noIdentity('kms:Encrypt')));
-    const { GrantToken } = await root.send(new CreateGrantCommand({ KeyId: key, GranteePrincipal: userArn('bob'), Operations: ['Encrypt'] }));
+    const { GrantToken } = await root.send(
+      new CreateGrantCommand({ KeyId: key, GranteePrincipal: userArn('bob'), Operations: ['Encrypt'] }),
+    );
     // The token is accepted (kmsd applies grants at once, so it adds nothing), a made-up one is not.
     const { CiphertextBlob } = await encrypt(client('bob'), key, undefined, [GrantToken ?? '']);
-    await expect(encrypt(client('bob'), key, undefined, ['not-a-grant-token'])).rejects.toMatchObject({ name: 'InvalidGrantTokenException' });
+    await expect(encrypt(client('bob'), key, undefined, ['not-a-grant-token'])).rejects.toMatchObject({
+      name: 'InvalidGrantTokenException',
+    });
     await expect(client('bob').send(new DecryptCommand({ CiphertextBlob }))).rejects.toMatchObject(
       refusal(userArn('bob'), 'kms:Decrypt', key, noIdentity('kms:Decrypt')),
     );
-    await expect(encrypt(client('alice'), key)).rejects.toMatchObject(refusal(userArn('alice'), 'kms:Encrypt', key, noIdentity('kms:Encrypt')));
+    await expect(encrypt(client('alice'), key)).rejects.toMatchObject(
+      refusal(userArn('alice'), 'kms:Encrypt', key, noIdentity('kms:Encrypt')),
+    );
   });
 
   it('enforce EncryptionContextSubset and EncryptionContextEquals constraints', async () => {
@@ -81,7 +87,9 @@ describe('grants', () => {
       }),
     );
     await expect(encrypt(client('bob'), key, { app: 'billing', user: 'x' })).resolves.toMatchObject({ KeyId: key });
-    await expect(encrypt(client('bob'), key, { app: 'payroll' })).rejects.toMatchObject(refusal(userArn('bob'), 'kms:Encrypt', key, noIdentity('kms:Encrypt')));
+    await expect(encrypt(client('bob'), key, { app: 'payroll' })).rejects.toMatchObject(
+      refusal(userArn('bob'), 'kms:Encrypt', key, noIdentity('kms:Encrypt')),
+    );
     await expect(encrypt(client('bob'), key)).rejects.toMatchObject({ name: 'AccessDeniedException' });
     await expect(encrypt(client('alice'), key, { app: 'billing' })).resolves.toMatchObject({ KeyId: key });
     await expect(encrypt(client('alice'), key, { app: 'billing', user: 'x' })).rejects.toMatchObject({ name: 'AccessDeniedException' });
@@ -108,7 +116,9 @@ describe('grants', () => {
   it('RetireGrant: the retiring principal, the grantee with RetireGrant and the issuing account may retire; others may not', async () => {
     const key = await newKey();
     const grant = (operations: ('Encrypt' | 'RetireGrant')[], retiring?: string) =>
-      root.send(new CreateGrantCommand({ KeyId: key, GranteePrincipal: userArn('bob'), RetiringPrincipal: retiring, Operations: operations }));
+      root.send(
+        new CreateGrantCommand({ KeyId: key, GranteePrincipal: userArn('bob'), RetiringPrincipal: retiring, Operations: operations }),
+      );
     const plain = await grant(['Encrypt']);
     await expect(client('bob').send(new RetireGrantCommand({ GrantToken: plain.GrantToken }))).rejects.toMatchObject(
       refusal(userArn('bob'), 'kms:RetireGrant', key, noResource('kms:RetireGrant')),
@@ -156,7 +166,9 @@ describe('cross-account', () => {
     const { Plaintext } = await client('carol').send(new DecryptCommand({ CiphertextBlob, KeyId: key }));
     expect(Buffer.from(Plaintext ?? []).toString()).toBe('secret');
     await expect(t.kms(ROOT_B).send(new DescribeKeyCommand({ KeyId: key }))).resolves.toMatchObject({ KeyMetadata: { Arn: key } });
-    await expect(encrypt(client('dave'), key)).rejects.toMatchObject(refusal(userArn('dave'), 'kms:Encrypt', key, noIdentity('kms:Encrypt')));
+    await expect(encrypt(client('dave'), key)).rejects.toMatchObject(
+      refusal(userArn('dave'), 'kms:Encrypt', key, noIdentity('kms:Encrypt')),
+    );
     const cli = await awsCli(t.url, ['kms', 'describe-key', '--key-id', key], cliAs('carol'));
     expect(cli.code).toBe(0);
     expect((cli.json as { KeyMetadata: { AWSAccountId: string } }).KeyMetadata.AWSAccountId).toBe(ACCOUNT_A);
@@ -164,7 +176,9 @@ describe('cross-account', () => {
 
   it('B cannot reach A key without A key policy allowing it, whatever B IAM says', async () => {
     const key = await newKey();
-    await expect(encrypt(client('carol'), key)).rejects.toMatchObject(refusal(userArn('carol'), 'kms:Encrypt', key, noResource('kms:Encrypt')));
+    await expect(encrypt(client('carol'), key)).rejects.toMatchObject(
+      refusal(userArn('carol'), 'kms:Encrypt', key, noResource('kms:Encrypt')),
+    );
     await expect(encrypt(t.kms(ROOT_B), key)).rejects.toMatchObject(
       refusal(rootArn(ACCOUNT_B), 'kms:Encrypt', key, noResource('kms:Encrypt')),
     );
