@@ -380,19 +380,21 @@ describe('bad input', () => {
     }
   });
 
-  it("treats another account's key ARN as not found", async () => {
+  it("refuses another account's key ARN unless its key policy allows the caller (authorization.md §3.3)", async () => {
     const theirs = await newKey(other);
+    const refused = (action: string) =>
+      `User: arn:aws:iam::111122223333:root is not authorized to perform: ${action} on resource: ${theirs.Arn} because no resource-based policy allows the ${action} action`;
     await expectError(
       kms.send(new EncryptCommand({ KeyId: theirs.Arn, Plaintext: Buffer.from('x') })),
-      'NotFoundException',
-      404,
-      `Key '${theirs.Arn}' does not exist`,
+      'AccessDeniedException',
+      400,
+      refused('kms:Encrypt'),
     );
     await expectError(
       kms.send(new ScheduleKeyDeletionCommand({ KeyId: theirs.Arn, PendingWindowInDays: 7 })),
-      'NotFoundException',
-      404,
-      `Key '${theirs.Arn}' does not exist`,
+      'AccessDeniedException',
+      400,
+      refused('kms:ScheduleKeyDeletion'),
     );
     expect((await other.send(new DescribeKeyCommand({ KeyId: theirs.KeyId }))).KeyMetadata?.KeyState).toBe('Enabled');
   });
