@@ -71,6 +71,8 @@ const USERS: Record<string, [string, Record<string, unknown>[]]> = {
     ],
   ],
   dave: [ACCOUNT_B, []],
+  // Account B: erin's IAM allows every CloudHSM action (on shared backups too).
+  erin: [ACCOUNT_B, [allowAll(['cloudhsm:*'])]],
 };
 
 export const userArn = (name: string): string => `arn:aws:iam::${USERS[name][0]}:user/${name}`;
