@@ -34,7 +34,9 @@ import { ClusterCertificates } from './cloudhsm/certificates.js';
 import type { HardwareRootName } from './cloudhsm/certificates.js';
 import type { HsmContents } from './cloudhsm/hsm-contents.js';
 import { createHsmModule } from './cloudhsm/hsm/index.js';
-import { defaultConfig } from './config.js';
+import { checkConfig, defaultConfig } from './config.js';
+import { AuditLog } from './audit/audit-log.js';
+import { createStsService } from './sts/service.js';
 import { IdentityDirectory } from './auth/identities.js';
 import { SessionTokens } from './auth/session-tokens.js';
 import { createConsoleRoute } from './console/server/console-route.js';
@@ -60,6 +62,8 @@ export interface KmsdOptions {
    */
   hsmContents?: HsmContents;
   log?: (entry: Record<string, unknown>) => void;
+  /** Appends one CloudTrail-style JSON line per API call to this file (created 0600). */
+  auditLog?: string;
   /**
    * How long ConnectCustomKeyStore/DisconnectCustomKeyStore stay CONNECTING/DISCONNECTING,
    * in milliseconds of service-clock time (AWS: minutes). 0 finishes right after the call.
@@ -87,7 +91,8 @@ const DEFAULT_TRANSITION_MS = 2000;
 const DEFAULT_KEY_STORE_TRANSITION_MS = 2000;
 
 export function createKmsd(options: KmsdOptions = {}): Kmsd {
-  const config = options.config ?? defaultConfig();
+  // A config handed over as an object gets the same checks as a config file.
+  const config = options.config ? checkConfig(options.config, 'config') : defaultConfig();
   const clock = new OffsetClock();
   const log = options.log ?? ((entry) => console.error(JSON.stringify(entry)));
 
@@ -144,16 +149,21 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
   const services = [createKmsService(kmsDeps), createCloudHsmService(cloudHsmDeps), createHsmManagementService(hsmModule)];
   // Root keys, IAM users and roles; role sessions come back as self-contained STS tokens.
   const identities = new IdentityDirectory(config, new SessionTokens(rootKey.deriveKey('sts-session-token')));
+  const auditLog = options.auditLog
+    ? new AuditLog(options.auditLog, (err) => log({ level: 'error', auditLog: options.auditLog, error: err.message }))
+    : undefined;
   const routes: Route[] = [
     healthRoute,
     hardwareRootsRoute(cloudHsmDeps.certificates),
-    createConsoleRoute({ services, credentials: (id) => identities.longTermKey(id), clock }),
+    createConsoleRoute({ services, credentials: (id) => identities.longTermKey(id), clock, auditLog }),
   ];
   if (options.testHooks) routes.push(testClockRoute(clock, () => runTasks()));
 
   const gateway = createGateway({
     services,
     verifier: new SigV4Verifier(identities),
+    queryService: createStsService({ identities, clock }),
+    auditLog,
     clock,
     routes,
     log,
@@ -212,6 +222,7 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
       await running;
       await keyStoreTransitionsIdle(kmsDeps);
       await cloudHsmKeyStores.closeSessions();
+      await auditLog?.close();
       await store.close();
     },
   };

@@ -2,6 +2,7 @@
  * The `kmsd` command. Flag parsing only: everything it does is a library call.
  *   kmsd serve [options]      start the server
  *   kmsd hsm <...>            manage HSM users and keys of an emulated CloudHSM cluster
+ *   kmsd audit tail <file>    pretty-print the audit log
  */
 import { parseArgs } from 'node:util';
 import { createKmsd } from '../server.js';
@@ -13,6 +14,7 @@ Usage:
   kmsd serve [options]     Start the server (see kmsd serve --help)
   kmsd hsm <command>       Manage an emulated CloudHSM cluster's users and keys
                            (see kmsd hsm --help)
+  kmsd audit tail <file>   Pretty-print the audit log (see kmsd audit --help)
   kmsd --help              Show this help
 `;
 
@@ -22,7 +24,10 @@ Options (each also settable as an environment variable):
   --host <addr>        Address to listen on            [KMSD_HOST, default 127.0.0.1]
   --port <n>           Port; 0 picks a free port        [KMSD_PORT, default 4599]
   --data-dir <dir>     SQLite database and root key     [KMSD_DATA_DIR, default ./data]
-  --config <file>      JSON config: accounts, subnets   [KMSD_CONFIG]
+  --config <file>      JSON config: accounts (root keys, IAM users and roles),
+                       subnets                          [KMSD_CONFIG]
+  --audit-log <file>   Append one JSON record per API call (CloudTrail-style)
+                                                        [KMSD_AUDIT_LOG]
   --in-memory          Keep everything in memory; write nothing to disk
                                                         [KMSD_IN_MEMORY=1]
   --test-hooks         Enable POST /_kmsd/test/clock to move the service clock
@@ -48,6 +53,7 @@ async function serve(argv: string[]): Promise<void> {
       port: { type: 'string' },
       'data-dir': { type: 'string' },
       config: { type: 'string' },
+      'audit-log': { type: 'string' },
       'in-memory': { type: 'boolean' },
       'test-hooks': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -71,6 +77,7 @@ async function serve(argv: string[]): Promise<void> {
     inMemory: values['in-memory'] ?? envFlag('KMSD_IN_MEMORY'),
     testHooks: values['test-hooks'] ?? envFlag('KMSD_TEST_HOOKS'),
     config,
+    auditLog: values['audit-log'] ?? (process.env.KMSD_AUDIT_LOG || undefined),
   });
   const url = await kmsd.listen();
   if (!config) {
@@ -101,6 +108,10 @@ async function serve(argv: string[]): Promise<void> {
 export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === 'serve') return serve(rest);
+  if (command === 'audit') {
+    const { auditMain } = await import('./audit.js');
+    return auditMain(rest);
+  }
   if (command === 'hsm') {
     const { hsmMain } = await import('./hsm.js');
     return hsmMain(rest);

@@ -30,3 +30,17 @@ export interface ServiceEndpoint {
   /** Runs a validated, decoded input; returns the output structure or throws a ServiceError. */
   handle(operation: string, input: Record<string, unknown>, caller: Caller): Promise<unknown>;
 }
+
+/** An awsQuery operation's result, written as XML: structures become elements, arrays `member` lists. */
+export type XmlValue = string | number | boolean | Date | XmlValue[] | { [name: string]: XmlValue | undefined };
+
+/** A service in the awsQuery protocol (STS): form parameters in, an XML result out. */
+export interface QueryServiceEndpoint {
+  /** SigV4 signing name, e.g. `sts`. */
+  signingName: string;
+  /** The API version every request must name, e.g. `2011-06-15`. */
+  version: string;
+  xmlNamespace: string;
+  hasAction(action: string): boolean;
+  handle(action: string, params: URLSearchParams, caller: Caller): Promise<XmlValue>;
+}

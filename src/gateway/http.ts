@@ -1,21 +1,30 @@
 /**
- * The one HTTP edge of kmsd, shared by KMS, CloudHSM V2, the console and /health.
+ * The one HTTP edge of kmsd, shared by KMS, CloudHSM V2, STS, the console and /health.
  *
  * A request's way through, each stage a small function below:
  *   size limit -> method/path -> Content-Type -> JSON parse (SerializationException)
  *   -> X-Amz-Target (UnknownOperationException) -> SigV4 (MissingAuthenticationToken,
- *   IncompleteSignature, InvalidSignature, UnrecognizedClient) -> shape/type check
+ *   IncompleteSignature, InvalidSignature, UnrecognizedClient, ExpiredToken) -> principal
+ *   (root, IAM user, or role session from its session token) -> shape/type check
  *   (SerializationException) -> model constraints (ValidationException, Coral text)
- *   -> the operation -> JSON response with x-amzn-RequestId.
+ *   -> the operation (which asks the authorizer) -> JSON response with x-amzn-RequestId
+ *   -> one audit record.
+ * A form-encoded body (or a GET with ?Action=) is STS's awsQuery protocol instead: SigV4 for
+ * `sts` -> Action/Version -> the operation -> XML (awsquery.ts); the JSON path pays one
+ * Content-Type comparison for it.
  * Anything unexpected is logged and answered as a 500 InternalFailure that leaks nothing.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { Clock } from '../core/clock.js';
-import type { ServiceEndpoint } from '../core/endpoint.js';
+import type { Caller, QueryServiceEndpoint, ServiceEndpoint } from '../core/endpoint.js';
 import { SerializationException, ServiceError, UnknownOperationException } from '../core/service-error.js';
+import type { AuditEvent, AuditLog } from '../audit/audit-log.js';
+import { eventSourceOf } from '../audit/audit-log.js';
+import { redactJsonInput, redactQueryInput } from '../audit/redact.js';
 import { JSON_CONTENT_TYPE, writeError, writeJson } from './awsjson.js';
+import { asQueryError, FORM_CONTENT_TYPE, writeXmlError, writeXmlResult } from './awsquery.js';
 import { hasOperation, invokeOperation, operationTarget } from './invoke.js';
 import type { OperationTarget } from './invoke.js';
 import type { SigV4Verifier, SignedRequest } from './sigv4.js';
@@ -28,6 +37,10 @@ export type Route = (req: IncomingMessage, res: ServerResponse, body: Buffer) =>
 
 export interface GatewayOptions {
   services: ServiceEndpoint[];
+  /** STS, in the awsQuery protocol. */
+  queryService?: QueryServiceEndpoint;
+  /** One record per API call when set. */
+  auditLog?: AuditLog;
   verifier: SigV4Verifier;
   clock: Clock;
   routes?: Route[];
@@ -57,13 +70,19 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
     res.setHeader('Date', options.clock.now().toUTCString());
     // Until the target is known, errors use KMS's lower-case `message`.
     let messageMember = 'message';
+    let query: QueryServiceEndpoint | undefined;
+    // Filled in as the request is understood; recorded once the call has an operation.
+    let audit: AuditEvent | undefined;
     handle().catch((err: unknown) => {
       if (!(err instanceof ServiceError) || err.status === 500) {
         log({ level: 'error', requestId, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
       }
-      const error = err instanceof ServiceError && err.status !== 500 ? err : internalFailure(messageMember);
-      if (!res.headersSent) writeError(res, requestId, error, messageMember);
-      else res.destroy();
+      let error = err instanceof ServiceError && err.status !== 500 ? err : internalFailure(messageMember, query !== undefined);
+      if (query) error = asQueryError(error);
+      if (audit) options.auditLog?.record({ ...audit, error: { code: error.code, message: error.message } });
+      if (res.headersSent) res.destroy();
+      else if (query) writeXmlError(res, requestId, query.xmlNamespace, error);
+      else writeError(res, requestId, error, messageMember);
     });
 
     async function handle(): Promise<void> {
@@ -72,17 +91,78 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
         if (await route(req, res, body)) return;
       }
       const path = (req.url ?? '/').split('?')[0];
+      const contentType = mediaType(req);
+      if (options.queryService && path === '/' && isQueryRequest(req, contentType)) {
+        query = options.queryService;
+        return handleQuery(query, body);
+      }
       if (req.method !== 'POST' || path !== '/') throw new UnknownOperationException(`No route for ${req.method} ${path}`);
-      checkContentType(req);
+      checkContentType(contentType);
       const json = parseJson(body);
       const target = resolveTarget(req, validators);
       messageMember = target.service.model.errorMessageMember;
-      const identity = await options.verifier.verify(signedRequest(req, body), target.service.model.signingName, options.clock.now());
-      const caller = { ...identity, requestId, ...connectionOf(req), audit: { resources: [] } };
+      const model = target.service.model;
+      if (options.auditLog) audit = auditEvent(eventSourceOf(model.signingName, model.targetPrefix), target.operation);
+      const identity = await options.verifier.verify(signedRequest(req, body), model.signingName, options.clock.now());
+      const caller = callerOf(identity);
+      if (audit) Object.assign(audit, identityFields(caller), { requestParameters: redactJsonInput(model, target.operation, json) });
       const output = await invokeOperation(target, target.operation, json, caller);
       writeJson(res, 200, requestId, output);
+      if (audit) options.auditLog?.record(audit);
+    }
+
+    async function handleQuery(service: QueryServiceEndpoint, body: Buffer): Promise<void> {
+      const url = req.url ?? '/';
+      const params = new URLSearchParams(req.method === 'GET' ? url.slice(url.indexOf('?') + 1) : body.toString('utf8'));
+      const action = params.get('Action') ?? '';
+      if (options.auditLog) audit = auditEvent(eventSourceOf(service.signingName), action);
+      const identity = await options.verifier.verify(signedRequest(req, body), service.signingName, options.clock.now());
+      const caller = callerOf(identity);
+      if (audit) Object.assign(audit, identityFields(caller), { requestParameters: redactQueryInput(params) });
+      const version = params.get('Version') ?? 'NO_VERSION_SPECIFIED';
+      if (!service.hasAction(action) || version !== service.version) {
+        throw new ServiceError('InvalidAction', `Could not find operation ${action} for version ${version}`, 400);
+      }
+      const result = await service.handle(action, params, caller);
+      writeXmlResult(res, requestId, service.xmlNamespace, action, result);
+      if (audit) options.auditLog?.record(audit);
+    }
+
+    function callerOf(identity: Awaited<ReturnType<SigV4Verifier['verify']>>): Caller {
+      return { ...identity, requestId, ...connectionOf(req), audit: { resources: [] } };
+    }
+
+    function auditEvent(eventSource: string, eventName: string): AuditEvent {
+      return {
+        time: options.clock.now(),
+        eventSource,
+        eventName,
+        sourceIp: connectionOf(req).sourceIp,
+        userAgent: headerText(req.headers['user-agent']),
+        resources: [],
+        requestId,
+      };
     }
   };
+}
+
+/** The audit fields a verified caller adds; `resources` is the caller's own list, filled by the authorizer. */
+function identityFields(caller: Caller): Partial<AuditEvent> {
+  return { principal: caller.principal, accessKeyId: caller.accessKeyId, region: caller.region, resources: caller.audit.resources };
+}
+
+function headerText(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+function mediaType(req: IncomingMessage): string {
+  return (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+}
+
+/** awsQuery: a form-encoded POST, or a GET whose query string names an Action. */
+function isQueryRequest(req: IncomingMessage, contentType: string): boolean {
+  if (req.method === 'POST') return contentType === FORM_CONTENT_TYPE;
+  return req.method === 'GET' && /[?&]Action=/.test(req.url ?? '');
 }
 
 /** aws:SourceIp and aws:SecureTransport: what the connection itself says, never a header. */
@@ -98,8 +178,10 @@ function normalizeIp(address: string): string {
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice('::ffff:'.length) : address;
 }
 
-function internalFailure(messageMember: string): ServiceError {
-  // KMS's server fault is KMSInternalException; CloudHSM V2's is CloudHsmInternalFailureException.
+function internalFailure(messageMember: string, query: boolean): ServiceError {
+  // KMS's server fault is KMSInternalException; CloudHSM V2's is CloudHsmInternalFailureException;
+  // the query protocol's is InternalFailure.
+  if (query) return new ServiceError('InternalFailure', 'The request processing has failed because of an unknown error.', 500);
   return messageMember === 'Message'
     ? new ServiceError('CloudHsmInternalFailureException', 'The request was rejected because of an internal failure.', 500)
     : new ServiceError('KMSInternalException', 'The request was rejected because of an internal exception. Please try again.', 500);
@@ -124,8 +206,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
 }
 
-function checkContentType(req: IncomingMessage): void {
-  const ct = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+function checkContentType(ct: string): void {
   // The SDKs send 1.1; 1.0 is accepted too because awsJson protocols treat them alike.
   if (ct !== JSON_CONTENT_TYPE && ct !== 'application/x-amz-json-1.0') {
     throw new UnknownOperationException(`Unsupported Content-Type '${ct}'; expected ${JSON_CONTENT_TYPE}.`);

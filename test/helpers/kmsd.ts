@@ -22,6 +22,8 @@ export interface ClientOptions {
   region?: string;
   accessKeyId?: string;
   secretAccessKey?: string;
+  /** For temporary (STS) credentials. */
+  sessionToken?: string;
 }
 
 export interface TestKmsd {
@@ -54,7 +56,11 @@ export async function startKmsd(options: KmsdOptions & { persistent?: boolean } 
   const clientConfig = (o: ClientOptions) => ({
     endpoint: url,
     region: o.region ?? REGION,
-    credentials: { accessKeyId: o.accessKeyId ?? DEV.accessKeyId, secretAccessKey: o.secretAccessKey ?? DEV.secretAccessKey },
+    credentials: {
+      accessKeyId: o.accessKeyId ?? DEV.accessKeyId,
+      secretAccessKey: o.secretAccessKey ?? DEV.secretAccessKey,
+      sessionToken: o.sessionToken,
+    },
     maxAttempts: 1,
     systemClockOffset: clockOffsetMs,
   });
@@ -108,7 +114,10 @@ export interface RawRequestOptions {
   region?: string;
   accessKeyId?: string;
   secretAccessKey?: string;
+  sessionToken?: string;
   signingDate?: Date;
+  /** Headers to leave out of SignedHeaders (sent anyway). */
+  unsignedHeaders?: string[];
   extraHeaders?: Record<string, string>;
   method?: string;
   path?: string;
@@ -137,12 +146,19 @@ export async function rawRequest(url: string, o: RawRequestOptions): Promise<Raw
   });
   if (o.sign !== false) {
     const signer = new SignatureV4({
-      credentials: { accessKeyId: o.accessKeyId ?? DEV.accessKeyId, secretAccessKey: o.secretAccessKey ?? DEV.secretAccessKey },
+      credentials: {
+        accessKeyId: o.accessKeyId ?? DEV.accessKeyId,
+        secretAccessKey: o.secretAccessKey ?? DEV.secretAccessKey,
+        sessionToken: o.sessionToken,
+      },
       region: o.region ?? REGION,
       service: o.service ?? 'kms',
       sha256: Hash.bind(null, 'sha256'),
     });
-    request = (await signer.sign(request, { signingDate: o.signingDate ?? new Date() })) as HttpRequest;
+    request = (await signer.sign(request, {
+      signingDate: o.signingDate ?? new Date(),
+      unsignableHeaders: new Set(o.unsignedHeaders ?? []),
+    })) as HttpRequest;
   }
   const res = await fetch(`${u.origin}${request.path}`, {
     method: request.method,

@@ -14,13 +14,16 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../../core/clock.js';
-import type { ServiceEndpoint } from '../../core/endpoint.js';
+import type { Caller, ServiceEndpoint } from '../../core/endpoint.js';
 import { ServiceError, ValidationException } from '../../core/service-error.js';
 import type { Route } from '../../gateway/http.js';
 import { connectionOf } from '../../gateway/http.js';
 import { invokeOperation, operationTarget } from '../../gateway/invoke.js';
 import type { OperationTarget } from '../../gateway/invoke.js';
 import type { Json } from '../../gateway/validate.js';
+import type { AuditEvent, AuditLog } from '../../audit/audit-log.js';
+import { eventSourceOf } from '../../audit/audit-log.js';
+import { redactJsonInput } from '../../audit/redact.js';
 import { ConsoleSessions, constantTimeEqual, IDLE_MS, MAX_FAILED_SIGN_INS } from './sessions.js';
 import type { ConsoleCredential, ConsoleSession } from './sessions.js';
 import { DEFAULT_ASSET_DIR, SECURITY_HEADERS, serveStatic } from './static-files.js';
@@ -42,6 +45,8 @@ export interface ConsoleOptions {
   /** The long-term access key with this id, if any. */
   credentials: (accessKeyId: string) => ConsoleCredential | undefined;
   clock: Clock;
+  /** Console calls are API calls: they are audited like SigV4 ones. */
+  auditLog?: AuditLog;
   /** The built app; defaults to dist/console/public of this package. */
   assetDir?: string;
 }
@@ -122,7 +127,7 @@ export function createConsoleRoute(options: ConsoleOptions): Route {
       throw new ValidationException('region must be a Region name such as us-east-1.');
     const target: OperationTarget | undefined = byPrefix.get(CONSOLE_SERVICES[service]);
     if (!target) throw new ConsoleError('NotImplementedException', `The ${service} service is not available in this kmsd yet.`, 501);
-    const caller = {
+    const caller: Caller = {
       accountId: session.accountId,
       accessKeyId: session.accessKeyId,
       region,
@@ -131,7 +136,30 @@ export function createConsoleRoute(options: ConsoleOptions): Route {
       ...connectionOf(req),
       audit: { resources: [] },
     };
-    const output = await invokeOperation(target, operation, input.input ?? {}, caller);
+    const model = target.service.model;
+    const audit: AuditEvent | undefined = options.auditLog && {
+      time: options.clock.now(),
+      eventSource: eventSourceOf(model.signingName, model.targetPrefix),
+      eventName: operation,
+      region,
+      sourceIp: caller.sourceIp,
+      userAgent: req.headers['user-agent'],
+      principal: caller.principal,
+      accessKeyId: caller.accessKeyId,
+      requestParameters: redactJsonInput(model, operation, input.input ?? {}),
+      resources: caller.audit.resources,
+      requestId: caller.requestId,
+      fromConsole: true,
+    };
+    let output: unknown;
+    try {
+      output = await invokeOperation(target, operation, input.input ?? {}, caller);
+    } catch (err) {
+      const known = err instanceof ServiceError && err.status !== 500;
+      if (audit) options.auditLog?.record({ ...audit, error: known ? { code: err.code, message: err.message } : { code: 'InternalFailure', message: '' } });
+      throw err;
+    }
+    if (audit) options.auditLog?.record(audit);
     sendJson(res, 200, output, { 'x-amzn-RequestId': caller.requestId });
   }
 }
