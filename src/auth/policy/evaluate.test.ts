@@ -83,6 +83,12 @@ describe('Principal matching (spec §2.2)', () => {
       request: request(root, 'kms:Encrypt'),
       expected: NONE,
     },
+    {
+      name: 'principal ARNs are compared as written (case-sensitive)',
+      policy: allowTo({ AWS: `arn:aws:iam::${ACCOUNT}:user/alice` }),
+      request: request(alice, 'kms:Encrypt'),
+      expected: NONE,
+    },
     { name: 'user ARN with a path', policy: allowTo({ AWS: carol.arn }), request: request(carol, 'kms:Encrypt'), expected: ALLOWED },
     {
       name: 'user ARN without the path is another user',
