@@ -20,7 +20,7 @@ import {
 import type { KMSClient } from '@aws-sdk/client-kms';
 import { awsCli, startKmsd } from './helpers/kmsd.js';
 import type { TestKmsd } from './helpers/kmsd.js';
-import { ACCOUNT_A, as, authConfig, cliAs, keyPolicy, rootArn, userArn } from './helpers/auth-config.js';
+import { ACCOUNT_A, APP_ROLE, as, authConfig, cliAs, keyPolicy, rootArn, userArn } from './helpers/auth-config.js';
 
 let t: TestKmsd;
 let root: KMSClient;
@@ -311,5 +311,51 @@ describe('PutKeyPolicy and CreateKey validation, lockout safety check', () => {
     });
     const { Policy } = await root.send(new GetKeyPolicyCommand({ KeyId: key, PolicyName: 'default' }));
     expect(Policy).toContain('"Id" : "key-default-1"');
+  });
+});
+
+describe('role sessions', () => {
+  /** alice assumes the app role through /usr/bin/aws, optionally with a session policy. */
+  async function session(name: string, policy?: Record<string, unknown>): Promise<KMSClient> {
+    const args = ['sts', 'assume-role', '--role-arn', APP_ROLE, '--role-session-name', name];
+    if (policy) args.push('--policy', JSON.stringify(policy));
+    const r = await awsCli(t.url, args, cliAs('alice'));
+    expect(r.stderr).toBe('');
+    const c = (r.json as { Credentials: { AccessKeyId: string; SecretAccessKey: string; SessionToken: string } }).Credentials;
+    return t.kms({ accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken });
+  }
+  const sessionArn = (name: string) => `arn:aws:sts::${ACCOUNT_A}:assumed-role/app/${name}`;
+
+  it('a key policy naming the role allows every session of it; the role IAM policies count under delegation', async () => {
+    const named = await newKey(
+      withoutDelegation([{ Effect: 'Allow', Principal: { AWS: APP_ROLE }, Action: 'kms:Encrypt', Resource: '*' }]),
+    );
+    const delegating = await newKey();
+    const s = await session('build-1');
+    await expect(encrypt(s, named)).resolves.toMatchObject({ KeyId: named });
+    await expect(encrypt(s, delegating)).resolves.toMatchObject({ KeyId: delegating });
+    // The role's IAM allows Encrypt and DescribeKey only.
+    await expect(s.send(new DisableKeyCommand({ KeyId: delegating }))).rejects.toMatchObject(
+      denied(sessionArn('build-1'), 'kms:DisableKey', delegating, 'identity'),
+    );
+    await expect(encrypt(client('bob'), named)).rejects.toMatchObject(denied(userArn('bob'), 'kms:Encrypt', named, 'resource'));
+  });
+
+  it('a session policy only restricts', async () => {
+    const key = await newKey();
+    const narrow = await session('narrow', {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: ['kms:DescribeKey', 'kms:Decrypt'], Resource: '*' }],
+    });
+    await expect(narrow.send(new DescribeKeyCommand({ KeyId: key }))).resolves.toBeDefined();
+    await expect(encrypt(narrow, key)).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+      message: `User: ${sessionArn('narrow')} is not authorized to perform: kms:Encrypt on resource: ${key} because no session policy allows the kms:Encrypt action`,
+    });
+    // Decrypt is in the session policy but not in the role's own policies: still refused.
+    const { CiphertextBlob } = await encrypt(root, key);
+    await expect(narrow.send(new DecryptCommand({ CiphertextBlob }))).rejects.toMatchObject(
+      denied(sessionArn('narrow'), 'kms:Decrypt', key, 'identity'),
+    );
   });
 });

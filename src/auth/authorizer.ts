@@ -22,7 +22,12 @@ import type { AuthzRequest, CompiledPolicy, ConditionValues, PolicyResult } from
 import type { Principal } from './principal.js';
 
 /** Why a request was refused; it picks the tail of AWS's AccessDenied text (§3.2). */
-export type DenyReason = 'explicit-deny-resource' | 'explicit-deny-identity' | 'no-resource-policy-allows' | 'no-identity-policy-allows';
+export type DenyReason =
+  | 'explicit-deny-resource'
+  | 'explicit-deny-identity'
+  | 'no-resource-policy-allows'
+  | 'no-identity-policy-allows'
+  | 'no-session-policy-allows';
 
 export type Decision = { allowed: true } | { allowed: false; reason: DenyReason };
 
@@ -69,7 +74,8 @@ function identitySide(q: AuthorizationQuestion): IdentitySide {
 export function decideByIdentity(q: AuthorizationQuestion): Decision {
   const side = identitySide(q);
   if (side.explicitDeny) return deny('explicit-deny-identity');
-  return side.allows && side.sessionAllows ? ALLOW : deny('no-identity-policy-allows');
+  if (!side.allows) return deny('no-identity-policy-allows');
+  return side.sessionAllows ? ALLOW : deny('no-session-policy-allows');
 }
 
 export interface ResourcePolicyQuestion extends AuthorizationQuestion {
@@ -101,13 +107,13 @@ export async function decideWithResourcePolicy(q: ResourcePolicyQuestion): Promi
     // A key policy naming the user or the role needs no IAM allow in the same account;
     // a role session's session policy still cuts it down.
     if (side.sessionAllows) return ALLOW;
-    return (await grantAllows(q)) ? ALLOW : deny('no-identity-policy-allows');
+    return (await grantAllows(q)) ? ALLOW : deny('no-session-policy-allows');
   }
   if (resource.allowed || resource.allowedViaAccount) {
     // Delegation to the account (same account), or any allow for a foreign principal:
     // the caller's identity policies must allow too.
     if (side.allows && side.sessionAllows) return ALLOW;
-    return (await grantAllows(q)) ? ALLOW : deny('no-identity-policy-allows');
+    return (await grantAllows(q)) ? ALLOW : deny(side.allows ? 'no-session-policy-allows' : 'no-identity-policy-allows');
   }
   return (await grantAllows(q)) ? ALLOW : deny('no-resource-policy-allows');
 }
@@ -135,5 +141,8 @@ function reasonText(action: string, reason: DenyReason): string {
       return `because no resource-based policy allows the ${action} action`;
     case 'no-identity-policy-allows':
       return `because no identity-based policy allows the ${action} action`;
+    // The IAM user guide's wording for a role session whose session policy does not allow.
+    case 'no-session-policy-allows':
+      return `because no session policy allows the ${action} action`;
   }
 }

@@ -75,6 +75,7 @@ const USERS: Record<string, [string, Record<string, unknown>[]]> = {
   erin: [ACCOUNT_B, [allowAll(['cloudhsm:*'])]],
 };
 
+export const APP_ROLE = `arn:aws:iam::${ACCOUNT_A}:role/app`;
 export const userArn = (name: string): string => `arn:aws:iam::${USERS[name][0]}:user/${name}`;
 export const rootArn = (account: string): string => `arn:aws:iam::${account}:root`;
 
@@ -106,6 +107,18 @@ export function authConfig(): KmsdConfig {
         accountId: ACCOUNT_A,
         credentials: [{ accessKeyId: DEV.accessKeyId, secretAccessKey: DEV.secretAccessKey }],
         users: usersOf(ACCOUNT_A),
+        roles: [
+          {
+            roleName: 'app',
+            path: '/',
+            // alice may assume it (a trust policy naming the user suffices in the same account).
+            assumeRolePolicyDocument: {
+              Version: '2012-10-17',
+              Statement: [{ Effect: 'Allow', Principal: { AWS: userArn('alice') }, Action: 'sts:AssumeRole' }],
+            },
+            policies: [{ policyName: 'use', policyDocument: allowAll(['kms:Encrypt', 'kms:DescribeKey']) }],
+          },
+        ],
       },
       { accountId: ACCOUNT_B, credentials: [{ accessKeyId: 'ROOTB', secretAccessKey: 'rootb-secret' }], users: usersOf(ACCOUNT_B) },
     ],
