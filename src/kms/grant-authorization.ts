@@ -101,7 +101,7 @@ export async function grantAllowsRequest(
  * create-grant-overview).
  */
 export function coversChildGrant(
-  parent: GrantRow,
+  parent: Pick<GrantRow, 'operations' | 'constraints'>,
   operations: readonly GrantOperation[],
   constraints: GrantConstraints | undefined,
 ): boolean {

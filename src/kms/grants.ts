@@ -63,12 +63,16 @@ export function tokenHash(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
-/** The scope, key and grant a token names, or undefined when it is not one of ours. */
-export function parseGrantToken(token: string): { scope: Scope; keyId: string; grantId: string } | undefined {
-  const m = /^(\d{12}):([a-z0-9-]+):([0-9a-f-]{36}|mrk-[0-9a-f]{32}):([0-9a-f]{64}):[0-9a-f]{64}$/.exec(
-    Buffer.from(token, 'base64url').toString('utf8'),
-  );
-  return m ? { scope: { account: m[1], region: m[2] }, keyId: m[3], grantId: m[4] } : undefined;
+/**
+ * The scope, key and grant a token names, or undefined when it is not one of ours. Tokens
+ * issued before they carried a scope (`<keyId>:<grantId>:<secret>`) name a grant of the
+ * caller's own account and Region (scope undefined).
+ */
+export function parseGrantToken(token: string): { scope?: Scope; keyId: string; grantId: string } | undefined {
+  const text = Buffer.from(token, 'base64url').toString('utf8');
+  const m = /^(?:(\d{12}):([a-z0-9-]+):)?([0-9a-f-]{36}|mrk-[0-9a-f]{32}):([0-9a-f]{64}):[0-9a-f]{64}$/.exec(text);
+  if (!m) return undefined;
+  return { scope: m[1] === undefined ? undefined : { account: m[1], region: m[2] }, keyId: m[3], grantId: m[4] };
 }
 
 /** CreateGrant in the key-state table: Disabled and PendingDeletion keys refuse; Unavailable is fine. */

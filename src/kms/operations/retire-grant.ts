@@ -17,7 +17,7 @@ export const retireGrant: KmsHandler<RetireGrantRequest, Record<string, never>> 
     let grant: GrantRow;
     if (input.GrantToken !== undefined) {
       const named = parseGrantToken(input.GrantToken);
-      const found = named && (await grantTable(ctx.deps.store).get(named.scope, grantRowId(named.keyId, named.grantId)));
+      const found = named && (await grantTable(ctx.deps.store).get(named.scope ?? ctx.scope, grantRowId(named.keyId, named.grantId)));
       if (!found || !found.tokenHashes.includes(tokenHash(input.GrantToken))) {
         throw new InvalidGrantTokenException('Grant token is not valid.');
       }
