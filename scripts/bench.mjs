@@ -40,7 +40,15 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const KEYS = Number(process.env.BENCH_KEYS ?? 100_000);
 const CONNECTIONS = 50;
 const PLAINTEXT = Buffer.alloc(1024, 7).toString('base64');
-const TARGETS = { customKeyStoreRps: 1800, encryptRatio: 0.7, p99Ms: 10, createKeyPerSec: 1000, rssMb: 200, startupMs: 1000 };
+const TARGETS = {
+  customKeyStoreRps: 1800,
+  iamEncryptRatio: 0.9,
+  encryptRatio: 0.7,
+  p99Ms: 10,
+  createKeyPerSec: 1000,
+  rssMb: 200,
+  startupMs: 1000,
+};
 
 const children = new Set();
 process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
@@ -101,11 +109,11 @@ const kmsdArgs = (extra) => [join(ROOT, 'bin/kmsd.js'), 'serve', '--port', '0', 
 const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
 
 /** A request shape signed once: target + body, replayable for the 5-minute SigV4 window. */
-async function signed(url, target, input) {
+async function signed(url, target, input, credentials = { accessKeyId: 'test', secretAccessKey: 'test' }) {
   const u = new URL(url);
   const body = JSON.stringify(input);
   const signer = new SignatureV4({
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    credentials,
     region: 'us-east-1',
     service: 'kms',
     sha256: Hash.bind(null, 'sha256'),
@@ -259,6 +267,10 @@ async function customKeyStoreKey(url) {
 // Cases: each prepares one request shape against a running server (or returns null when
 // that server cannot do it, e.g. an operation a kmsd build does not implement yet).
 
+/** An IAM user of the bench config whose identity policy allows kms:Encrypt (issue 8's bench case). */
+const BENCH_USER = { accessKeyId: 'AKIABENCHUSER', secretAccessKey: 'bench-user-secret' };
+const BENCH_USER_ARN = 'arn:aws:iam::111122223333:user/bench';
+
 const CASES = [
   {
     name: 'Encrypt 1 KiB',
@@ -278,6 +290,33 @@ const CASES = [
     async prepare(url, keyId) {
       await call(url, 'GenerateDataKey', { KeyId: keyId, KeySpec: 'AES_256' });
       return signed(url, 'GenerateDataKey', { KeyId: keyId, KeySpec: 'AES_256' });
+    },
+  },
+  {
+    // Encrypt by an IAM user under a key policy with conditions, plus a grant for the user:
+    // the authorization path that is not the root's one-comparison shortcut.
+    name: 'Encrypt 1 KiB (IAM user)',
+    kmsdInMemoryOnly: true,
+    async prepare(url) {
+      const policy = JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' },
+          {
+            Effect: 'Allow',
+            Principal: { AWS: BENCH_USER_ARN },
+            Action: ['kms:Encrypt', 'kms:Decrypt'],
+            Resource: '*',
+            Condition: { StringEquals: { 'kms:EncryptionContext:app': 'bench' }, Bool: { 'aws:SecureTransport': 'false' } },
+          },
+        ],
+      });
+      const { KeyId } = (await call(url, 'CreateKey', { Policy: policy })).KeyMetadata;
+      await call(url, 'CreateGrant', { KeyId, GranteePrincipal: BENCH_USER_ARN, Operations: ['Decrypt'] });
+      const input = { KeyId, Plaintext: PLAINTEXT, EncryptionContext: { app: 'bench' } };
+      const check = await send(await signed(url, 'Encrypt', input, BENCH_USER));
+      if (check.status !== 200) throw new Error(`Encrypt as the IAM user: ${check.status} ${check.body.slice(0, 200)}`);
+      return signed(url, 'Encrypt', input, BENCH_USER);
     },
   },
   {
@@ -331,7 +370,27 @@ async function main() {
   const configFile = join(configDir, 'config.json');
   writeFileSync(
     configFile,
-    JSON.stringify({ accounts: [{ accountId: '111122223333', credentials: [CREDENTIALS] }], cloudhsm: { transitionMs: 0 } }),
+    JSON.stringify({
+      accounts: [
+        {
+          accountId: '111122223333',
+          credentials: [CREDENTIALS],
+          users: [
+            {
+              userName: 'bench',
+              accessKeys: [BENCH_USER],
+              policies: [
+                {
+                  policyName: 'encrypt',
+                  policyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:Encrypt', Resource: '*' }] },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+      cloudhsm: { transitionMs: 0 },
+    }),
   );
   const memory = await start(kmsdArgs(['--in-memory', '--config', configFile]), 'kmsd --in-memory');
   const memKey = (await call(memory.url, 'CreateKey', {})).KeyMetadata.KeyId;
@@ -421,6 +480,13 @@ async function main() {
     console.log(
       `  Encrypt/Decrypt p99 <= ${TARGETS.p99Ms} ms: ${fmt(enc.p99, 2)} / ${fmt(dec.p99, 2)} ${verdict(enc.p99 <= TARGETS.p99Ms && dec.p99 <= TARGETS.p99Ms)}`,
     );
+    const iam = memResults['Encrypt 1 KiB (IAM user)'];
+    if (iam.skipped) console.log(`  Encrypt by an IAM user: skipped: ${iam.skipped}`);
+    else {
+      console.log(
+        `  Encrypt by an IAM user (key policy with conditions, a grant) >= ${TARGETS.iamEncryptRatio} x Encrypt by the root: ${fmt(iam.rps / enc.rps, 2)} ${verdict(iam.rps / enc.rps >= TARGETS.iamEncryptRatio && iam.errors === 0)} (CPU µs/req ${fmt(iam.cpuUsPerRequest)} vs ${fmt(enc.cpuUsPerRequest)})`,
+      );
+    }
     const cks = memResults['Encrypt 1 KiB (CKS)'];
     if (cks.skipped) console.log(`  Encrypt with a custom key store: skipped: ${cks.skipped}`);
     else {
