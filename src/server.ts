@@ -38,6 +38,7 @@ import { checkConfig, defaultConfig } from './config.js';
 import { AuditLog } from './audit/audit-log.js';
 import { createStsService } from './sts/service.js';
 import { IdentityDirectory } from './auth/identities.js';
+import { knownPrincipals } from './auth/known-principals.js';
 import { SessionTokens } from './auth/session-tokens.js';
 import { createConsoleRoute } from './console/server/console-route.js';
 import type { KmsdConfig } from './config.js';
@@ -134,6 +135,7 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     customKeyStoreBackend: cloudHsmKeyStores,
     cloudHsmKeyStores,
     keyStoreTransitionMs: options.keyStoreTransitionMs ?? DEFAULT_KEY_STORE_TRANSITION_MS,
+    principalExists: knownPrincipals(config),
   };
   const tasks: PeriodicTask[] = [
     function customKeyStoreTransitions() {

@@ -359,3 +359,19 @@ describe('role sessions', () => {
     );
   });
 });
+
+describe('principals named in a key policy', () => {
+  it('must exist: an unknown user or role of a configured account is an invalid principal', async () => {
+    const naming = (arn: string) => keyPolicy([{ Effect: 'Allow', Principal: { AWS: arn }, Action: 'kms:DescribeKey', Resource: '*' }]);
+    for (const arn of [`arn:aws:iam::${ACCOUNT_A}:user/nobody`, `arn:aws:iam::${ACCOUNT_A}:role/none`]) {
+      await expect(root.send(new CreateKeyCommand({ Policy: naming(arn) }))).rejects.toMatchObject({
+        name: 'MalformedPolicyDocumentException',
+        message: 'Policy contains a statement with one or more invalid principals.',
+      });
+    }
+    // Known users and roles, and accounts kmsd cannot see into, are accepted.
+    for (const arn of [userArn('alice'), APP_ROLE, `arn:aws:sts::${ACCOUNT_A}:assumed-role/app/s1`, 'arn:aws:iam::999988887777:user/x']) {
+      await expect(root.send(new CreateKeyCommand({ Policy: naming(arn) }))).resolves.toBeDefined();
+    }
+  });
+});

@@ -6,6 +6,7 @@ import type { SymmetricKeyBackend } from '../keystores/key-backend.js';
 import type { LocalKeyBackend } from '../keystores/local-key-backend.js';
 import type { CloudHsmKeyBackend } from '../keystores/cloudhsm-key-backend.js';
 import type { Principal } from '../auth/principal.js';
+import type { PrincipalExists } from '../auth/known-principals.js';
 import type { AuditRecord } from '../core/endpoint.js';
 
 export interface KmsDeps {
@@ -19,6 +20,8 @@ export interface KmsDeps {
   cloudHsmKeyStores?: CloudHsmKeyBackend;
   /** How long ConnectCustomKeyStore/DisconnectCustomKeyStore stay in CONNECTING/DISCONNECTING, on the service clock. */
   keyStoreTransitionMs?: number;
+  /** Whether a principal named in a key policy exists (configured IAM users and roles). */
+  principalExists?: PrincipalExists;
 }
 
 /** Keys in custom key stores: their material and their store's availability. */

@@ -7,8 +7,12 @@ import { LimitExceededException, MalformedPolicyDocumentException, NotFoundExcep
 import { compilePolicy, MalformedPolicyError, PolicyTooLargeError } from '../auth/policy/index.js';
 import type { CompiledPolicy } from '../auth/policy/index.js';
 import type { KmsContext } from './context.js';
+import type { PrincipalExists } from '../auth/known-principals.js';
 import type { KeyRow } from './keys.js';
 import { allowsFuturePutKeyPolicy } from './authorization.js';
+
+/** AWS's text for a key policy naming a principal that does not exist (§4.2). */
+export const INVALID_PRINCIPALS_MESSAGE = 'Policy contains a statement with one or more invalid principals.';
 
 /** AWS's refusal of a policy that fails the lockout safety check (§4.1). */
 export const LOCKOUT_MESSAGE = 'The new key policy will not allow you to update the key policy in the future.';
@@ -18,14 +22,20 @@ export const LOCKOUT_MESSAGE = 'The new key policy will not allow you to update 
  * LimitExceededException (as the model lists for CreateKey and PutKeyPolicy), any other
  * defect MalformedPolicyDocumentException with AWS's text.
  */
-export function compileKeyPolicy(text: string): CompiledPolicy {
+export function compileKeyPolicy(text: string, principalExists?: PrincipalExists): CompiledPolicy {
+  let policy: CompiledPolicy;
   try {
-    return compilePolicy(text, 'key');
+    policy = compilePolicy(text, 'key');
   } catch (err) {
     if (err instanceof PolicyTooLargeError) throw new LimitExceededException(err.message);
     if (err instanceof MalformedPolicyError) throw new MalformedPolicyDocumentException(err.message);
     throw err;
   }
+  // AWS also refuses a well-formed policy naming a user or role that does not exist (§4.2).
+  if (principalExists && !policy.namedPrincipals.every(principalExists)) {
+    throw new MalformedPolicyDocumentException(INVALID_PRINCIPALS_MESSAGE);
+  }
+  return policy;
 }
 
 /**
@@ -38,7 +48,7 @@ export async function checkNewKeyPolicy(
   text: string,
   bypassLockoutCheck: boolean | undefined,
 ): Promise<void> {
-  const policy = compileKeyPolicy(text);
+  const policy = compileKeyPolicy(text, ctx.deps.principalExists);
   if (bypassLockoutCheck !== true && !(await allowsFuturePutKeyPolicy(ctx, key, policy))) {
     throw new MalformedPolicyDocumentException(LOCKOUT_MESSAGE);
   }
