@@ -65,7 +65,12 @@ describe('IAM users and roles in the configuration file', () => {
       'config: account 111122223333, role app: "assumeRolePolicyDocument" is required',
     );
     expect(() => checkConfig(account({ roles: [{ roleName: 'app', assumeRolePolicyDocument: '{not json' }] }))).toThrow(
-      'config: account 111122223333, role app: assumeRolePolicyDocument: the policy document is not valid JSON',
+      'config: account 111122223333, role app: assumeRolePolicyDocument: Syntax errors in policy.',
+    );
+    // Checked by the policy language, as a trust policy: it must name a Principal.
+    const noPrincipal = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole' }] };
+    expect(() => checkConfig(account({ roles: [{ roleName: 'app', assumeRolePolicyDocument: noPrincipal }] }))).toThrow(
+      'config: account 111122223333, role app: assumeRolePolicyDocument: Missing required field Principal',
     );
     expect(() => checkConfig(account({ roles: [{ roleName: 'app', assumeRolePolicyDocument: doc, maxSessionDuration: 60 }] }))).toThrow(
       'config: account 111122223333, role app: "maxSessionDuration" must be a whole number of seconds from 3600 to 43200',

@@ -12,7 +12,7 @@
  * Without a file kmsd serves one development account, 111122223333, with key test/test.
  */
 import { readFileSync } from 'node:fs';
-import { checkAccessKey, checkIamIdentities, checkPolicyShape } from './iam-config.js';
+import { checkAccessKey, checkIamIdentities, checkPolicyDocument } from './iam-config.js';
 import type { AccessKeyConfig, PolicyChecker, RoleConfig, UserConfig } from './iam-config.js';
 
 export interface AccountConfig {
@@ -46,7 +46,7 @@ export function defaultConfig(): KmsdConfig {
   };
 }
 
-export function loadConfigFile(path: string, checkPolicy: PolicyChecker = checkPolicyShape): KmsdConfig {
+export function loadConfigFile(path: string, checkPolicy: PolicyChecker = checkPolicyDocument): KmsdConfig {
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
@@ -56,7 +56,7 @@ export function loadConfigFile(path: string, checkPolicy: PolicyChecker = checkP
   return checkConfig(parsed, path, checkPolicy);
 }
 
-export function checkConfig(value: unknown, source = 'config', checkPolicy: PolicyChecker = checkPolicyShape): KmsdConfig {
+export function checkConfig(value: unknown, source = 'config', checkPolicy: PolicyChecker = checkPolicyDocument): KmsdConfig {
   const fail = (what: string): never => {
     throw new Error(`${source}: ${what}`);
   };

@@ -12,6 +12,8 @@
  * Name, path, tag and duration limits are IAM's (CreateUser, CreateRole, PutUserPolicy, TagUser).
  */
 
+import { compilePolicy } from './auth/policy/index.js';
+
 /** A policy document as written in the file: a JSON object, or the same as JSON text. */
 export type PolicyDocumentInput = Record<string, unknown> | string;
 
@@ -163,25 +165,35 @@ function checkDocument(doc: unknown, kind: 'identity' | 'trust', what: string, c
   if (typeof doc !== 'string' && (!doc || typeof doc !== 'object' || Array.isArray(doc))) {
     fail(`${what}: a policy document must be a JSON object or its JSON text`);
   }
+  const text = policyText(doc as PolicyDocumentInput);
+  if (isEmptyPolicy(text)) return;
   try {
-    checkPolicy(policyText(doc as PolicyDocumentInput), kind);
+    checkPolicy(text, kind);
   } catch (err) {
     fail(`${what}: ${(err as Error).message}`);
   }
 }
 
 /**
- * The shape check used until the policy language validates documents: JSON text of an
- * object with a Statement (object or array).
+ * A document whose Statement is an empty list (as in the issue's example configuration): it
+ * allows and denies nothing, which the policy language would call a syntax error. kmsd accepts
+ * it in the configuration and leaves it out of every evaluation.
  */
-export const checkPolicyShape: PolicyChecker = (text) => {
-  let doc: unknown;
+export function isEmptyPolicy(text: string): boolean {
   try {
-    doc = JSON.parse(text);
+    const doc = JSON.parse(text) as unknown;
+    return (
+      !!doc &&
+      typeof doc === 'object' &&
+      Array.isArray((doc as Record<string, unknown>).Statement) &&
+      (doc as { Statement: unknown[] }).Statement.length === 0
+    );
   } catch {
-    throw new Error('the policy document is not valid JSON');
+    return false;
   }
-  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new Error('the policy document must be a JSON object');
-  const statement = (doc as Record<string, unknown>).Statement;
-  if (!statement || typeof statement !== 'object') throw new Error('the policy document needs a Statement');
+}
+
+/** Policy documents are checked by the policy language itself, with AWS's texts. */
+export const checkPolicyDocument: PolicyChecker = (text, kind) => {
+  compilePolicy(text, kind);
 };

@@ -2,7 +2,7 @@
  * `kmsd audit tail FILE [-n N] [--follow]`: the audit log, one readable line per record:
  *   <time>  <service>:<action>  <OK | error code: message>  <principal ARN>  <source IP>  <resources>  <request id>
  */
-import { closeSync, fstatSync, openSync, readSync, watchFile, unwatchFile } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
 interface RecordView {
   eventTime?: string;
@@ -28,26 +28,41 @@ export function formatAuditLine(line: string): string {
   const outcome = r.errorCode ? `${r.errorCode}: ${r.errorMessage ?? ''}` : 'OK';
   const who = r.userIdentity?.arn ?? (r.userIdentity?.accessKeyId ? `unverified key ${r.userIdentity.accessKeyId}` : 'anonymous');
   const resources = (r.resources ?? []).map((x) => x.ARN).join(',') || '-';
-  return [r.eventTime ?? '?', `${service}:${r.eventName ?? '?'}`, outcome, who, r.sourceIPAddress ?? '?', resources, r.requestID ?? ''].join('  ');
+  return [
+    r.eventTime ?? '?',
+    `${service}:${r.eventName ?? '?'}`,
+    outcome,
+    who,
+    r.sourceIPAddress ?? '?',
+    resources,
+    r.requestID ?? '',
+  ].join('  ');
 }
 
-/** The last `count` lines of a file, read backwards in chunks so a large log is not read whole. */
+/**
+ * The last `count` complete lines of a file, read backwards in chunks so a large log is not read
+ * whole, and the byte offset where the complete lines end (a record still being written after it
+ * is picked up by --follow).
+ */
 function lastLines(fd: number, size: number, count: number): { lines: string[]; end: number } {
   const CHUNK = 64 * 1024;
   let pos = size;
-  let text = '';
-  while (pos > 0 && text.split('\n').length <= count + 1) {
+  let tail = Buffer.alloc(0);
+  const newlines = () => tail.reduce((n, b) => (b === 0x0a ? n + 1 : n), 0);
+  while (pos > 0 && newlines() <= count) {
     const len = Math.min(CHUNK, pos);
     pos -= len;
     const buf = Buffer.alloc(len);
     readSync(fd, buf, 0, len, pos);
-    text = buf.toString('utf8') + text;
+    tail = Buffer.concat([buf, tail]);
   }
-  const complete = text.endsWith('\n') ? text.slice(0, -1) : text.slice(0, Math.max(0, text.lastIndexOf('\n')));
-  const lines = complete === '' ? [] : complete.split('\n');
-  // Bytes after the last newline belong to a record still being written: follow picks them up.
-  const end = size - (text.length - complete.length - (text.endsWith('\n') ? 1 : 0));
-  return { lines: count === 0 ? [] : lines.slice(-count), end: Math.max(0, end) };
+  const lastNewline = tail.lastIndexOf(0x0a);
+  const end = lastNewline < 0 ? pos : pos + lastNewline + 1;
+  if (count === 0 || lastNewline < 0) return { lines: [], end };
+  const lines = tail.subarray(0, lastNewline).toString('utf8').split('\n');
+  // When the whole file was read, its first line is complete; otherwise the first piece may be cut.
+  const usable = pos === 0 ? lines : lines.slice(1);
+  return { lines: usable.slice(-count), end };
 }
 
 export interface TailOptions {
@@ -81,15 +96,17 @@ export async function tailAudit(o: TailOptions): Promise<void> {
       partial = parts.pop() ?? '';
       for (const line of parts) if (line) o.write(formatAuditLine(line) + '\n');
     };
+    // Polling fstat, not fs.watch: it works on every filesystem and cannot miss an append made
+    // before a watcher took its first look.
     await new Promise<void>((resolve) => {
-      const listener = () => readNew();
-      watchFile(o.file, { interval: o.pollMs ?? 500 }, listener);
+      const timer = setInterval(readNew, o.pollMs ?? 500);
       const stop = () => {
-        unwatchFile(o.file, listener);
+        clearInterval(timer);
+        readNew();
         resolve();
       };
       if (o.signal?.aborted) stop();
-      o.signal?.addEventListener('abort', stop, { once: true });
+      else o.signal?.addEventListener('abort', stop, { once: true });
     });
   } finally {
     closeSync(fd);

@@ -4,7 +4,7 @@
  * or temporary (an STS session token), to its secret and its principal.
  */
 import type { KmsdConfig } from '../config.js';
-import { DEFAULT_MAX_SESSION_SECONDS, policyText } from '../iam-config.js';
+import { DEFAULT_MAX_SESSION_SECONDS, isEmptyPolicy, policyText } from '../iam-config.js';
 import type { InlinePolicyConfig, RoleConfig, UserConfig } from '../iam-config.js';
 import { accountPrincipal, roleArn, roleSessionPrincipal, userPrincipal } from './principal.js';
 import type { IamIdentity, Principal } from './principal.js';
@@ -22,8 +22,8 @@ export type CredentialLookup = ResolvedCredential | 'unknown' | 'expired';
 export interface RoleEntry {
   identity: IamIdentity;
   arn: string;
-  /** The trust policy (assumeRolePolicyDocument) as JSON text. */
-  trustPolicy: string;
+  /** The trust policy (assumeRolePolicyDocument) as JSON text; undefined when it has no statement (nobody may assume the role). */
+  trustPolicy: string | undefined;
   maxSessionSeconds: number;
 }
 
@@ -79,10 +79,11 @@ export class IdentityDirectory {
 
   private addRole(accountId: string, role: RoleConfig): void {
     const identity = iamIdentity(accountId, role.roleName, role);
+    const trust = policyText(role.assumeRolePolicyDocument);
     const entry: RoleEntry = {
       identity,
       arn: roleArn(identity),
-      trustPolicy: policyText(role.assumeRolePolicyDocument),
+      trustPolicy: isEmptyPolicy(trust) ? undefined : trust,
       maxSessionSeconds: role.maxSessionDuration ?? DEFAULT_MAX_SESSION_SECONDS,
     };
     this.roles.set(entry.arn, entry);
@@ -112,6 +113,7 @@ function iamIdentity(
     name,
     path: entity.path ?? '/',
     tags: entity.tags ?? {},
-    policies: (entity.policies ?? []).map((p) => policyText(p.policyDocument)),
+    // Documents without statements change no decision; the evaluator need not see them.
+    policies: (entity.policies ?? []).map((p) => policyText(p.policyDocument)).filter((text) => !isEmptyPolicy(text)),
   };
 }

@@ -31,5 +31,11 @@ export async function auditMain(argv: string[]): Promise<void> {
   if (!Number.isInteger(lines) || lines < 0) throw new Error(`-n needs a whole number, got ${values.lines}`);
   const stop = new AbortController();
   process.once('SIGINT', () => stop.abort());
-  await tailAudit({ file: positionals[0], lines, follow: values.follow ?? false, write: (t) => process.stdout.write(t), signal: stop.signal });
+  await tailAudit({
+    file: positionals[0],
+    lines,
+    follow: values.follow ?? false,
+    write: (t) => process.stdout.write(t),
+    signal: stop.signal,
+  });
 }

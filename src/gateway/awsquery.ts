@@ -12,10 +12,11 @@ import { ServiceError } from '../core/service-error.js';
 
 export const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
 
+/** Element text: only what XML requires is escaped (quotes stay as they are, as in AWS's messages). */
 function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c]);
+  return text.replace(/[&<>]/g, (c) => ESCAPES[c]);
 }
 
 function element(name: string, value: XmlValue): string {

@@ -229,10 +229,12 @@ export class SigV4Verifier {
     if (!auth.signedHeaders.includes('host')) {
       throw new InvalidSignatureException("'Host' must be a 'SignedHeader' in the AWS Authorization.");
     }
-    for (const name of Object.keys(req.headers)) {
-      if (mustBeSigned(name) && !auth.signedHeaders.includes(name)) {
-        throw new InvalidSignatureException(`'${displayName(name)}' must be a 'SignedHeader' in the AWS Authorization.`);
-      }
+    // In name order, so the header named is the same whatever order the client sent them in.
+    const unsigned = Object.keys(req.headers)
+      .filter((name) => mustBeSigned(name) && !auth.signedHeaders.includes(name))
+      .sort();
+    if (unsigned.length > 0) {
+      throw new InvalidSignatureException(`'${displayName(unsigned[0])}' must be a 'SignedHeader' in the AWS Authorization.`);
     }
 
     // A session token binds to the temporary key it was issued with; long-term keys take none.

@@ -26,10 +26,12 @@ function evaluateAll(texts: string[], request: AuthzRequest): { explicitDeny: bo
 
 /** `action` is sts:AssumeRole, or sts:TagSession when the request passes session tags. */
 export function mayAssumeRole(principal: Principal, role: RoleEntry, action: string, context: ConditionValues): boolean {
+  if (role.trustPolicy === undefined) return false;
   const request: AuthzRequest = { principal, action, resource: role.arn, context };
   const trust = evaluatePolicy(compilePolicy(role.trustPolicy, 'trust'), request);
   const identity = evaluateAll(principal.identityPolicies, request);
-  const session = principal.sessionPolicy === undefined ? { explicitDeny: false, allowed: true } : evaluateAll([principal.sessionPolicy], request);
+  const session =
+    principal.sessionPolicy === undefined ? { explicitDeny: false, allowed: true } : evaluateAll([principal.sessionPolicy], request);
   if (trust.explicitDeny || identity.explicitDeny || session.explicitDeny) return false;
   // A session policy restricts even a trust policy that names the caller (kmsd's safe reading).
   if (!session.allowed) return false;

@@ -37,8 +37,14 @@ export class QueryParams {
       this.problem(`Value '${text}' at '${memberName(name)}' failed to satisfy constraint: Member must be a whole number`);
       return undefined;
     }
-    if (value < min) this.problem(`Value '${value}' at '${memberName(name)}' failed to satisfy constraint: Member must have value greater than or equal to ${min}`);
-    if (value > max) this.problem(`Value '${value}' at '${memberName(name)}' failed to satisfy constraint: Member must have value less than or equal to ${max}`);
+    if (value < min)
+      this.problem(
+        `Value '${value}' at '${memberName(name)}' failed to satisfy constraint: Member must have value greater than or equal to ${min}`,
+      );
+    if (value > max)
+      this.problem(
+        `Value '${value}' at '${memberName(name)}' failed to satisfy constraint: Member must have value less than or equal to ${max}`,
+      );
     return value;
   }
 
@@ -57,7 +63,9 @@ export class QueryParams {
       out.push({ key: k ?? '', value: v ?? '' });
     }
     if (out.length > maxItems) {
-      this.problem(`Value '[${out.map((t) => `Tag(key=${t.key}, value=${t.value})`).join(', ')}]' at '${memberName(name)}' failed to satisfy constraint: Member must have length less than or equal to ${maxItems}`);
+      this.problem(
+        `Value '[${out.map((t) => `Tag(key=${t.key}, value=${t.value})`).join(', ')}]' at '${memberName(name)}' failed to satisfy constraint: Member must have length less than or equal to ${maxItems}`,
+      );
     }
     return out;
   }
@@ -74,10 +82,16 @@ export class QueryParams {
   }
 
   private checkString(value: string, at: string, rule: StringRule): void {
-    if (value.length < rule.min) this.problem(`Value '${value}' at '${at}' failed to satisfy constraint: Member must have length greater than or equal to ${rule.min}`);
-    if (value.length > rule.max) this.problem(`Value '${value}' at '${at}' failed to satisfy constraint: Member must have length less than or equal to ${rule.max}`);
+    if (value.length < rule.min)
+      this.problem(
+        `Value '${value}' at '${at}' failed to satisfy constraint: Member must have length greater than or equal to ${rule.min}`,
+      );
+    if (value.length > rule.max)
+      this.problem(`Value '${value}' at '${at}' failed to satisfy constraint: Member must have length less than or equal to ${rule.max}`);
     if (rule.pattern && !rule.pattern[1].test(value)) {
-      this.problem(`Value '${value}' at '${at}' failed to satisfy constraint: Member must satisfy regular expression pattern: ${rule.pattern[0]}`);
+      this.problem(
+        `Value '${value}' at '${at}' failed to satisfy constraint: Member must satisfy regular expression pattern: ${rule.pattern[0]}`,
+      );
     }
   }
 

@@ -156,7 +156,11 @@ export function createConsoleRoute(options: ConsoleOptions): Route {
       output = await invokeOperation(target, operation, input.input ?? {}, caller);
     } catch (err) {
       const known = err instanceof ServiceError && err.status !== 500;
-      if (audit) options.auditLog?.record({ ...audit, error: known ? { code: err.code, message: err.message } : { code: 'InternalFailure', message: '' } });
+      if (audit)
+        options.auditLog?.record({
+          ...audit,
+          error: known ? { code: err.code, message: err.message } : { code: 'InternalFailure', message: '' },
+        });
       throw err;
     }
     if (audit) options.auditLog?.record(audit);
