@@ -4,7 +4,10 @@
  * key policy allows B and B's IAM policy allows the action, only for the operations AWS lets
  * cross accounts, and learns nothing about keys it may not use.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   CreateGrantCommand,
   CreateKeyCommand,
@@ -23,13 +26,18 @@ import { ACCOUNT_A, ACCOUNT_B, as, authConfig, cliAs, keyPolicy, ROOT_B, rootArn
 
 let t: TestKmsd;
 let root: KMSClient;
+let auditDir: string;
 const client = (name: string) => t.kms(as(name));
 
 beforeAll(async () => {
-  t = await startKmsd({ config: authConfig() });
+  auditDir = mkdtempSync(join(tmpdir(), 'kmsd-auth-audit-'));
+  t = await startKmsd({ config: authConfig(), auditLog: join(auditDir, 'audit.jsonl') });
   root = t.kms();
 });
-afterAll(async () => t.close());
+afterAll(async () => {
+  await t.close();
+  rmSync(auditDir, { recursive: true, force: true });
+});
 
 async function newKey(policy?: string): Promise<string> {
   const { KeyMetadata } = await root.send(new CreateKeyCommand({ Policy: policy }));
@@ -188,6 +196,34 @@ describe('cross-account', () => {
       message:
         'The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.',
     });
+  });
+
+  it('the audit log names the key the authorizer decided on, for refused calls too', async () => {
+    const key = await newKey();
+    await expect(encrypt(client('carol'), key)).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    // The log is an append stream: wait until the record has reached the file.
+    const refused = await vi.waitFor(() => {
+      const records = readFileSync(join(auditDir, 'audit.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map(
+          (line) =>
+            JSON.parse(line) as {
+              eventName: string;
+              errorCode?: string;
+              resources: { ARN: string; accountId: string }[];
+              userIdentity: { arn: string };
+            },
+        );
+      const found = records.filter(
+        (r) => r.eventName === 'Encrypt' && r.userIdentity.arn === userArn('carol') && r.resources.some((x) => x.ARN === key),
+      );
+      expect(found).toHaveLength(1);
+      return found;
+    });
+    expect(refused).toHaveLength(1);
+    expect(refused[0].errorCode).toBe('AccessDeniedException');
+    expect(refused[0].resources).toEqual([expect.objectContaining({ ARN: key, accountId: ACCOUNT_A })]);
   });
 
   it('management operations stay in the owning account even when the key policy names B', async () => {
