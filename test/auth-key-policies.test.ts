@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  CreateAliasCommand,
   CreateKeyCommand,
   DecryptCommand,
   DescribeKeyCommand,
@@ -254,6 +255,20 @@ describe('developer-guide policy examples', () => {
     await expect(client('alice').send(new DescribeKeyCommand({ KeyId: key }))).resolves.toBeDefined();
     await expect(client('alice').send(new ScheduleKeyDeletionCommand({ KeyId: key }))).rejects.toMatchObject(
       denied(userArn('alice'), 'kms:ScheduleKeyDeletion', key, 'deny-resource'),
+    );
+  });
+});
+
+describe('alias-based authorization (kms:ResourceAliases, kms:RequestAlias)', () => {
+  it('an IAM policy can allow by the aliases a key has and by the alias a request names', async () => {
+    const key = await newKey();
+    const finance = client('finance');
+    await expect(encrypt(finance, key)).rejects.toMatchObject(denied(userArn('finance'), 'kms:Encrypt', key, 'identity'));
+    await root.send(new CreateAliasCommand({ AliasName: 'alias/finance', TargetKeyId: key }));
+    await expect(encrypt(finance, key)).resolves.toMatchObject({ KeyId: key });
+    await expect(finance.send(new DescribeKeyCommand({ KeyId: 'alias/finance' }))).resolves.toMatchObject({ KeyMetadata: { Arn: key } });
+    await expect(finance.send(new DescribeKeyCommand({ KeyId: key }))).rejects.toMatchObject(
+      denied(userArn('finance'), 'kms:DescribeKey', key, 'identity'),
     );
   });
 });

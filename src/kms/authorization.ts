@@ -314,16 +314,18 @@ export interface KeyAuthorization {
   deniedMessage?: string;
 }
 
-/** Policies whose text names kms:ResourceAliases: only then are the key's aliases read. */
-const mentionsResourceAliases = new Map<string, boolean>();
-function needsResourceAliases(texts: readonly (string | undefined)[]): boolean {
-  return texts.some((text) => {
-    if (text === undefined) return false;
-    let yes = mentionsResourceAliases.get(text);
+/**
+ * Whether any of the request's policies names kms:ResourceAliases: only then are the key's
+ * aliases read (a store read the Encrypt path should not pay). Remembered per compiled policy
+ * (the policy module memoizes those), so each text is scanned once.
+ */
+const mentionsResourceAliases = new WeakMap<CompiledPolicy, boolean>();
+function needsResourceAliases(policies: readonly CompiledPolicy[]): boolean {
+  return policies.some((policy) => {
+    let yes = mentionsResourceAliases.get(policy);
     if (yes === undefined) {
-      yes = /kms:resourcealiases/i.test(text);
-      if (mentionsResourceAliases.size > 10_000) mentionsResourceAliases.clear();
-      mentionsResourceAliases.set(text, yes);
+      yes = /kms:resourcealiases/i.test(policy.text);
+      mentionsResourceAliases.set(policy, yes);
     }
     return yes;
   });
@@ -366,13 +368,14 @@ export async function authorizeKey(ctx: KmsContext, key: KeyRow, options: KeyAut
   const encryptionContext = declared.encryptionContext?.(ctx.input, action);
   const context: ConditionValues = { ...requestConditions(ctx, action), ...keyConditions(key) };
   if (options.requestAlias !== undefined) context['kms:RequestAlias'] = options.requestAlias;
-  if (needsResourceAliases([key.policy, principal.sessionPolicy, ...principal.identityPolicies])) {
+  const policy = compiledKeyPolicy(key);
+  const callerPolicies = [...principal.identityPolicies, ...(principal.sessionPolicy === undefined ? [] : [principal.sessionPolicy])];
+  if (needsResourceAliases([...(policy ? [policy] : []), ...callerPolicies.map((text) => compilePolicy(text, 'identity'))])) {
     const scope = { account: key.account, region: key.region };
     context['kms:ResourceAliases'] = (await allAliases(ctx.deps.store, scope))
       .filter((a) => a.targetKeyId === key.keyId)
       .map((a) => a.aliasName);
   }
-  const policy = compiledKeyPolicy(key);
   const decision: Decision = policy
     ? await decideWithResourcePolicy({
         principal,

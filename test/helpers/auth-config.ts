@@ -54,6 +54,30 @@ const USERS: Record<string, [string, Record<string, unknown>[]]> = {
       },
     ],
   ],
+  // Alias-based access (developer guide, alias-authorization): Encrypt with keys that have the
+  // alias alias/finance, DescribeKey only when the request names the key by that alias.
+  finance: [
+    ACCOUNT_A,
+    [
+      {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 'kms:Encrypt',
+            Resource: '*',
+            Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/finance' } },
+          },
+          {
+            Effect: 'Allow',
+            Action: 'kms:DescribeKey',
+            Resource: '*',
+            Condition: { StringEquals: { 'kms:RequestAlias': 'alias/finance' } },
+          },
+        ],
+      },
+    ],
+  ],
   // Account B: carol's IAM allows using account A's keys; dave's allows nothing.
   carol: [
     ACCOUNT_B,
