@@ -102,16 +102,18 @@ export async function createSharedMaterial(ctx: Pick<KmsContext, 'deps'>, key: K
 
 /**
  * After a key of a family is deleted for good: its Region leaves the family, and a primary
- * that waited in PendingReplicaDeletion for its last replica starts its own waiting period now
- * (AWS: the window begins when the last replica is deleted). Runs in the deletion's transaction.
+ * that waited in PendingReplicaDeletion for its last replica starts its own waiting period
+ * (AWS: the window begins when the last replica is deleted, i.e. when that replica's window
+ * ended, even if kmsd notices later). Runs in the deletion's transaction.
  */
 export async function leaveFamily(ctx: Pick<KmsContext, 'deps'>, deleted: KeyRow): Promise<void> {
+  const deletedAt = deleted.deletionDate ?? ctx.deps.clock.now().getTime();
   for (const related of await relatedKeys(ctx, deleted)) {
     if (!related.multiRegion) continue;
     related.multiRegion.replicaRegions = related.multiRegion.replicaRegions.filter((r) => r !== deleted.region);
     if (related.state === 'PendingReplicaDeletion' && !hasReplicas(related)) {
       related.state = 'PendingDeletion';
-      related.deletionDate = ctx.deps.clock.now().getTime() + (related.pendingWindowInDays ?? 30) * DAY_MS;
+      related.deletionDate = deletedAt + (related.pendingWindowInDays ?? 30) * DAY_MS;
     }
     await saveKey(ctx, related);
   }
