@@ -31,7 +31,7 @@ import {
   VerifyMacCommand,
 } from '@aws-sdk/client-kms';
 import type { KeyMetadata } from '@aws-sdk/client-kms';
-import { awsCli, DEV, startKmsd } from './helpers/kmsd.js';
+import { awsCli, DEV, removeDir, startKmsd } from './helpers/kmsd.js';
 import type { TestKmsd } from './helpers/kmsd.js';
 import { expectAwsError } from './helpers/errors.js';
 
@@ -513,6 +513,35 @@ describe('HMAC and asymmetric multi-Region keys', () => {
     const { Signature } = await west.send(new SignCommand({ KeyId: keyId, Message: message, SigningAlgorithm: 'ECDSA_SHA_256' }));
     const res = await east.send(new VerifyCommand({ KeyId: keyId, Message: message, Signature, SigningAlgorithm: 'ECDSA_SHA_256' }));
     expect(res.SignatureValid).toBe(true);
+  });
+});
+
+describe('persistence', () => {
+  let dataDir: string | undefined;
+  afterAll(() => removeDir(dataDir));
+
+  it('keeps the family, its roles and its material across a restart', async () => {
+    const first = await startKmsd({ persistent: true, multiRegionTransitionMs: 0 });
+    dataDir = first.dataDir;
+    const firstEast = first.kms({ region: EAST });
+    const md = metadata((await firstEast.send(new CreateKeyCommand({ MultiRegion: true }))).KeyMetadata);
+    const keyId = md.KeyId ?? '';
+    await firstEast.send(new ReplicateKeyCommand({ KeyId: keyId, ReplicaRegion: WEST }));
+    await firstEast.send(new RotateKeyOnDemandCommand({ KeyId: keyId }));
+    const blob = await encrypt(firstEast, keyId, 'survives a restart');
+    await first.close();
+
+    const second = await startKmsd({ persistent: true, dataDir });
+    try {
+      const secondWest = second.kms({ region: WEST });
+      expect(await decrypt(secondWest, blob)).toBe('survives a restart');
+      expect(await describe_(secondWest, keyId)).toMatchObject({
+        KeyState: 'Enabled',
+        MultiRegionConfiguration: { MultiRegionKeyType: 'REPLICA', PrimaryKey: { Region: EAST } },
+      });
+    } finally {
+      await second.close();
+    }
   });
 });
 
