@@ -33,7 +33,7 @@ export interface CompiledStatement {
 export interface CompiledPolicy {
   readonly kind: PolicyKind;
   readonly text: string;
-  readonly version: '2012-10-17' | '2008-10-17' | undefined;
+  readonly version: PolicyVersion | undefined;
   readonly statements: readonly CompiledStatement[];
   /** Every AWS principal the policy names (ARNs and account ids), so a caller can check that they exist. */
   readonly namedPrincipals: readonly string[];
@@ -51,7 +51,8 @@ const STATEMENT_FIELDS = new Set([
   'NotResource',
   'Condition',
 ]);
-const VERSIONS = new Set(['2012-10-17', '2008-10-17']);
+type PolicyVersion = '2012-10-17' | '2008-10-17';
+const isVersion = (value: unknown): value is PolicyVersion => value === '2012-10-17' || value === '2008-10-17';
 /** Condition keys describing the key's own tags and aliases cannot be used in its key policy (spec §4.2). */
 const KEY_POLICY_FORBIDDEN_KEYS = /^(aws:resourcetag\/|kms:resourcetag\/|kms:resourcealiases$)/i;
 /** IAM Sids are alphanumeric; key policy Sids may hold spaces and punctuation (key-policy-overview). */
@@ -90,7 +91,7 @@ class Compiler {
     if (!isObject(doc)) return this.fail('notJson');
     for (const field of Object.keys(doc)) if (!DOCUMENT_FIELDS.has(field)) this.fail('syntax');
     const version = doc.Version;
-    if (version !== undefined && (typeof version !== 'string' || !VERSIONS.has(version))) this.fail('syntax');
+    if (version !== undefined && !isVersion(version)) return this.fail('syntax');
     if (doc.Id !== undefined && typeof doc.Id !== 'string') this.fail('syntax');
     const list = Array.isArray(doc.Statement) ? doc.Statement : doc.Statement === undefined ? [] : [doc.Statement];
     if (list.length === 0) this.fail('syntax');
@@ -99,7 +100,7 @@ class Compiler {
     const sids = statements.map((s) => s.sid).filter((sid): sid is string => sid !== undefined && sid !== '');
     if (new Set(sids).size !== sids.length) this.fail('duplicateSid');
     const namedPrincipals = [...new Set(statements.flatMap((s) => [...(s.principal?.named ?? []), ...(s.notPrincipal?.named ?? [])]))];
-    return { kind: this.kind, text, version: version as CompiledPolicy['version'], statements, namedPrincipals };
+    return { kind: this.kind, text, version, statements, namedPrincipals };
   }
 
   statement(raw: unknown, variables: boolean): CompiledStatement {

@@ -83,6 +83,12 @@ describe('Principal matching (spec §2.2)', () => {
       request: request(root, 'kms:Encrypt'),
       expected: NONE,
     },
+    {
+      name: 'principal ARNs are compared as written (case-sensitive)',
+      policy: allowTo({ AWS: `arn:aws:iam::${ACCOUNT}:user/alice` }),
+      request: request(alice, 'kms:Encrypt'),
+      expected: NONE,
+    },
     { name: 'user ARN with a path', policy: allowTo({ AWS: carol.arn }), request: request(carol, 'kms:Encrypt'), expected: ALLOWED },
     {
       name: 'user ARN without the path is another user',
@@ -680,6 +686,18 @@ describe('principal-derived condition keys', () => {
       policy: withCondition({ StringEquals: { 'aws:PrincipalTag/TEAM': 'blue' } }),
       request: request(alice, 'kms:Encrypt'),
       expected: ALLOWED,
+    },
+    {
+      name: 'aws:ViaAWSService is false unless the request says otherwise',
+      policy: withCondition({ Bool: { 'aws:ViaAWSService': 'false', 'aws:PrincipalIsAWSService': 'false' } }),
+      request: request(alice, 'kms:Encrypt'),
+      expected: ALLOWED,
+    },
+    {
+      name: 'aws:ViaAWSService given by the request',
+      policy: withCondition({ Bool: { 'aws:ViaAWSService': 'false' } }),
+      request: request(alice, 'kms:Encrypt', { 'aws:ViaAWSService': true }),
+      expected: NONE,
     },
     {
       name: 'aws:PrincipalTag value is case-sensitive',

@@ -349,6 +349,12 @@ describe('deny by source IP (aws:SourceIp with aws:ViaAWSService)', () => {
       expected: VIA_ACCOUNT,
     },
     {
+      name: 'from outside the range, aws:ViaAWSService not given (kmsd: false)',
+      policy: ipPolicy,
+      request: request(alice, 'kms:Encrypt', { 'aws:SourceIp': '198.51.100.5' }),
+      expected: { ...VIA_ACCOUNT, explicitDeny: true },
+    },
+    {
       name: 'IPv6 loopback is outside an IPv4 range',
       policy: ipPolicy,
       request: request(alice, 'kms:Encrypt', { 'aws:SourceIp': '::1', 'aws:ViaAWSService': false }),

@@ -1,9 +1,10 @@
 /**
  * The MalformedPolicyDocument texts, per policy kind. Sources (authorization spec §4.2, §9): for key
- * policies AWS publishes only the invalid-principal, forbidden-condition-key and lockout texts, and an
- * empty message for a document that is not JSON (aws/aws-sdk-ruby#1784). For the grammar defects both
- * services share (missing actions, bad action names, duplicate Sids…) IAM's texts are used, as IAM
- * returns them for identity and trust policies; docs/compatibility.md records which texts are kmsd's choice.
+ * policies AWS's texts are known only for invalid principals, a missing principal, forbidden condition
+ * keys and the lockout check, plus an empty message for a document that is not JSON
+ * (aws/aws-sdk-ruby#1784). For the grammar defects both services share (missing actions, bad action
+ * names, duplicate Sids…) IAM's texts are used, as IAM returns them for identity and trust policies;
+ * docs/compatibility.md records which texts are kmsd's choice.
  */
 import type { PolicyKind } from './types.js';
 
@@ -53,7 +54,8 @@ const KEY: Record<PolicyDefect, (detail: string) => string> = {
   ...IAM,
   // AWS sent MalformedPolicyDocumentException with no message for "not a real policy statement".
   notJson: () => '',
-  missingPrincipal: () => KEY_INVALID_PRINCIPALS,
+  // Observed on CreateKey (terraform-aws-modules/terraform-aws-eks#2163, 2022).
+  missingPrincipal: () => 'Policy contains a statement with no principal.',
   invalidPrincipal: () => KEY_INVALID_PRINCIPALS,
   // Observed text (awsdocs/aws-kms-developer-guide#47): the whole list, whichever of them was used.
   keyPolicyConditionKeys: () =>

@@ -16,6 +16,10 @@ export class RequestFacts {
   private readonly facts = new Map<string, Fact>();
 
   constructor(principal: Principal, context: ConditionValues) {
+    // kmsd has no AWS service principals and no service calls on a caller's behalf, so these are false
+    // unless the caller of the evaluator says otherwise. Without them a common guard such as
+    // Deny … "Bool": {"aws:ViaAWSService": "false"} would silently never apply.
+    for (const name of ['aws:viaawsservice', 'aws:principalisawsservice']) this.facts.set(name, { values: ['false'], multi: false });
     for (const [name, value] of Object.entries(context)) {
       const fact = toFact(value);
       if (fact) this.facts.set(name.toLowerCase(), fact);

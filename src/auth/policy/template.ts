@@ -17,6 +17,8 @@ interface VariablePart {
 
 type Part = Glob | VariablePart;
 
+const isGlob = (part: Part): part is Glob => 'chars' in part;
+
 export interface Template {
   /** Set when the text has no variables: the compiled pattern, ready to match. */
   readonly fixed: Glob | undefined;
@@ -32,9 +34,22 @@ export interface TemplateOptions {
   fold: boolean;
 }
 
-// `${name}` or `${name, 'default'}`; names are condition keys (tag keys may hold spaces, + = . _ : / @ -).
-const VARIABLE = /\$\{([^}',]+?)\s*(?:,\s*'([^']*)'\s*)?\}/g;
-const ESCAPES: Record<string, string> = { '*': '*', '?': '?', $: '$' };
+/** `${*}`, `${?}`, `${$}`: the literal characters. */
+const ESCAPES = new Set(['*', '?', '$']);
+/** Longer `${…}` texts are not variables: bounds the scan (condition keys and defaults are short). */
+const MAX_VARIABLE_LENGTH = 512;
+
+/** `name` or `name, 'default'` (the inside of `${…}`); undefined when it is not a variable, which then stays literal. */
+function parseVariable(inner: string): { name: string; fallback: string | undefined } | undefined {
+  const comma = inner.indexOf(',');
+  const name = (comma < 0 ? inner : inner.slice(0, comma)).trim();
+  if (comma < 0 && ESCAPES.has(name)) return { name, fallback: undefined };
+  if (name === '' || /['${}*?]/.test(name)) return undefined;
+  if (comma < 0) return { name, fallback: undefined };
+  const rest = inner.slice(comma + 1).trim();
+  const quoted = rest.length >= 2 && rest.startsWith("'") && rest.endsWith("'") && !rest.slice(1, -1).includes("'");
+  return quoted ? { name, fallback: rest.slice(1, -1) } : undefined;
+}
 
 export function compileTemplate(text: string, options: TemplateOptions): Template {
   const literal = (s: string): Glob => compileGlob(options.fold ? s.toLowerCase() : s, options.wildcards);
@@ -45,22 +60,32 @@ export function compileTemplate(text: string, options: TemplateOptions): Templat
   const parts: Part[] = [];
   let last = 0;
   let hasVariable = false;
-  for (const match of text.matchAll(VARIABLE)) {
-    if (match.index > last) parts.push(literal(text.slice(last, match.index)));
-    const name = (match[1] ?? '').trim();
-    const escaped = ESCAPES[name];
-    if (escaped !== undefined) {
-      parts.push(compileGlob(escaped, false));
+  // A plain scan rather than a regular expression: linear in the text, whatever a policy author writes.
+  let at = text.indexOf('${');
+  // The first `}` after `at`: shared by every `${` before it, so it is searched for once per `}`.
+  let close = -1;
+  while (at >= 0) {
+    if (close < at + 2) close = text.indexOf('}', at + 2);
+    if (close < 0) break;
+    const variable = close - at <= MAX_VARIABLE_LENGTH ? parseVariable(text.slice(at + 2, close)) : undefined;
+    if (variable === undefined) {
+      at = text.indexOf('${', at + 2);
+      continue;
+    }
+    if (at > last) parts.push(literal(text.slice(last, at)));
+    if (variable.fallback === undefined && ESCAPES.has(variable.name)) {
+      parts.push(compileGlob(variable.name, false));
     } else {
       hasVariable = true;
-      const fallback = match[2];
+      const { name, fallback } = variable;
       parts.push({ key: name, fallback: fallback !== undefined && options.fold ? fallback.toLowerCase() : fallback });
     }
-    last = match.index + match[0].length;
+    last = close + 1;
+    at = text.indexOf('${', last);
   }
   if (last < text.length) parts.push(literal(text.slice(last)));
   if (!hasVariable) {
-    const glob = concatGlobs(parts as Glob[]);
+    const glob = concatGlobs(parts.filter(isGlob));
     return { fixed: glob, parts: [glob], fold: options.fold };
   }
   return { fixed: undefined, parts, fold: options.fold };
@@ -71,7 +96,7 @@ export function resolveTemplate(template: Template, lookup: VariableLookup): Glo
   if (template.fixed) return template.fixed;
   const pieces: Glob[] = [];
   for (const part of template.parts) {
-    if ('chars' in part) {
+    if (isGlob(part)) {
       pieces.push(part);
       continue;
     }

@@ -110,7 +110,7 @@ describe('documents every kind rejects', () => {
 
 describe('key policy rules', () => {
   const rows: Row[] = [
-    ['statement without Principal', 'key', policy(without(keyStatement(), 'Principal')), INVALID_PRINCIPALS],
+    ['statement without Principal', 'key', policy(without(keyStatement(), 'Principal')), 'Policy contains a statement with no principal.'],
     ['Principal that is a bare ARN string', 'key', policy(keyStatement({ Principal: alice.arn })), INVALID_PRINCIPALS],
     [
       'partial wildcard in a principal ARN',
@@ -300,7 +300,11 @@ describe('resource policy rules (CloudHSM backups)', () => {
       Action: ['cloudhsm:CreateCluster', 'cloudhsm:DescribeBackups'],
     });
     expect(compilePolicy(accepted, 'resource').statements).toHaveLength(1);
-    expectRejected('resource', policy({ Effect: 'Allow', Action: 'cloudhsm:CreateCluster' }), INVALID_PRINCIPALS);
+    expectRejected(
+      'resource',
+      policy({ Effect: 'Allow', Action: 'cloudhsm:CreateCluster' }),
+      'Policy contains a statement with no principal.',
+    );
     expectRejected(
       'resource',
       policy({ Effect: 'Allow', Principal: '*', Action: 'cloudhsm:CreateCluster', Resource: 'backup-1' }),
