@@ -22,6 +22,11 @@ export interface KmsDeps {
   keyStoreTransitionMs?: number;
   /** Whether a principal named in a key policy exists (configured IAM users and roles). */
   principalExists?: PrincipalExists;
+  /**
+   * How long a new multi-Region replica stays Creating, and a primary/replica pair Updating
+   * after UpdatePrimaryRegion, on the service clock. 0 ends them right after the call.
+   */
+  multiRegionTransitionMs?: number;
 }
 
 /** Keys in custom key stores: their material and their store's availability. */

@@ -7,9 +7,13 @@ import { KMS_HANDLERS } from './operations/index.js';
 import { registerFinalDeletion } from './deletion.js';
 import { authorizeOperation } from './authorization.js';
 import { checkGrantTokens } from './grant-authorization.js';
+import { registerMultiRegionKeys } from './multi-region.js';
+import { registerManagedKeys } from './managed-keys.js';
 
 export function createKmsService(deps: KmsDeps): ServiceEndpoint {
   registerFinalDeletion();
+  registerMultiRegionKeys();
+  registerManagedKeys();
   return {
     model: KMS_MODEL,
     async handle(operation, input, caller: Caller) {

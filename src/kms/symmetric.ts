@@ -9,7 +9,7 @@ import type { KmsContext } from './context.js';
 import { buildHeader, invalidCiphertext, parseCiphertext } from './ciphertext.js';
 import { encodeEncryptionContext } from './encryption-context.js';
 import type { EncryptionContext } from './encryption-context.js';
-import { assertUsableForCrypto, backendFor, backendRef, expireIfDue, findKey, keyTable } from './keys.js';
+import { assertUsableForCrypto, backendFor, backendRef, findKey, loadKey } from './keys.js';
 import { authorizeKey } from './authorization.js';
 import type { KeyRow } from './keys.js';
 
@@ -62,10 +62,10 @@ export async function openBlob(
   // key it is (cross-account Decrypt), otherwise it is the caller's own.
   const foreign = keyIdArg === undefined ? undefined : foreignAccountOf(ctx, keyIdArg);
   const scope = foreign === undefined ? ctx.scope : { account: foreign, region: ctx.scope.region };
-  const key = await keyTable(ctx.deps.store).get(scope, header.keyId);
-  // A blob naming a key this account does not have (deleted, past its deletion window,
-  // foreign) cannot be opened.
-  if (!key || (await expireIfDue(ctx, key)) || !key.materialIds.includes(header.materialId)) throw invalidCiphertext();
+  // A blob naming a key this account does not have here (deleted, past its deletion window,
+  // foreign) cannot be opened. A multi-Region key's blob opens with its relative in this Region.
+  const key = await loadKey(ctx, header.keyId, scope);
+  if (!key || !key.materialIds.includes(header.materialId)) throw invalidCiphertext();
   if (keyIdArg !== undefined) {
     const named = await findKey(ctx, keyIdArg, { allowAlias: true, authorize: false, crossAccountLookup: true });
     if (named.keyId !== key.keyId) {
