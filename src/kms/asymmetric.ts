@@ -6,21 +6,23 @@
 import { constants, createPrivateKey, createPublicKey, privateDecrypt, publicEncrypt, sign, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import type { EncryptionAlgorithmSpec, MessageType, SigningAlgorithmSpec } from '../generated/kms.js';
-import { InvalidKeyUsageException, UnsupportedOperationException } from '../generated/kms.js';
+import { InvalidKeyUsageException } from '../generated/kms.js';
 import { ValidationException } from '../core/service-error.js';
 import type { KmsContext } from './context.js';
 import { assertUsableForCrypto, backendRef, findKey } from './keys.js';
 import type { KeyRow } from './keys.js';
-import { algorithmsOf, isRsaSpec, RSA_BITS } from './key-specs.js';
+import { algorithmsOf, isMlDsaSpec, isRsaSpec, RSA_BITS } from './key-specs.js';
 import type { RsaKeySpec } from './key-specs.js';
 import { invalidCiphertext } from './ciphertext.js';
 import { signDigest, verifyDigest } from './digest-signing.js';
+import { mlDsaSign, mlDsaVerify, MU_BYTES } from './ml-dsa.js';
 
 export interface SigningScheme {
-  /** node:crypto hash name, or null for pure Ed25519. */
+  /** node:crypto hash name, or null for pure Ed25519 and ML-DSA (whose hashing is internal). */
   hash: 'sha256' | 'sha384' | 'sha512' | null;
+  /** The length of a DIGEST message, or of ML-DSA's EXTERNAL_MU message. */
   digestBytes: number;
-  kind: 'pss' | 'pkcs1' | 'ecdsa' | 'ed25519' | 'ed25519ph';
+  kind: 'pss' | 'pkcs1' | 'ecdsa' | 'ed25519' | 'ed25519ph' | 'ml-dsa';
 }
 
 const SCHEMES: Partial<Record<SigningAlgorithmSpec, SigningScheme>> = {
@@ -35,6 +37,7 @@ const SCHEMES: Partial<Record<SigningAlgorithmSpec, SigningScheme>> = {
   ECDSA_SHA_512: { hash: 'sha512', digestBytes: 64, kind: 'ecdsa' },
   ED25519_SHA_512: { hash: null, digestBytes: 64, kind: 'ed25519' },
   ED25519_PH_SHA_512: { hash: 'sha512', digestBytes: 64, kind: 'ed25519ph' },
+  ML_DSA_SHAKE_256: { hash: null, digestBytes: MU_BYTES, kind: 'ml-dsa' },
 };
 
 function usageError(key: KeyRow): InvalidKeyUsageException {
@@ -53,32 +56,38 @@ export function publicKeyOf(key: KeyRow): KeyObject {
   return createPublicKey({ key: Buffer.from(key.publicKey ?? '', 'base64'), format: 'der', type: 'spki' });
 }
 
-async function privateKeyOf(ctx: KmsContext, key: KeyRow): Promise<KeyObject> {
-  const der = await ctx.deps.localKeys.rawMaterial(backendRef(key, key.currentMaterialId));
-  return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+/** The key's PKCS#8 DER private key, unwrapped; never returned to a caller of the API. */
+async function privateKeyDer(ctx: KmsContext, key: KeyRow): Promise<Buffer> {
+  return ctx.deps.localKeys.rawMaterial(backendRef(key, key.currentMaterialId));
+}
+
+export async function privateKeyOf(ctx: KmsContext, key: KeyRow): Promise<KeyObject> {
+  return createPrivateKey({ key: await privateKeyDer(ctx, key), format: 'der', type: 'pkcs8' });
 }
 
 /**
  * The signing scheme for the key, algorithm and message type; the message must be a digest
- * of the algorithm's length when MessageType is DIGEST.
+ * of the algorithm's length when MessageType is DIGEST, and a 64-byte μ when it is
+ * EXTERNAL_MU (ML-DSA only). What AWS documents for Sign's MessageType: Ed25519 pure signing
+ * takes only RAW, ED25519_PH_SHA_512 only DIGEST, ML-DSA RAW or EXTERNAL_MU.
  */
 export function signingScheme(key: KeyRow, algorithm: SigningAlgorithmSpec, messageType: MessageType, message: Buffer): SigningScheme {
   const scheme = SCHEMES[algorithm];
   if (!scheme || !(algorithmsOf(key.keySpec, key.keyUsage).SigningAlgorithms ?? []).includes(algorithm)) {
     throw new InvalidKeyUsageException(`Algorithm ${algorithm} is incompatible with key spec ${key.keySpec}.`);
   }
-  if (messageType === 'EXTERNAL_MU') {
-    throw new ValidationException(`MessageType EXTERNAL_MU is not valid for algorithm ${algorithm}.`);
-  }
-  // Ed25519: pure signing takes only RAW messages, the pre-hash variant only digests.
-  if (scheme.kind === 'ed25519' && messageType !== 'RAW') {
+  const allowed: MessageType[] =
+    scheme.kind === 'ml-dsa'
+      ? ['RAW', 'EXTERNAL_MU']
+      : scheme.kind === 'ed25519'
+        ? ['RAW']
+        : scheme.kind === 'ed25519ph'
+          ? ['DIGEST']
+          : ['RAW', 'DIGEST'];
+  if (!allowed.includes(messageType)) {
     throw new ValidationException(`MessageType ${messageType} is not valid for algorithm ${algorithm}.`);
   }
-  if (scheme.kind === 'ed25519ph') {
-    if (messageType !== 'DIGEST') throw new ValidationException(`MessageType ${messageType} is not valid for algorithm ${algorithm}.`);
-    throw new UnsupportedOperationException(`kmsd does not support ${algorithm} (Ed25519ph is not available in node:crypto).`);
-  }
-  if (messageType === 'DIGEST' && message.length !== scheme.digestBytes) {
+  if (messageType !== 'RAW' && message.length !== scheme.digestBytes) {
     throw new ValidationException(`Digest is invalid length for algorithm ${algorithm}.`);
   }
   return scheme;
@@ -97,6 +106,8 @@ export async function signMessage(
   messageType: MessageType,
   message: Buffer,
 ): Promise<Buffer> {
+  // The backend caches unwrapped material: the buffer is shared and must not be wiped here.
+  if (isMlDsaSpec(key.keySpec)) return mlDsaSign(key.keySpec, await privateKeyDer(ctx, key), messageType, message);
   const privateKey = await privateKeyOf(ctx, key);
   if (messageType === 'DIGEST') return signDigest(scheme, privateKey, message);
   return sign(scheme.hash, message, nodeOptions(scheme, privateKey));
@@ -104,6 +115,8 @@ export async function signMessage(
 
 /** Verification reads only the public key in the key row, never the private material. */
 export function verifyMessage(key: KeyRow, scheme: SigningScheme, messageType: MessageType, message: Buffer, signature: Buffer): boolean {
+  if (isMlDsaSpec(key.keySpec))
+    return mlDsaVerify(key.keySpec, Buffer.from(key.publicKey ?? '', 'base64'), messageType, message, signature);
   const publicKey = publicKeyOf(key);
   if (messageType === 'DIGEST') return verifyDigest(scheme, publicKey, message, signature);
   try {
