@@ -50,9 +50,11 @@ function pkcs8Prefix(spec: MlDsaKeySpec): Buffer {
   return Buffer.concat([Buffer.from('3034020100', 'hex'), algorithmIdentifier(spec), Buffer.from('04228020', 'hex')]);
 }
 
-/** A new key: the seed-form PKCS#8 to store (wrapped) and the SPKI for the key row. */
-export function newMlDsaKey(spec: MlDsaKeySpec): { pkcs8: Buffer; spki: Buffer } {
-  const seed = randomBytes(SEED_BYTES);
+/**
+ * A new key: the seed-form PKCS#8 to store (wrapped) and the SPKI for the key row. The seed is
+ * a parameter only so that tests can check RFC 9881's published example keys.
+ */
+export function newMlDsaKey(spec: MlDsaKeySpec, seed: Buffer = randomBytes(SEED_BYTES)): { pkcs8: Buffer; spki: Buffer } {
   const { publicKey, secretKey } = PARAMETER_SETS[spec].dsa.keygen(seed);
   secretKey.fill(0);
   const pkcs8 = Buffer.concat([pkcs8Prefix(spec), seed]);
