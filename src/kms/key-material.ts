@@ -37,6 +37,7 @@ export async function createKeyMaterial(ctx: KmsContext, key: KeyRow): Promise<v
 /** A fresh key pair of the spec (also used for data key pairs). */
 export async function newKeyPair(spec: NodeKeyPairSpec): Promise<{ privateKey: KeyObject; publicKey: KeyObject }> {
   if (spec === 'ECC_NIST_EDWARDS25519') return generate('ed25519');
+  if (spec === 'SM2') return generate('ec', { namedCurve: 'SM2' });
   if (spec in RSA_BITS) return generate('rsa', { modulusLength: RSA_BITS[spec as keyof typeof RSA_BITS] });
   return generate('ec', { namedCurve: ECC_CURVES[spec as keyof typeof ECC_CURVES] });
 }

@@ -17,7 +17,7 @@ export type RsaKeySpec = 'RSA_2048' | 'RSA_3072' | 'RSA_4096';
 export type EccKeySpec = 'ECC_NIST_P256' | 'ECC_NIST_P384' | 'ECC_NIST_P521' | 'ECC_SECG_P256K1' | 'ECC_NIST_EDWARDS25519';
 export type MlDsaKeySpec = 'ML_DSA_44' | 'ML_DSA_65' | 'ML_DSA_87';
 /** Key pairs node:crypto generates and keeps as PKCS#8 (also the data key pair specs). */
-export type NodeKeyPairSpec = RsaKeySpec | EccKeySpec;
+export type NodeKeyPairSpec = RsaKeySpec | EccKeySpec | 'SM2';
 export type AsymmetricKeySpec = NodeKeyPairSpec | MlDsaKeySpec;
 
 /** HMAC keys: the MAC algorithm, node:crypto's hash and the key length (= hash length). */
@@ -48,8 +48,11 @@ const RSA_SIGNING: SigningAlgorithmSpec[] = [
 ];
 export const RSA_ENCRYPTION: EncryptionAlgorithmSpec[] = ['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256'];
 
+/** SM2 (China Regions only): one algorithm per usage. */
+const SM2_ALGORITHMS = { ENCRYPT_DECRYPT: 'SM2PKE', SIGN_VERIFY: 'SM2DSA' } as const;
+
 /** The signing algorithms of the elliptic-curve and ML-DSA specs (RSA has RSA_SIGNING). */
-const CURVE_AND_LATTICE_SIGNING: Record<EccKeySpec | MlDsaKeySpec, SigningAlgorithmSpec[]> = {
+const CURVE_AND_LATTICE_SIGNING: Record<EccKeySpec | MlDsaKeySpec | 'SM2', SigningAlgorithmSpec[]> = {
   ECC_NIST_P256: ['ECDSA_SHA_256'],
   ECC_NIST_P384: ['ECDSA_SHA_384'],
   ECC_NIST_P521: ['ECDSA_SHA_512'],
@@ -58,11 +61,13 @@ const CURVE_AND_LATTICE_SIGNING: Record<EccKeySpec | MlDsaKeySpec, SigningAlgori
   ML_DSA_44: ['ML_DSA_SHAKE_256'],
   ML_DSA_65: ['ML_DSA_SHAKE_256'],
   ML_DSA_87: ['ML_DSA_SHAKE_256'],
+  SM2: [SM2_ALGORITHMS.SIGN_VERIFY],
 };
 
 /**
- * The key usages kmsd accepts for each spec it can create. KEY_AGREEMENT: the NIST curves only
- * (AWS offers ECDH neither on secp256k1 nor on Ed25519); SM2 is not built (see compatibility.md).
+ * The key usages kmsd accepts for each spec it can create. KEY_AGREEMENT: the NIST curves and
+ * SM2 (AWS offers ECDH neither on secp256k1 nor on Ed25519). SM2 only in the China Regions
+ * (checked by CreateKey).
  */
 const USAGES: Partial<Record<KeySpec, KeyUsageType[]>> = {
   SYMMETRIC_DEFAULT: ['ENCRYPT_DECRYPT'],
@@ -81,6 +86,7 @@ const USAGES: Partial<Record<KeySpec, KeyUsageType[]>> = {
   ML_DSA_44: ['SIGN_VERIFY'],
   ML_DSA_65: ['SIGN_VERIFY'],
   ML_DSA_87: ['SIGN_VERIFY'],
+  SM2: ['ENCRYPT_DECRYPT', 'SIGN_VERIFY', 'KEY_AGREEMENT'],
 };
 
 /** The usages kmsd can create a key of this spec with; undefined when it cannot create the spec. */
@@ -115,9 +121,13 @@ export function algorithmsOf(
   KeyAgreementAlgorithms?: KeyAgreementAlgorithmSpec[];
 } {
   if (isHmacSpec(spec)) return { MacAlgorithms: [HMAC_SPECS[spec].algorithm] };
-  if (usage === 'ENCRYPT_DECRYPT') return { EncryptionAlgorithms: isRsaSpec(spec) ? RSA_ENCRYPTION : ['SYMMETRIC_DEFAULT'] };
+  if (usage === 'ENCRYPT_DECRYPT') {
+    return {
+      EncryptionAlgorithms: isRsaSpec(spec) ? RSA_ENCRYPTION : spec === 'SM2' ? [SM2_ALGORITHMS.ENCRYPT_DECRYPT] : ['SYMMETRIC_DEFAULT'],
+    };
+  }
   if (usage === 'SIGN_VERIFY') {
-    return { SigningAlgorithms: isRsaSpec(spec) ? RSA_SIGNING : CURVE_AND_LATTICE_SIGNING[spec as EccKeySpec | MlDsaKeySpec] };
+    return { SigningAlgorithms: isRsaSpec(spec) ? RSA_SIGNING : CURVE_AND_LATTICE_SIGNING[spec as EccKeySpec | MlDsaKeySpec | 'SM2'] };
   }
   if (usage === 'KEY_AGREEMENT') return { KeyAgreementAlgorithms: ['ECDH'] };
   return {};

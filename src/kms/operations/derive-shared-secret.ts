@@ -4,7 +4,7 @@ import { ValidationException } from '../../core/service-error.js';
 import type { KmsHandler } from '../context.js';
 import { assertUsableForCrypto, findKey } from '../keys.js';
 import { assertDryRun } from '../dry-run.js';
-import { ecdhSharedSecret, peerPublicKey } from '../key-agreement.js';
+import { assertPeerPublicKey, ecdhSharedSecret } from '../key-agreement.js';
 
 /**
  * DeriveSharedSecret: ECDH between a KEY_AGREEMENT key's private key and the peer's public key.
@@ -18,7 +18,7 @@ export const deriveSharedSecret: KmsHandler<DeriveSharedSecretRequest, DeriveSha
   if (key.keyUsage !== 'KEY_AGREEMENT') {
     throw new InvalidKeyUsageException(`${key.arn} key usage is ${key.keyUsage} which is not valid for DeriveSharedSecret.`);
   }
-  const peer = peerPublicKey(key, input.PublicKey);
+  assertPeerPublicKey(key, input.PublicKey);
   // Recipient needs a Nitro Enclaves / NitroTPM attestation document signed by the AWS Nitro
   // Attestation PKI, which nothing outside AWS hardware can produce; AWS refuses a document
   // whose signature does not chain to that root, so kmsd refuses every one.
@@ -28,7 +28,7 @@ export const deriveSharedSecret: KmsHandler<DeriveSharedSecretRequest, DeriveSha
   assertDryRun(input.DryRun);
   return {
     KeyId: key.arn,
-    SharedSecret: await ecdhSharedSecret(ctx, key, peer),
+    SharedSecret: await ecdhSharedSecret(ctx, key, input.PublicKey),
     KeyAgreementAlgorithm: input.KeyAgreementAlgorithm,
     KeyOrigin: key.origin,
   };
