@@ -15,6 +15,7 @@ import {
   EncryptCommand,
   GenerateDataKeyPairCommand,
   GetPublicKeyCommand,
+  ReEncryptCommand,
   SignCommand,
   VerifyCommand,
 } from '@aws-sdk/client-kms';
@@ -189,6 +190,27 @@ describe('SM2 keys in cn-north-1', () => {
       name: 'InvalidKeyUsageException',
       message: `The encryption algorithm RSAES_OAEP_SHA_256 is not valid for ${key.Arn}.`,
     });
+    // ReEncrypt from SM2PKE to a symmetric key and back to SM2PKE.
+    const { KeyMetadata: symmetric } = await china.send(new CreateKeyCommand({}));
+    const moved = await china.send(
+      new ReEncryptCommand({
+        CiphertextBlob: readFileSync(ciphertext),
+        SourceKeyId: key.KeyId,
+        SourceEncryptionAlgorithm: 'SM2PKE',
+        DestinationKeyId: symmetric?.KeyId,
+      }),
+    );
+    const back2 = await china.send(
+      new ReEncryptCommand({
+        CiphertextBlob: moved.CiphertextBlob,
+        DestinationKeyId: key.KeyId,
+        DestinationEncryptionAlgorithm: 'SM2PKE',
+      }),
+    );
+    const final = await china.send(
+      new DecryptCommand({ KeyId: key.KeyId, CiphertextBlob: back2.CiphertextBlob, EncryptionAlgorithm: 'SM2PKE' }),
+    );
+    expect(Buffer.from(final.Plaintext ?? new Uint8Array()).toString()).toBe('secret for SM2PKE');
     const tampered = Buffer.from(readFileSync(ciphertext));
     tampered[tampered.length - 1] ^= 1;
     await expect(
