@@ -42,6 +42,17 @@ const SCHEMES: Partial<Record<SigningAlgorithmSpec, SigningScheme>> = {
   SM2DSA: { hash: null, digestBytes: SM3_BYTES, kind: 'sm2dsa' },
 };
 
+/** The MessageType values each kind of signature takes, as the model's Sign documentation says. */
+const MESSAGE_TYPES: Record<SigningScheme['kind'], MessageType[]> = {
+  pss: ['RAW', 'DIGEST'],
+  pkcs1: ['RAW', 'DIGEST'],
+  ecdsa: ['RAW', 'DIGEST'],
+  ed25519: ['RAW'],
+  ed25519ph: ['DIGEST'],
+  'ml-dsa': ['RAW', 'EXTERNAL_MU'],
+  sm2dsa: ['RAW', 'DIGEST'],
+};
+
 function usageError(key: KeyRow): InvalidKeyUsageException {
   return new InvalidKeyUsageException(`${key.arn} key usage is ${key.keyUsage} which is not valid for this operation.`);
 }
@@ -75,23 +86,14 @@ export async function privateKeyOf(ctx: KmsContext, key: KeyRow): Promise<KeyObj
 /**
  * The signing scheme for the key, algorithm and message type; the message must be a digest
  * of the algorithm's length when MessageType is DIGEST, and a 64-byte μ when it is
- * EXTERNAL_MU (ML-DSA only). What AWS documents for Sign's MessageType: Ed25519 pure signing
- * takes only RAW, ED25519_PH_SHA_512 only DIGEST, ML-DSA RAW or EXTERNAL_MU.
+ * EXTERNAL_MU (ML-DSA only).
  */
 export function signingScheme(key: KeyRow, algorithm: SigningAlgorithmSpec, messageType: MessageType, message: Buffer): SigningScheme {
   const scheme = SCHEMES[algorithm];
   if (!scheme || !(algorithmsOf(key.keySpec, key.keyUsage).SigningAlgorithms ?? []).includes(algorithm)) {
     throw new InvalidKeyUsageException(`Algorithm ${algorithm} is incompatible with key spec ${key.keySpec}.`);
   }
-  const allowed: MessageType[] =
-    scheme.kind === 'ml-dsa'
-      ? ['RAW', 'EXTERNAL_MU']
-      : scheme.kind === 'ed25519'
-        ? ['RAW']
-        : scheme.kind === 'ed25519ph'
-          ? ['DIGEST']
-          : ['RAW', 'DIGEST'];
-  if (!allowed.includes(messageType)) {
+  if (!MESSAGE_TYPES[scheme.kind].includes(messageType)) {
     throw new ValidationException(`MessageType ${messageType} is not valid for algorithm ${algorithm}.`);
   }
   if (messageType !== 'RAW' && message.length !== scheme.digestBytes) {
