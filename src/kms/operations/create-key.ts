@@ -10,8 +10,12 @@ import type { KeyRow } from '../keys.js';
 import { validateNewTags } from '../tags.js';
 import { validatePolicyDocument } from '../policies.js';
 import { storeForNewKey } from '../custom-key-stores.js';
+import { newMultiRegionKeyId } from '../multi-region.js';
 
-/** CreateKey. Built so far: symmetric, HMAC and asymmetric (RSA, ECC) keys of origin AWS_KMS. */
+/**
+ * CreateKey. Built so far: symmetric, HMAC and asymmetric (RSA, ECC) keys of origin AWS_KMS,
+ * single-Region or multi-Region (MultiRegion: an `mrk-` id, a primary key).
+ */
 export const createKey: KmsHandler<CreateKeyRequest, CreateKeyResponse> = async (input, ctx) => {
   const keySpec = input.KeySpec ?? input.CustomerMasterKeySpec ?? 'SYMMETRIC_DEFAULT';
   const keyUsage = input.KeyUsage ?? 'ENCRYPT_DECRYPT';
@@ -36,14 +40,11 @@ export const createKey: KmsHandler<CreateKeyRequest, CreateKeyResponse> = async 
   if (origin !== 'AWS_KMS' && !store) {
     throw new UnsupportedOperationException(`Origin ${origin} is not supported by kmsd yet.`);
   }
-  if (input.MultiRegion) {
-    throw new UnsupportedOperationException('Multi-Region keys are not supported by kmsd yet.');
-  }
   const tags = validateNewTags(input.Tags ?? []);
   const policy = input.Policy ?? defaultKeyPolicy(ctx.scope.account);
   if (input.Policy !== undefined) validatePolicyDocument(input.Policy);
 
-  const keyId = newKeyId();
+  const keyId = input.MultiRegion ? newMultiRegionKeyId() : newKeyId();
   const materialId = newMaterialId();
   const key: KeyRow = {
     keyId,
@@ -63,6 +64,8 @@ export const createKey: KmsHandler<CreateKeyRequest, CreateKeyResponse> = async 
     rotation: { enabled: false },
     rotations: [],
   };
+  // A new multi-Region key is a primary without replicas (ReplicateKey adds them).
+  if (input.MultiRegion) key.multiRegion = { primaryRegion: ctx.scope.region, replicaRegions: [] };
   if (store) {
     key.customKeyStoreId = store.id;
     key.cloudHsmClusterId = store.clusterId;

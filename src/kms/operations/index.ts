@@ -54,6 +54,8 @@ import { listRetirableGrants } from './list-retirable-grants.js';
 import { listGrants } from './list-grants.js';
 import { createGrant } from './create-grant.js';
 import { deriveSharedSecret } from './derive-shared-secret.js';
+import { replicateKey } from './replicate-key.js';
+import { updatePrimaryRegion } from './update-primary-region.js';
 
 export type KmsHandlers = {
   [Op in KmsOperationName]: KmsHandler<KmsOperationTypes[Op]['input'], KmsOperationTypes[Op]['output']>;
@@ -106,7 +108,7 @@ export const KMS_HANDLERS: KmsHandlers = {
   ListRetirableGrants: listRetirableGrants,
   PutKeyPolicy: putKeyPolicy,
   ReEncrypt: reEncrypt,
-  ReplicateKey: notImplemented('ReplicateKey'),
+  ReplicateKey: replicateKey,
   RetireGrant: retireGrant,
   RevokeGrant: revokeGrant,
   RotateKeyOnDemand: rotateKeyOnDemand,
@@ -117,7 +119,7 @@ export const KMS_HANDLERS: KmsHandlers = {
   UpdateAlias: updateAlias,
   UpdateCustomKeyStore: updateCustomKeyStore,
   UpdateKeyDescription: updateKeyDescription,
-  UpdatePrimaryRegion: notImplemented('UpdatePrimaryRegion'),
+  UpdatePrimaryRegion: updatePrimaryRegion,
   Verify: verify,
   VerifyMac: verifyMac,
 };
