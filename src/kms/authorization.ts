@@ -332,6 +332,22 @@ function needsResourceAliases(policies: readonly CompiledPolicy[]): boolean {
 }
 
 /**
+ * AWS managed keys: their key policy lets the account use them only through their service
+ * (kms:ViaService). kmsd has no services to call through and lets the account use them
+ * directly (managed-keys.ts, docs/compatibility.md), so a direct call is evaluated as made
+ * through the service the policy names. Remembered per compiled policy.
+ */
+const viaServiceOfManagedPolicy = new WeakMap<CompiledPolicy, string | null>();
+function managedKeyViaService(policy: CompiledPolicy): string | undefined {
+  let via = viaServiceOfManagedPolicy.get(policy);
+  if (via === undefined) {
+    via = /"kms:ViaService"\s*:\s*"([^"]+)"/.exec(policy.text)?.[1] ?? null;
+    viaServiceOfManagedPolicy.set(policy, via);
+  }
+  return via ?? undefined;
+}
+
+/**
  * The common case, decided by one string comparison: the account root of the key's own
  * account under the default key policy, which allows that account everything and denies
  * nothing (and the root user has no identity or session policies).
@@ -369,6 +385,10 @@ export async function authorizeKey(ctx: KmsContext, key: KeyRow, options: KeyAut
   const context: ConditionValues = { ...requestConditions(ctx, action), ...keyConditions(key) };
   if (options.requestAlias !== undefined) context['kms:RequestAlias'] = options.requestAlias;
   const policy = compiledKeyPolicy(key);
+  if (key.keyManager === 'AWS' && policy) {
+    const via = managedKeyViaService(policy);
+    if (via !== undefined) context['kms:ViaService'] = via;
+  }
   const callerPolicies = [...principal.identityPolicies, ...(principal.sessionPolicy === undefined ? [] : [principal.sessionPolicy])];
   if (needsResourceAliases([...(policy ? [policy] : []), ...callerPolicies.map((text) => compilePolicy(text, 'identity'))])) {
     const scope = { account: key.account, region: key.region };
