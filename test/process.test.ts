@@ -205,7 +205,11 @@ describe('kmsd command line', () => {
     expect((await a.send(new ListKeysCommand({}))).Keys?.map((x) => x.KeyId)).toEqual([aKey?.KeyId]);
     expect((await b.send(new ListKeysCommand({}))).Keys?.map((x) => x.KeyId)).toEqual([bKey?.KeyId]);
     await expect(b.send(new DescribeKeyCommand({ KeyId: aKey?.KeyId }))).rejects.toMatchObject({ name: 'NotFoundException' });
-    await expect(b.send(new DescribeKeyCommand({ KeyId: aKey?.Arn }))).rejects.toMatchObject({ name: 'NotFoundException' });
+    // By ARN the key is found and refused: A's default key policy does not name account B.
+    await expect(b.send(new DescribeKeyCommand({ KeyId: aKey?.Arn }))).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+      message: `User: arn:aws:iam::210987654321:root is not authorized to perform: kms:DescribeKey on resource: ${aKey?.Arn} because no resource-based policy allows the kms:DescribeKey action`,
+    });
     // The development credentials are not served when a config is given.
     await expect(kms(k.url).send(new ListKeysCommand({}))).rejects.toMatchObject({ name: 'UnrecognizedClientException' });
     expect(await k.stop()).toBe(0);
