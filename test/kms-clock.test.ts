@@ -87,7 +87,7 @@ describe('service clock', () => {
     expect(await t.kmsd.store.table('kms_key_material').count(scope, `${key.KeyId}/`)).toBe(0);
     expect(await t.kmsd.store.table('kms_key_material').count(scope, `${keep.KeyId}/`)).toBe(1);
 
-    await expectError(kms.send(new DescribeKeyCommand({ KeyId: key.KeyId })), 'NotFoundException', 404, `Key '${key.Arn}' does not exist`);
+    await expectError(kms.send(new DescribeKeyCommand({ KeyId: key.KeyId })), 'NotFoundException', 400, `Key '${key.Arn}' does not exist`);
     await expectError(
       kms.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob })),
       'InvalidCiphertextException',

@@ -113,7 +113,7 @@ describe('ReEncrypt', () => {
         new ReEncryptCommand({ CiphertextBlob: enc.CiphertextBlob, SourceEncryptionContext: { a: '1' }, DestinationKeyId: dst.KeyId }),
       ),
       'DisabledException',
-      409,
+      400,
       `${dst.Arn} is disabled.`,
     );
     await expectError(
@@ -126,14 +126,14 @@ describe('ReEncrypt', () => {
         }),
       ),
       'DryRunOperationException',
-      412,
+      400,
       DRY_RUN,
     );
     // IGNORE_CIPHERTEXT: only the destination is checked; without it a blob is required.
     await expectError(
       kms.send(new ReEncryptCommand({ DestinationKeyId: src.KeyId, DryRun: true, DryRunModifiers: ['IGNORE_CIPHERTEXT'] })),
       'DryRunOperationException',
-      412,
+      400,
       DRY_RUN,
     );
     await expectError(
@@ -183,7 +183,7 @@ describe('data keys and random bytes', () => {
     await expectError(
       kms.send(new GenerateDataKeyCommand({ KeyId: key.KeyId, KeySpec: 'AES_256', DryRun: true })),
       'DryRunOperationException',
-      412,
+      400,
       DRY_RUN,
     );
   });
@@ -271,15 +271,15 @@ describe('rotation', () => {
   it('refuses rotation for a disabled key or one pending deletion', async () => {
     const key = await newKey();
     await kms.send(new DisableKeyCommand({ KeyId: key.KeyId }));
-    await expectError(kms.send(new RotateKeyOnDemandCommand({ KeyId: key.KeyId })), 'DisabledException', 409, `${key.Arn} is disabled.`);
-    await expectError(kms.send(new EnableKeyRotationCommand({ KeyId: key.KeyId })), 'DisabledException', 409, `${key.Arn} is disabled.`);
+    await expectError(kms.send(new RotateKeyOnDemandCommand({ KeyId: key.KeyId })), 'DisabledException', 400, `${key.Arn} is disabled.`);
+    await expectError(kms.send(new EnableKeyRotationCommand({ KeyId: key.KeyId })), 'DisabledException', 400, `${key.Arn} is disabled.`);
     expect((await kms.send(new ListKeyRotationsCommand({ KeyId: key.KeyId }))).Rotations).toEqual([]);
     const doomed = await newKey();
     await kms.send(new ScheduleKeyDeletionCommand({ KeyId: doomed.KeyId, PendingWindowInDays: 7 }));
     await expectError(
       kms.send(new RotateKeyOnDemandCommand({ KeyId: doomed.KeyId })),
       'KMSInvalidStateException',
-      409,
+      400,
       `${doomed.Arn} is pending deletion.`,
     );
   });
@@ -318,24 +318,24 @@ describe('bad input', () => {
     await expectError(
       kms.send(new EncryptCommand({ KeyId: missing, Plaintext: Buffer.from('x') })),
       'NotFoundException',
-      404,
+      400,
       `Key 'arn:aws:kms:us-east-1:111122223333:key/${missing}' does not exist`,
     );
     await expectError(
       kms.send(new GenerateDataKeyCommand({ KeyId: 'alias/nobody', KeySpec: 'AES_256' })),
       'NotFoundException',
-      404,
+      400,
       'Alias arn:aws:kms:us-east-1:111122223333:alias/nobody is not found.',
     );
   });
 
-  it('refuses a disabled key (409 DisabledException) and a key pending deletion (409 KMSInvalidStateException)', async () => {
+  it('refuses a disabled key (400 DisabledException) and a key pending deletion (400 KMSInvalidStateException)', async () => {
     const disabled = await newKey();
     await kms.send(new DisableKeyCommand({ KeyId: disabled.KeyId }));
     await expectError(
       kms.send(new GenerateDataKeyCommand({ KeyId: disabled.KeyId, KeySpec: 'AES_256' })),
       'DisabledException',
-      409,
+      400,
       `${disabled.Arn} is disabled.`,
     );
     const pending = await newKey();
@@ -344,7 +344,7 @@ describe('bad input', () => {
     await expectError(
       kms.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob })),
       'KMSInvalidStateException',
-      409,
+      400,
       `${pending.Arn} is pending deletion.`,
     );
   });
@@ -385,13 +385,13 @@ describe('bad input', () => {
     await expectError(
       kms.send(new EncryptCommand({ KeyId: theirs.Arn, Plaintext: Buffer.from('x') })),
       'NotFoundException',
-      404,
+      400,
       `Key '${theirs.Arn}' does not exist`,
     );
     await expectError(
       kms.send(new ScheduleKeyDeletionCommand({ KeyId: theirs.Arn, PendingWindowInDays: 7 })),
       'NotFoundException',
-      404,
+      400,
       `Key '${theirs.Arn}' does not exist`,
     );
     expect((await other.send(new DescribeKeyCommand({ KeyId: theirs.KeyId }))).KeyMetadata?.KeyState).toBe('Enabled');
@@ -403,7 +403,7 @@ describe('bad input', () => {
     const before = await t.kmsd.store.table('kms_keys').get(scope, key.KeyId);
     await kms.send(new DisableKeyCommand({ KeyId: key.KeyId }));
     const disabled = await t.kmsd.store.table('kms_keys').get(scope, key.KeyId);
-    await expectError(kms.send(new RotateKeyOnDemandCommand({ KeyId: key.KeyId })), 'DisabledException', 409, `${key.Arn} is disabled.`);
+    await expectError(kms.send(new RotateKeyOnDemandCommand({ KeyId: key.KeyId })), 'DisabledException', 400, `${key.Arn} is disabled.`);
     await expectError(
       kms.send(new ScheduleKeyDeletionCommand({ KeyId: key.KeyId, PendingWindowInDays: 3 })),
       'ValidationException',

@@ -124,7 +124,7 @@ describe('HMAC keys', () => {
     await expectError(
       kms.send(new GenerateMacCommand({ KeyId: key.KeyId, MacAlgorithm: 'HMAC_SHA_384', Message: Buffer.from('x') })),
       'DisabledException',
-      409,
+      400,
       `${key.Arn} is disabled.`,
     );
   });

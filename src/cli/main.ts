@@ -27,6 +27,10 @@ Options (each also settable as an environment variable):
                                                         [KMSD_IN_MEMORY=1]
   --test-hooks         Enable POST /_kmsd/test/clock to move the service clock
                        (tests only, never in production) [KMSD_TEST_HOOKS=1]
+  --enforce-request-quotas
+                       Answer ThrottlingException beyond AWS KMS's request
+                       quotas (config "quotas.requestsPerSecond", AWS's
+                       defaults otherwise)        [KMSD_ENFORCE_REQUEST_QUOTAS=1]
   -h, --help           Show this help
 
 The service root key comes from KMSD_ROOT_KEY (base64 of 32 bytes) or from
@@ -50,6 +54,7 @@ async function serve(argv: string[]): Promise<void> {
       config: { type: 'string' },
       'in-memory': { type: 'boolean' },
       'test-hooks': { type: 'boolean' },
+      'enforce-request-quotas': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -70,6 +75,7 @@ async function serve(argv: string[]): Promise<void> {
     dataDir: values['data-dir'] ?? process.env.KMSD_DATA_DIR ?? './data',
     inMemory: values['in-memory'] ?? envFlag('KMSD_IN_MEMORY'),
     testHooks: values['test-hooks'] ?? envFlag('KMSD_TEST_HOOKS'),
+    enforceRequestQuotas: values['enforce-request-quotas'] ?? envFlag('KMSD_ENFORCE_REQUEST_QUOTAS'),
     config,
   });
   const url = await kmsd.listen();

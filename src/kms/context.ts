@@ -4,6 +4,9 @@ import type { Scope, Store } from '../store/store.js';
 import type { SymmetricKeyBackend } from '../keystores/key-backend.js';
 import type { LocalKeyBackend } from '../keystores/local-key-backend.js';
 import type { CloudHsmKeyBackend } from '../keystores/cloudhsm-key-backend.js';
+import type { KmsOperationName } from '../generated/kms.js';
+import type { ResourceQuotas } from './quotas.js';
+import type { RequestThrottle } from './request-throttle.js';
 
 export interface KmsDeps {
   store: Store;
@@ -16,6 +19,10 @@ export interface KmsDeps {
   cloudHsmKeyStores?: CloudHsmKeyBackend;
   /** How long ConnectCustomKeyStore/DisconnectCustomKeyStore stay in CONNECTING/DISCONNECTING, on the service clock. */
   keyStoreTransitionMs?: number;
+  /** Resource quotas (keys, aliases, grants, tags, ...); AWS's defaults when absent. */
+  quotas?: ResourceQuotas;
+  /** Request (rate) quotas, present only when they are enforced. */
+  throttle?: RequestThrottle;
 }
 
 /** Keys in custom key stores: their material and their store's availability. */
@@ -31,6 +38,8 @@ export interface KmsContext {
   /** The request's time on the service clock. */
   now: Date;
   requestId: string;
+  /** The operation being served (request quotas depend on it). */
+  operation: KmsOperationName;
   deps: KmsDeps;
 }
 

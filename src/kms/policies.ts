@@ -1,5 +1,5 @@
 /** Key policies: stored and returned; enforcement comes later (see docs/compatibility.md). */
-import { MalformedPolicyDocumentException, NotFoundException } from '../generated/kms.js';
+import { LimitExceededException, MalformedPolicyDocumentException, NotFoundException } from '../generated/kms.js';
 
 /** AWS rejects a policy that is not a JSON object with a Statement. */
 export function validatePolicyDocument(policy: string): void {
@@ -11,6 +11,16 @@ export function validatePolicyDocument(policy: string): void {
   }
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc) || !('Statement' in doc)) {
     throw new MalformedPolicyDocumentException('The new key policy will not allow you to update the key policy in the future.');
+  }
+}
+
+/**
+ * The key policy size quota (32 KB by default), counted in UTF-8 bytes. Exceeding a resource
+ * quota is LimitExceededException (AWS's resource-quota rule); the text is kmsd's own.
+ */
+export function assertPolicySize(policy: string, maxBytes: number): void {
+  if (Buffer.byteLength(policy, 'utf8') > maxBytes) {
+    throw new LimitExceededException(`The key policy exceeds the quota of ${maxBytes} bytes.`);
   }
 }
 

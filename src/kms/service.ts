@@ -11,14 +11,19 @@ export function createKmsService(deps: KmsDeps): ServiceEndpoint {
   return {
     model: KMS_MODEL,
     async handle(operation, input, caller: Caller) {
+      const kmsOperation = operation as KmsOperationName;
       const ctx: KmsContext = {
         scope: { account: caller.accountId, region: caller.region },
         principalArn: `arn:aws:iam::${caller.accountId}:root`,
         now: deps.clock.now(),
         requestId: caller.requestId,
+        operation: kmsOperation,
         deps,
       };
-      const handler = KMS_HANDLERS[operation as KmsOperationName] as (i: unknown, c: KmsContext) => Promise<unknown>;
+      // Request quotas of management operations are checked before anything else; those of
+      // cryptographic operations once their key is known (assertUsableForCrypto).
+      deps.throttle?.chargeOperation(ctx.scope, kmsOperation);
+      const handler = KMS_HANDLERS[kmsOperation] as (i: unknown, c: KmsContext) => Promise<unknown>;
       return handler(input, ctx);
     },
   };

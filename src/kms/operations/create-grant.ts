@@ -3,6 +3,7 @@ import type { CreateGrantRequest, CreateGrantResponse, GrantConstraints } from '
 import { LimitExceededException } from '../../generated/kms.js';
 import { ValidationException } from '../../core/service-error.js';
 import type { KmsHandler } from '../context.js';
+import { resourceQuotas } from '../quotas.js';
 import { findKey } from '../keys.js';
 import {
   allGrants,
@@ -10,7 +11,6 @@ import {
   grantOperationsFor,
   grantRowId,
   grantTable,
-  GRANTS_PER_KEY,
   newGrantId,
   newGrantToken,
 } from '../grants.js';
@@ -59,8 +59,9 @@ export const createGrant: KmsHandler<CreateGrantRequest, CreateGrantResponse> = 
     };
     const existingGrants = await allGrants(ctx.deps.store, ctx.scope, key.keyId);
     const same = input.Name === undefined ? undefined : existingGrants.find((g) => g.name === input.Name && sameParameters(g, wanted));
-    if (!same && existingGrants.length >= GRANTS_PER_KEY) {
-      throw new LimitExceededException(`The request would exceed the limit of ${GRANTS_PER_KEY} grants for ${key.arn}.`);
+    const { grantsPerKey } = resourceQuotas(ctx);
+    if (!same && existingGrants.length >= grantsPerKey) {
+      throw new LimitExceededException(`The request would exceed the limit of ${grantsPerKey} grants for ${key.arn}.`);
     }
     assertDryRun(input.DryRun);
     const row: GrantRow = same ?? { ...wanted, grantId: newGrantId(), creationDate: ctx.now.getTime(), tokenHashes: [] };

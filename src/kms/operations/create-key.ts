@@ -1,18 +1,23 @@
 import type { CreateKeyRequest, CreateKeyResponse } from '../../generated/kms.js';
-import { UnsupportedOperationException } from '../../generated/kms.js';
+import { LimitExceededException, UnsupportedOperationException } from '../../generated/kms.js';
 import { ValidationException } from '../../core/service-error.js';
 import type { KmsHandler } from '../context.js';
 import { usagesOf } from '../key-specs.js';
 import { createKeyMaterial } from '../key-material.js';
-import { backendFor, backendRef, defaultKeyPolicy, keyArn, keyMetadata, newKeyId, newMaterialId, saveKey } from '../keys.js';
+import { backendFor, backendRef, defaultKeyPolicy, keyArn, keyMetadata, keyTable, newKeyId, newMaterialId, saveKey } from '../keys.js';
 import type { KeyRow } from '../keys.js';
-import { validateNewTags } from '../tags.js';
-import { validatePolicyDocument } from '../policies.js';
+import { mergeTags, validateRequestTags } from '../tags.js';
+import { assertPolicySize, validatePolicyDocument } from '../policies.js';
+import { resourceQuotas } from '../quotas.js';
 import { storeForNewKey } from '../custom-key-stores.js';
 
 /** CreateKey. Built so far: symmetric, HMAC and asymmetric (RSA, ECC) keys of origin AWS_KMS. */
 export const createKey: KmsHandler<CreateKeyRequest, CreateKeyResponse> = async (input, ctx) => {
   const keySpec = input.KeySpec ?? input.CustomerMasterKeySpec ?? 'SYMMETRIC_DEFAULT';
+  // Only symmetric encryption keys may leave KeyUsage out (recorded AWS text).
+  if (input.KeyUsage === undefined && keySpec !== 'SYMMETRIC_DEFAULT') {
+    throw new ValidationException('You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.');
+  }
   const keyUsage = input.KeyUsage ?? 'ENCRYPT_DECRYPT';
   const origin = input.Origin ?? 'AWS_KMS';
   // Keys in a CloudHSM key store (custom-key-stores.md §11.1): symmetric only, checked there.
@@ -34,9 +39,13 @@ export const createKey: KmsHandler<CreateKeyRequest, CreateKeyResponse> = async 
   if (input.MultiRegion) {
     throw new UnsupportedOperationException('Multi-Region keys are not supported by kmsd yet.');
   }
-  const tags = validateNewTags(input.Tags ?? []);
+  const quotas = resourceQuotas(ctx);
+  const tags = mergeTags([], validateRequestTags(input.Tags ?? []), quotas.tagsPerKey);
   const policy = input.Policy ?? defaultKeyPolicy(ctx.scope.account);
-  if (input.Policy !== undefined) validatePolicyDocument(input.Policy);
+  if (input.Policy !== undefined) {
+    assertPolicySize(input.Policy, quotas.keyPolicyBytes);
+    validatePolicyDocument(input.Policy);
+  }
 
   const keyId = newKeyId();
   const materialId = newMaterialId();
@@ -63,6 +72,12 @@ export const createKey: KmsHandler<CreateKeyRequest, CreateKeyResponse> = async 
     key.cloudHsmClusterId = store.clusterId;
   }
   await ctx.deps.store.transaction(async () => {
+    // Every customer managed key counts, in any key state (resource quota "AWS KMS keys").
+    if ((await keyTable(ctx.deps.store).count(ctx.scope)) >= quotas.keysPerRegion) {
+      throw new LimitExceededException(
+        `The request would exceed the quota of ${quotas.keysPerRegion} KMS keys in this account and Region.`,
+      );
+    }
     if (store) await backendFor(ctx, key).createMaterial(backendRef(key, materialId));
     else await createKeyMaterial(ctx, key);
     await saveKey(ctx, key);
