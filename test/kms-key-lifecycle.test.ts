@@ -201,7 +201,13 @@ describe('aliases', () => {
       kms.send(new CreateAliasCommand({ AliasName: 'alias/aws/s3', TargetKeyId: key.KeyId })),
       'NotAuthorizedException',
       400,
-      'The alias/aws/ prefix is reserved for AWS managed keys.',
+      'UnknownError', // AWS sends no message; the SDK shows this
+    );
+    await expectError(
+      kms.send(new CreateAliasCommand({ AliasName: 'alias/my:alias', TargetKeyId: key.KeyId })),
+      'ValidationException',
+      400,
+      'alias/my:alias contains invalid characters for an alias',
     );
     await expectError(
       kms.send(new CreateAliasCommand({ AliasName: 'alias/second', TargetKeyId: 'alias/taken' })),
@@ -271,21 +277,35 @@ describe('tags', () => {
     expect((await kms.send(new ListResourceTagsCommand({ KeyId: key.KeyId }))).Tags).toEqual([{ TagKey: 'env', TagValue: 'dev' }]);
   });
 
-  it('rejects aws: keys and more than 50 tags, keeping the old tags', async () => {
+  it('rejects aws: keys, more than 50 tags and duplicate keys, keeping the old tags', async () => {
     const key = await newKey();
     await kms.send(new TagResourceCommand({ KeyId: key.KeyId, Tags: [{ TagKey: 'keep', TagValue: '1' }] }));
     await expectError(
       kms.send(new TagResourceCommand({ KeyId: key.KeyId, Tags: [{ TagKey: 'aws:owner', TagValue: 'x' }] })),
       'TagException',
       400,
-      'Tags beginning with aws: are reserved.',
+      'Tags beginning with aws: are reserved',
     );
     const fifty = Array.from({ length: 50 }, (_, i) => ({ TagKey: `k${i}`, TagValue: 'v' }));
     await expectError(
       kms.send(new TagResourceCommand({ KeyId: key.KeyId, Tags: fifty })),
       'TagException',
       400,
-      'Cannot exceed 50 tags per resource.',
+      'Too many tags',
+    );
+    await expectError(
+      kms.send(
+        new TagResourceCommand({
+          KeyId: key.KeyId,
+          Tags: [
+            { TagKey: 'dup', TagValue: '1' },
+            { TagKey: 'dup', TagValue: '2' },
+          ],
+        }),
+      ),
+      'TagException',
+      400,
+      'Duplicate tag keys',
     );
     expect((await kms.send(new ListResourceTagsCommand({ KeyId: key.KeyId }))).Tags).toEqual([{ TagKey: 'keep', TagValue: '1' }]);
   });

@@ -5,11 +5,12 @@ import type { KmsOperationName } from '../generated/kms.js';
 import type { KmsContext, KmsDeps } from './context.js';
 import { KMS_HANDLERS } from './operations/index.js';
 import { registerFinalDeletion } from './deletion.js';
+import { KMS_ENUM_MESSAGE_ORDER } from './enum-order.js';
 
 export function createKmsService(deps: KmsDeps): ServiceEndpoint {
   registerFinalDeletion();
   return {
-    model: KMS_MODEL,
+    model: { ...KMS_MODEL, enumMessageOrder: KMS_ENUM_MESSAGE_ORDER },
     async handle(operation, input, caller: Caller) {
       const kmsOperation = operation as KmsOperationName;
       const ctx: KmsContext = {
