@@ -34,14 +34,17 @@ class TokenBucket {
     this.tokens = this.capacity;
   }
 
-  take(nowMs: number): boolean {
+  /** Whether a request may pass now (after refilling for the time elapsed). */
+  ready(nowMs: number): boolean {
     if (nowMs > this.lastMs) {
       this.tokens = Math.min(this.capacity, this.tokens + ((nowMs - this.lastMs) / 1000) * this.perSecond);
       this.lastMs = nowMs;
     }
-    if (this.tokens < 1) return false;
+    return this.tokens >= 1;
+  }
+
+  consume(): void {
     this.tokens -= 1;
-    return true;
   }
 }
 
@@ -81,8 +84,18 @@ export class RequestThrottle {
   chargeKeyUse(scope: Scope, operation: KmsOperationName, key: { keySpec: KeySpec; customKeyStoreId?: string }): void {
     if (!CRYPTOGRAPHIC_OPERATIONS.has(operation)) return;
     const { group, perSecond } = cryptographicRate(this.rates, key.keySpec);
-    this.take(scope, group, perSecond);
-    if (key.customKeyStoreId !== undefined) this.chargeCustomKeyStore(scope, key.customKeyStoreId);
+    if (key.customKeyStoreId === undefined) {
+      this.take(scope, group, perSecond);
+      return;
+    }
+    // Both quotas must admit the request; a refused request uses neither.
+    const nowMs = this.clock.now().getTime();
+    const buckets = [
+      this.bucket(scope, group, perSecond, nowMs),
+      this.bucket(scope, `store:${key.customKeyStoreId}`, this.rates.cloudHsmKeyStore, nowMs),
+    ];
+    if (!buckets.every((b) => b.ready(nowMs))) throw new ThrottlingException();
+    for (const b of buckets) b.consume();
   }
 
   /** A request served by a custom key store (its keys' cryptography, GenerateRandom with it). */
@@ -91,13 +104,19 @@ export class RequestThrottle {
   }
 
   private take(scope: Scope, quota: string, perSecond: number): void {
-    const id = `${scope.account}/${scope.region}/${quota}`;
     const nowMs = this.clock.now().getTime();
+    const bucket = this.bucket(scope, quota, perSecond, nowMs);
+    if (!bucket.ready(nowMs)) throw new ThrottlingException();
+    bucket.consume();
+  }
+
+  private bucket(scope: Scope, quota: string, perSecond: number, nowMs: number): TokenBucket {
+    const id = `${scope.account}/${scope.region}/${quota}`;
     let bucket = this.buckets.get(id);
     if (!bucket) {
       bucket = new TokenBucket(perSecond, nowMs);
       this.buckets.set(id, bucket);
     }
-    if (!bucket.take(nowMs)) throw new ThrottlingException();
+    return bucket;
   }
 }
