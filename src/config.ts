@@ -119,7 +119,8 @@ function checkQuotas(quotas: unknown, fail: (what: string) => never): void {
   if (rates === undefined) return;
   if (!isPlainObject(rates)) fail('"quotas.requestsPerSecond" must be an object');
   const positive = (path: string, value: unknown): void => {
-    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) fail(`"${path}" must be a positive number of requests per second`);
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
+      fail(`"${path}" must be a positive number of requests per second`);
   };
   for (const [name, value] of Object.entries(rates)) {
     if (name === 'operations') continue;

@@ -287,12 +287,7 @@ describe('tags', () => {
       'Tags beginning with aws: are reserved',
     );
     const fifty = Array.from({ length: 50 }, (_, i) => ({ TagKey: `k${i}`, TagValue: 'v' }));
-    await expectError(
-      kms.send(new TagResourceCommand({ KeyId: key.KeyId, Tags: fifty })),
-      'TagException',
-      400,
-      'Too many tags',
-    );
+    await expectError(kms.send(new TagResourceCommand({ KeyId: key.KeyId, Tags: fifty })), 'TagException', 400, 'Too many tags');
     await expectError(
       kms.send(
         new TagResourceCommand({

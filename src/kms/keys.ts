@@ -6,7 +6,13 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Scope, Table, Store } from '../store/store.js';
 import type { KeyMetadata, KeySpec, KeyState, KeyUsageType, OriginType } from '../generated/kms.js';
 import type { KmsOperationName } from '../generated/kms.js';
-import { DisabledException, InvalidArnException, InvalidKeyUsageException, KMSInvalidStateException, NotFoundException } from '../generated/kms.js';
+import {
+  DisabledException,
+  InvalidArnException,
+  InvalidKeyUsageException,
+  KMSInvalidStateException,
+  NotFoundException,
+} from '../generated/kms.js';
 import type { KmsContext } from './context.js';
 import { aliasTable } from './aliases.js';
 import { algorithmsOf, customerMasterKeySpecOf } from './key-specs.js';

@@ -5,15 +5,7 @@ import { ValidationException } from '../../core/service-error.js';
 import type { KmsHandler } from '../context.js';
 import { resourceQuotas } from '../quotas.js';
 import { findKey } from '../keys.js';
-import {
-  allGrants,
-  assertGrantable,
-  grantOperationsFor,
-  grantRowId,
-  grantTable,
-  newGrantId,
-  newGrantToken,
-} from '../grants.js';
+import { allGrants, assertGrantable, grantOperationsFor, grantRowId, grantTable, newGrantId, newGrantToken } from '../grants.js';
 import type { GrantRow } from '../grants.js';
 import { assertDryRun } from '../dry-run.js';
 
