@@ -162,7 +162,7 @@ describe('console API', () => {
     expect(invalid.status).toBe(400);
     expect(invalid.body.__type).toBe('ValidationException');
     expect(invalid.body.message).toBe(
-      "1 validation error detected: Value 'NOPE' at 'keyUsage' failed to satisfy constraint: Member must satisfy enum value set: [SIGN_VERIFY, ENCRYPT_DECRYPT, GENERATE_VERIFY_MAC, KEY_AGREEMENT]",
+      "1 validation error detected: Value 'NOPE' at 'keyUsage' failed to satisfy constraint: Member must satisfy enum value set: [ENCRYPT_DECRYPT, SIGN_VERIFY, GENERATE_VERIFY_MAC, KEY_AGREEMENT]",
     );
     const missing = await api('call', {
       cookie,
