@@ -95,7 +95,7 @@ describe('service clock', () => {
       'UnknownError' /* AWS sends no message; the SDK shows this */,
     );
     const aliases = (await kms.send(new ListAliasesCommand({}))).Aliases?.map((a) => a.AliasName);
-    expect(aliases).toEqual(['alias/kept']);
+    expect(aliases?.filter((name) => !name?.startsWith('alias/aws/'))).toEqual(['alias/kept']);
     const keys = (await kms.send(new ListKeysCommand({ Limit: 1000 }))).Keys?.map((k) => k.KeyId);
     expect(keys).not.toContain(key.KeyId);
     expect(keys).toContain(keep.KeyId);

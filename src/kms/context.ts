@@ -23,6 +23,11 @@ export interface KmsDeps {
   quotas?: ResourceQuotas;
   /** Request (rate) quotas, present only when they are enforced. */
   throttle?: RequestThrottle;
+  /**
+   * How long a new multi-Region replica stays Creating, and a primary/replica pair Updating
+   * after UpdatePrimaryRegion, on the service clock. 0 ends them right after the call.
+   */
+  multiRegionTransitionMs?: number;
 }
 
 /** Keys in custom key stores: their material and their store's availability. */
@@ -38,8 +43,8 @@ export interface KmsContext {
   /** The request's time on the service clock. */
   now: Date;
   requestId: string;
-  /** The operation being served (request quotas depend on it). */
-  operation: KmsOperationName;
+  /** The API operation being served (named in AccessDeniedException texts; request quotas depend on it). */
+  operation?: KmsOperationName;
   deps: KmsDeps;
 }
 

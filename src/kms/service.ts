@@ -6,9 +6,13 @@ import type { KmsContext, KmsDeps } from './context.js';
 import { KMS_HANDLERS } from './operations/index.js';
 import { registerFinalDeletion } from './deletion.js';
 import { KMS_ENUM_MESSAGE_ORDER } from './enum-order.js';
+import { registerMultiRegionKeys } from './multi-region.js';
+import { registerManagedKeys } from './managed-keys.js';
 
 export function createKmsService(deps: KmsDeps): ServiceEndpoint {
   registerFinalDeletion();
+  registerMultiRegionKeys();
+  registerManagedKeys();
   return {
     model: { ...KMS_MODEL, enumMessageOrder: KMS_ENUM_MESSAGE_ORDER },
     async handle(operation, input, caller: Caller) {

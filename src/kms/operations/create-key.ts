@@ -10,8 +10,12 @@ import { mergeTags, validateRequestTags } from '../tags.js';
 import { assertPolicySize, validatePolicyDocument } from '../policies.js';
 import { resourceQuotas } from '../quotas.js';
 import { storeForNewKey } from '../custom-key-stores.js';
+import { newMultiRegionKeyId } from '../multi-region.js';
 
-/** CreateKey. Built so far: symmetric, HMAC and asymmetric (RSA, ECC) keys of origin AWS_KMS. */
+/**
+ * CreateKey. Built so far: symmetric, HMAC and asymmetric (RSA, ECC) keys of origin AWS_KMS,
+ * single-Region or multi-Region (MultiRegion: an `mrk-` id, a primary key).
+ */
 export const createKey: KmsHandler<CreateKeyRequest, CreateKeyResponse> = async (input, ctx) => {
   const keySpec = input.KeySpec ?? input.CustomerMasterKeySpec ?? 'SYMMETRIC_DEFAULT';
   // Only symmetric encryption keys may leave KeyUsage out (recorded AWS text).
@@ -36,9 +40,6 @@ export const createKey: KmsHandler<CreateKeyRequest, CreateKeyResponse> = async 
   if (origin !== 'AWS_KMS' && !store) {
     throw new UnsupportedOperationException(`Origin ${origin} is not supported by kmsd yet.`);
   }
-  if (input.MultiRegion) {
-    throw new UnsupportedOperationException('Multi-Region keys are not supported by kmsd yet.');
-  }
   const quotas = resourceQuotas(ctx);
   const tags = mergeTags([], validateRequestTags(input.Tags ?? []), quotas.tagsPerKey);
   const policy = input.Policy ?? defaultKeyPolicy(ctx.scope.account);
@@ -47,7 +48,7 @@ export const createKey: KmsHandler<CreateKeyRequest, CreateKeyResponse> = async 
     validatePolicyDocument(input.Policy);
   }
 
-  const keyId = newKeyId();
+  const keyId = input.MultiRegion ? newMultiRegionKeyId() : newKeyId();
   const materialId = newMaterialId();
   const key: KeyRow = {
     keyId,
@@ -67,6 +68,8 @@ export const createKey: KmsHandler<CreateKeyRequest, CreateKeyResponse> = async 
     rotation: { enabled: false },
     rotations: [],
   };
+  // A new multi-Region key is a primary without replicas (ReplicateKey adds them).
+  if (input.MultiRegion) key.multiRegion = { primaryRegion: ctx.scope.region, replicaRegions: [] };
   if (store) {
     key.customKeyStoreId = store.id;
     key.cloudHsmClusterId = store.clusterId;

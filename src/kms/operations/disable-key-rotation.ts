@@ -1,7 +1,7 @@
 import type { DisableKeyRotationRequest } from '../../generated/kms.js';
 import type { KmsHandler } from '../context.js';
 import { assertUsableForCrypto, updateKey } from '../keys.js';
-import { assertRotatable } from '../rotation.js';
+import { assertRotatable, assertRotationManagedHere } from '../rotation.js';
 
 /** DisableKeyRotation: stops automatic rotation; earlier material versions are kept. */
 export const disableKeyRotation: KmsHandler<DisableKeyRotationRequest, Record<string, never>> = async (input, ctx) => {
@@ -10,6 +10,7 @@ export const disableKeyRotation: KmsHandler<DisableKeyRotationRequest, Record<st
     // DisabledException (recorded from AWS for RotateKeyOnDemand; same rule here).
     await assertUsableForCrypto(ctx, key);
     assertRotatable(key);
+    assertRotationManagedHere(key);
     key.rotation = { enabled: false };
   });
   return {};

@@ -1,7 +1,7 @@
 import type { RotateKeyOnDemandRequest, RotateKeyOnDemandResponse } from '../../generated/kms.js';
 import type { KmsHandler } from '../context.js';
 import { assertUsableForCrypto, updateKey } from '../keys.js';
-import { assertRotatable, ON_DEMAND_ROTATIONS_PER_KEY, rotateKey } from '../rotation.js';
+import { assertRotatable, assertRotationManagedHere, ON_DEMAND_ROTATIONS_PER_KEY, rotateKey } from '../rotation.js';
 import { LimitExceededException } from '../../generated/kms.js';
 
 /**
@@ -17,6 +17,7 @@ export const rotateKeyOnDemand: KmsHandler<RotateKeyOnDemandRequest, RotateKeyOn
   const key = await updateKey(ctx, input.KeyId, { allowAlias: false }, async (k) => {
     await assertUsableForCrypto(ctx, k);
     assertRotatable(k, { silentKeySpec: true });
+    assertRotationManagedHere(k);
     if (k.rotations.filter((r) => r.RotationType === 'ON_DEMAND').length >= ON_DEMAND_ROTATIONS_PER_KEY) {
       throw new LimitExceededException(
         `The on-demand rotations limit has been reached for the given keyId. No more on-demand rotations can be performed for this key: ${k.arn}`,
