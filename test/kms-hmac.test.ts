@@ -82,7 +82,7 @@ describe('HMAC keys', () => {
       kms.send(new CreateKeyCommand({ KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'GENERATE_VERIFY_MAC' })),
       'ValidationException',
       400,
-      'KeyUsage GENERATE_VERIFY_MAC is not compatible with KeySpec SYMMETRIC_DEFAULT.',
+      'KeyUsage GENERATE_VERIFY_MAC is not compatible with KeySpec SYMMETRIC_DEFAULT',
     );
     const key = await hmacKey('HMAC_384');
     const algorithm: MacAlgorithmSpec = 'HMAC_SHA_256';

@@ -3,6 +3,7 @@ import { LimitExceededException, UnsupportedOperationException } from '../../gen
 import { ValidationException } from '../../core/service-error.js';
 import type { KmsHandler } from '../context.js';
 import { usagesOf } from '../key-specs.js';
+import { isSm2Region } from '../sm2.js';
 import { createKeyMaterial } from '../key-material.js';
 import { backendFor, backendRef, defaultKeyPolicy, keyArn, keyMetadata, keyTable, newKeyId, newMaterialId, saveKey } from '../keys.js';
 import type { KeyRow } from '../keys.js';
@@ -29,13 +30,17 @@ export const createKey: KmsHandler<CreateKeyRequest, CreateKeyResponse> = async 
     input.CustomKeyStoreId !== undefined || origin === 'AWS_CLOUDHSM'
       ? await storeForNewKey(ctx, input.CustomKeyStoreId, { keySpec, keyUsage, origin, multiRegion: input.MultiRegion === true })
       : undefined;
+  // AWS offers SM2 keys only in its China Regions; elsewhere the spec does not exist.
+  if (keySpec === 'SM2' && !isSm2Region(ctx.scope.region)) {
+    throw new UnsupportedOperationException('KeySpec SM2 is available only in China Regions.');
+  }
   const usages = usagesOf(keySpec);
   if (!usages) {
     throw new UnsupportedOperationException(`KeySpec ${keySpec} is not supported by kmsd yet.`);
   }
   // HMAC and ECC keys need an explicit KeyUsage: the default ENCRYPT_DECRYPT does not fit them.
   if (!usages.includes(keyUsage)) {
-    throw new ValidationException(`KeyUsage ${keyUsage} is not compatible with KeySpec ${keySpec}.`);
+    throw new ValidationException(`KeyUsage ${keyUsage} is not compatible with KeySpec ${keySpec}`);
   }
   if (origin !== 'AWS_KMS' && !store) {
     throw new UnsupportedOperationException(`Origin ${origin} is not supported by kmsd yet.`);

@@ -53,6 +53,7 @@ import { retireGrant } from './retire-grant.js';
 import { listRetirableGrants } from './list-retirable-grants.js';
 import { listGrants } from './list-grants.js';
 import { createGrant } from './create-grant.js';
+import { deriveSharedSecret } from './derive-shared-secret.js';
 import { replicateKey } from './replicate-key.js';
 import { updatePrimaryRegion } from './update-primary-region.js';
 
@@ -77,7 +78,7 @@ export const KMS_HANDLERS: KmsHandlers = {
   DeleteAlias: deleteAlias,
   DeleteCustomKeyStore: deleteCustomKeyStore,
   DeleteImportedKeyMaterial: notImplemented('DeleteImportedKeyMaterial'),
-  DeriveSharedSecret: notImplemented('DeriveSharedSecret'),
+  DeriveSharedSecret: deriveSharedSecret,
   DescribeCustomKeyStores: describeCustomKeyStores,
   DescribeKey: describeKey,
   DisableKey: disableKey,
