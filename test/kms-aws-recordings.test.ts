@@ -113,6 +113,7 @@ function compare(expected: Value, actual: unknown, path: string, saved: Saved): 
   if (expected === '<absent>') return void expect(actual, path).toBeUndefined();
   if (expected !== null && typeof expected === 'object' && !Array.isArray(expected)) {
     const members = expected as Record<string, Value>;
+    if ('$like' in members) return void expect(actual, path).toMatch(new RegExp(members.$like as string));
     if ('$json' in members && typeof actual === 'string') {
       return void expect(JSON.parse(actual), path).toEqual(JSON.parse(resolve(expected, saved) as string));
     }

@@ -14,7 +14,8 @@
  * `{ $concat: [a, b] }`, `{ $drop: [blob, n] }` a blob without its first n bytes,
  * `{ $digest: [hash, value] }`, `{ $repeat: [s, n] }`, `{ $tags: { k: v } }` a Tags list,
  * `{ $json: value }` a JSON document. Expected-value markers: `'<present>'` any value,
- * `'<absent>'` no such member, `{ $exactly: {...} }` an object with exactly these members.
+ * `'<absent>'` no such member, `{ $exactly: {...} }` an object with exactly these members,
+ * `{ $like: regex }` a string matching it.
  */
 
 export type Value = unknown;
@@ -105,8 +106,8 @@ const HMAC: [string, string][] = [
 
 const MAC_ENUM = '[HMAC_SHA_384, HMAC_SHA_256, HMAC_SHA_224, HMAC_SHA_512]';
 const IMPORT = 'import of key material (kms-import branch): CreateKey Origin=EXTERNAL and the import operations';
-const MULTI_REGION = 'multi-Region keys (kms-multi-region branch)';
-const KEY_AGREEMENT = 'KEY_AGREEMENT keys and DeriveSharedSecret (kms-key-specs branch)';
+const MULTI_REGION = 'the ReplicateKey responses while the replica is Creating: not yet in this table (multi-Region keys are built)';
+const KEY_AGREEMENT = 'a comparison with an openssl-derived secret: not yet in this table (test/kms-key-agreement.test.ts covers it)';
 
 function dataKeyContextCase(op: string, blobMember: string, extra: Record<string, Value>): Step[] {
   return [
@@ -324,8 +325,96 @@ export const RECORDED_CASES: RecordedCase[] = [
       { check: 'notContains', list: '{after.Aliases}', item: { AliasName: 'alias/list-delete' } },
     ],
   },
-  { id: 'TestKMS::test_create_multi_region_key', source: 'snapshot', notReplayed: MULTI_REGION },
-  { id: 'TestKMS::test_derive_shared_secret', source: 'snapshot', notReplayed: KEY_AGREEMENT },
+  {
+    id: 'TestKMS::test_create_multi_region_key',
+    source: 'snapshot',
+    steps: [
+      {
+        op: 'CreateKey',
+        input: { MultiRegion: true, Description: 'test multi region key' },
+        save: 'k',
+        expect: {
+          ok: {
+            KeyMetadata: {
+              KeyId: { $like: '^mrk-' },
+              CurrentKeyMaterialId: '<present>',
+              MultiRegion: true,
+              MultiRegionConfiguration: {
+                $exactly: {
+                  MultiRegionKeyType: 'PRIMARY',
+                  PrimaryKey: { Arn: '{k.KeyMetadata.Arn}', Region: '{env.region}' },
+                  ReplicaKeys: [],
+                },
+              },
+            },
+          },
+        },
+      },
+    ],
+  },
+  {
+    id: 'TestKMS::test_derive_shared_secret',
+    source: 'snapshot',
+    steps: [
+      { op: 'CreateKey', input: { KeySpec: 'ECC_NIST_P256', KeyUsage: 'KEY_AGREEMENT' }, save: 'k1' },
+      { op: 'GetPublicKey', input: { KeyId: '{k1.KeyMetadata.KeyId}' }, save: 'p1' },
+      { op: 'CreateKey', input: { KeySpec: 'ECC_NIST_P256', KeyUsage: 'KEY_AGREEMENT' }, save: 'k2' },
+      { op: 'GetPublicKey', input: { KeyId: '{k2.KeyMetadata.KeyId}' }, save: 'p2' },
+      {
+        op: 'DeriveSharedSecret',
+        input: { KeyId: '{k1.KeyMetadata.KeyId}', KeyAgreementAlgorithm: 'ECDH', PublicKey: '{p2.PublicKey}' },
+        save: 's1',
+        expect: {
+          ok: {
+            $exactly: { KeyAgreementAlgorithm: 'ECDH', KeyId: '{k1.KeyMetadata.Arn}', KeyOrigin: 'AWS_KMS', SharedSecret: '<present>' },
+          },
+        },
+      },
+      {
+        op: 'DeriveSharedSecret',
+        input: { KeyId: '{k2.KeyMetadata.KeyId}', KeyAgreementAlgorithm: 'ECDH', PublicKey: '{p1.PublicKey}' },
+        save: 's2',
+      },
+      { check: 'equal', a: '{s1.SharedSecret}', b: '{s2.SharedSecret}' },
+      { op: 'CreateKey', input: { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }, save: 'k3' },
+      {
+        op: 'DeriveSharedSecret',
+        input: { KeyId: '{k3.KeyMetadata.KeyId}', KeyAgreementAlgorithm: 'ECDH', PublicKey: '{p2.PublicKey}' },
+        expect: {
+          error: 'InvalidKeyUsageException',
+          message: '{k3.KeyMetadata.Arn} key usage is SIGN_VERIFY which is not valid for DeriveSharedSecret.',
+        },
+      },
+      {
+        op: 'CreateKey',
+        input: { KeySpec: 'RSA_2048', KeyUsage: 'KEY_AGREEMENT' },
+        expect: { error: 'ValidationException', message: 'KeyUsage KEY_AGREEMENT is not compatible with KeySpec RSA_2048' },
+      },
+      {
+        op: 'DeriveSharedSecret',
+        input: { KeyId: '{k1.KeyMetadata.KeyId}', KeyAgreementAlgorithm: 'INVALID', PublicKey: '{p2.PublicKey}' },
+        expect: {
+          error: 'ValidationException',
+          message:
+            "1 validation error detected: Value 'INVALID' at 'keyAgreementAlgorithm' failed to satisfy constraint: Member must satisfy enum value set: [ECDH]",
+        },
+      },
+      { op: 'CreateKey', save: 'k4' },
+      {
+        op: 'DeriveSharedSecret',
+        input: { KeyId: '{k4.KeyMetadata.KeyId}', KeyAgreementAlgorithm: 'ECDH', PublicKey: '{p2.PublicKey}' },
+        expect: {
+          error: 'InvalidKeyUsageException',
+          message: '{k4.KeyMetadata.Arn} key usage is ENCRYPT_DECRYPT which is not valid for DeriveSharedSecret.',
+        },
+      },
+      {
+        op: 'DeriveSharedSecret',
+        input: { KeyId: '{k1.KeyMetadata.KeyId}', KeyAgreementAlgorithm: 'ECDH', PublicKey: { $utf8: 'InvalidPublicKey' } },
+        expect: { error: 'ValidationException', message: null },
+      },
+    ],
+  },
   { id: 'TestKMS::test_derive_shared_secret_matches_openssl', source: 'snapshot', notReplayed: KEY_AGREEMENT },
   {
     id: 'TestKMS::test_describe_and_list_sign_key',
@@ -1105,7 +1194,20 @@ export const RECORDED_CASES: RecordedCase[] = [
     ],
   },
   { id: 'TestKMS::test_replicate_key', source: 'snapshot', notReplayed: MULTI_REGION },
-  { id: 'TestKMS::test_replicate_replica_key_should_fail', source: 'snapshot', notReplayed: MULTI_REGION },
+  {
+    id: 'TestKMS::test_replicate_replica_key_should_fail',
+    source: 'snapshot',
+    steps: [
+      { op: 'CreateKey', input: { MultiRegion: true, Description: 'test primary key' }, save: 'k' },
+      { op: 'ReplicateKey', input: { KeyId: '{k.KeyMetadata.KeyId}', ReplicaRegion: '{env.otherRegion}' }, save: 'r' },
+      {
+        op: 'ReplicateKey',
+        region: 'otherRegion',
+        input: { KeyId: '{r.ReplicaKeyMetadata.KeyId}', ReplicaRegion: '{env.otherRegion}' },
+        expect: { error: 'UnsupportedOperationException', message: '{r.ReplicaKeyMetadata.Arn} is not a multi-region primary key.' },
+      },
+    ],
+  },
   {
     id: 'TestKMS::test_retire_grant_with_grant_token',
     source: 'assertions',
