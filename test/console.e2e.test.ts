@@ -169,7 +169,7 @@ describe('console API', () => {
       csrf,
       body: { service: 'kms', operation: 'DescribeKey', input: { KeyId: 'alias/none' }, region: 'eu-west-1' },
     });
-    expect(missing.status).toBe(404);
+    expect(missing.status).toBe(400);
     expect(missing.body).toEqual({
       __type: 'NotFoundException',
       message: `Alias arn:aws:kms:eu-west-1:${DEV.accountId}:alias/none is not found.`,
