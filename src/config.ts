@@ -6,8 +6,16 @@
  *                    "credentials": [{ "accessKeyId": "...", "secretAccessKey": "..." }],
  *                    "users": [...], "roles": [...] }],       (IAM identities: iam-config.ts)
  *     "subnets": { "subnet-0123456789abcdef0": "us-east-1b" },
- *     "cloudhsm": { "transitionMs": 500 }
+ *     "cloudhsm": { "transitionMs": 500 },
+ *     "quotas": { "keysPerRegion": 100000, "aliasesPerKey": 50, "grantsPerKey": 50000,
+ *                 "customKeyStoresPerRegion": 10, "keyPolicyBytes": 32768, "tagsPerKey": 50,
+ *                 "requestsPerSecond": { "cryptographicSymmetric": 10000, "cryptographicRsa": 500,
+ *                                        "cryptographicEcc": 300, "cloudHsmKeyStore": 1800,
+ *                                        "operations": { "DescribeKey": 2000 } } }
  *   }
+ *
+ * Every quota is optional (AWS's default otherwise). Request quotas apply only with
+ * `kmsd serve --enforce-request-quotas`.
  *
  * Without a file kmsd serves one development account, 111122223333, with key test/test.
  */
@@ -22,6 +30,13 @@ export interface AccountConfig {
   users?: UserConfig[];
   roles?: RoleConfig[];
 }
+import { KMS_OPERATIONS } from './generated/kms.js';
+import type { KmsOperationName } from './generated/kms.js';
+import type { RequestRateQuotas, ResourceQuotas } from './kms/quotas.js';
+import { CRYPTOGRAPHIC_OPERATIONS, DEFAULT_RESOURCE_QUOTAS } from './kms/quotas.js';
+
+/** The `quotas` object of the configuration file: AWS KMS quotas, each optional. */
+export type QuotaConfig = Partial<ResourceQuotas> & { requestsPerSecond?: Partial<RequestRateQuotas> };
 
 export interface KmsdConfig {
   accounts: AccountConfig[];
@@ -31,6 +46,7 @@ export interface KmsdConfig {
     /** How long CloudHSM transitional states (CREATE_IN_PROGRESS, ...) last; 0 for instant. */
     transitionMs?: number;
   };
+  quotas?: QuotaConfig;
 }
 
 export const DEV_ACCOUNT = { accountId: '111122223333', accessKeyId: 'test', secretAccessKey: 'test' };
@@ -90,5 +106,49 @@ export function checkConfig(value: unknown, source = 'config', checkPolicy: Poli
   if (transitionMs !== undefined && (typeof transitionMs !== 'number' || !(transitionMs >= 0))) {
     fail('"cloudhsm.transitionMs" must be a non-negative number of milliseconds');
   }
+  if (cfg.quotas !== undefined) checkQuotas(cfg.quotas, fail);
   return cfg;
+}
+
+const RATE_GROUPS = ['cryptographicSymmetric', 'cryptographicRsa', 'cryptographicEcc', 'cloudHsmKeyStore'] as const;
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Resource quotas are positive integers; request rates positive numbers (fractions allowed). */
+function checkQuotas(quotas: unknown, fail: (what: string) => never): void {
+  if (!isPlainObject(quotas)) fail('"quotas" must be an object');
+  for (const [name, value] of Object.entries(quotas)) {
+    if (name === 'requestsPerSecond') continue;
+    if (!Object.prototype.hasOwnProperty.call(DEFAULT_RESOURCE_QUOTAS, name)) {
+      fail(`"quotas.${name}" is not a quota (known: ${Object.keys(DEFAULT_RESOURCE_QUOTAS).join(', ')}, requestsPerSecond)`);
+    }
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) fail(`"quotas.${name}" must be a positive integer`);
+  }
+  const rates = quotas.requestsPerSecond;
+  if (rates === undefined) return;
+  if (!isPlainObject(rates)) fail('"quotas.requestsPerSecond" must be an object');
+  const positive = (path: string, value: unknown): void => {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
+      fail(`"${path}" must be a positive number of requests per second`);
+  };
+  for (const [name, value] of Object.entries(rates)) {
+    if (name === 'operations') continue;
+    if (!(RATE_GROUPS as readonly string[]).includes(name)) {
+      fail(`"quotas.requestsPerSecond.${name}" is not a request quota (known: ${RATE_GROUPS.join(', ')}, operations)`);
+    }
+    positive(`quotas.requestsPerSecond.${name}`, value);
+  }
+  const operations = rates.operations;
+  if (operations === undefined) return;
+  if (!isPlainObject(operations)) fail('"quotas.requestsPerSecond.operations" must map operation names to rates');
+  for (const [name, value] of Object.entries(operations)) {
+    const path = `quotas.requestsPerSecond.operations.${name}`;
+    if (!(KMS_OPERATIONS as readonly string[]).includes(name)) fail(`"${path}": ${name} is not a KMS operation`);
+    if (CRYPTOGRAPHIC_OPERATIONS.has(name as KmsOperationName) || name === 'GenerateRandom') {
+      fail(`"${path}": ${name} counts against the cryptographic quota of its key type, not a quota of its own`);
+    }
+    positive(path, value);
+  }
 }

@@ -19,6 +19,8 @@ import type { Store } from './store/store.js';
 import { createKmsService } from './kms/service.js';
 import { createHsmManagementService } from './cloudhsm/hsm/management-service.js';
 import type { KmsDeps } from './kms/context.js';
+import { quotaSettings } from './kms/quotas.js';
+import { RequestThrottle } from './kms/request-throttle.js';
 import type { CloudHsmClusters } from './keystores/cloudhsm-clusters.js';
 import { CloudHsmKeyBackend } from './keystores/cloudhsm-key-backend.js';
 import {
@@ -77,6 +79,11 @@ export interface KmsdOptions {
   multiRegionTransitionMs?: number;
   /** Tests only: the CloudHSM clusters KMS custom key stores talk to, instead of kmsd's own HSMs. */
   clusters?: CloudHsmClusters;
+  /**
+   * Enforces AWS KMS request (rate) quotas, answering ThrottlingException beyond them (values
+   * from the config file's `quotas.requestsPerSecond`, AWS's defaults otherwise). Off by default.
+   */
+  enforceRequestQuotas?: boolean;
 }
 
 export interface Kmsd {
@@ -134,6 +141,7 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     clock,
     directory: customKeyStoreDirectory(store),
   });
+  const quotas = quotaSettings(config.quotas);
   const kmsDeps: KmsDeps = {
     store,
     clock,
@@ -142,6 +150,8 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     cloudHsmKeyStores,
     keyStoreTransitionMs: options.keyStoreTransitionMs ?? DEFAULT_KEY_STORE_TRANSITION_MS,
     principalExists: knownPrincipals(config),
+    quotas: quotas.resources,
+    throttle: options.enforceRequestQuotas ? new RequestThrottle(quotas.rates, clock) : undefined,
     multiRegionTransitionMs: options.multiRegionTransitionMs ?? DEFAULT_MULTI_REGION_TRANSITION_MS,
   };
   const tasks: PeriodicTask[] = [

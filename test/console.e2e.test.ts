@@ -162,14 +162,14 @@ describe('console API', () => {
     expect(invalid.status).toBe(400);
     expect(invalid.body.__type).toBe('ValidationException');
     expect(invalid.body.message).toBe(
-      "1 validation error detected: Value 'NOPE' at 'keyUsage' failed to satisfy constraint: Member must satisfy enum value set: [SIGN_VERIFY, ENCRYPT_DECRYPT, GENERATE_VERIFY_MAC, KEY_AGREEMENT]",
+      "1 validation error detected: Value 'NOPE' at 'keyUsage' failed to satisfy constraint: Member must satisfy enum value set: [ENCRYPT_DECRYPT, SIGN_VERIFY, GENERATE_VERIFY_MAC, KEY_AGREEMENT]",
     );
     const missing = await api('call', {
       cookie,
       csrf,
       body: { service: 'kms', operation: 'DescribeKey', input: { KeyId: 'alias/none' }, region: 'eu-west-1' },
     });
-    expect(missing.status).toBe(404);
+    expect(missing.status).toBe(400);
     expect(missing.body).toEqual({
       __type: 'NotFoundException',
       message: `Alias arn:aws:kms:eu-west-1:${DEV.accountId}:alias/none is not found.`,

@@ -426,7 +426,7 @@ describe('KMS keys in a CloudHSM key store', () => {
     await expect(kms.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob }))).rejects.toMatchObject({
       name: 'KMSInvalidStateException',
       message: `${KeyMetadata?.Arn} is unavailable.`,
-      $metadata: { httpStatusCode: 409 },
+      $metadata: { httpStatusCode: 400 },
     });
     await expect(kms.send(new GenerateRandomCommand({ NumberOfBytes: 8, CustomKeyStoreId: storeId }))).rejects.toMatchObject({
       name: 'CustomKeyStoreInvalidStateException',

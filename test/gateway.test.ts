@@ -189,12 +189,12 @@ describe('JSON and types (SerializationException)', () => {
     });
     expect(enc.status).toBe(200);
     const blob = enc.body.CiphertextBlob as string;
-    expectError(
-      await send({ target: 'TrentService.Decrypt', body: JSON.stringify({ CiphertextBlob: blob }) }),
-      400,
-      'InvalidCiphertextException',
-      'The ciphertext is invalid, was altered, or does not match the encryption context.',
-    );
+    const wrongContext = await send({ target: 'TrentService.Decrypt', body: JSON.stringify({ CiphertextBlob: blob }) });
+    // As AWS: the exception alone, with no message member at all.
+    expect({ status: wrongContext.status, body: wrongContext.body }).toEqual({
+      status: 400,
+      body: { __type: 'InvalidCiphertextException' },
+    });
     const dec = await send({ target: 'TrentService.Decrypt', body: `{"CiphertextBlob":"${blob}","EncryptionContext":${context}}` });
     expect({ status: dec.status, plaintext: dec.body.Plaintext }).toEqual({ status: 200, plaintext: 'aGk=' });
   });

@@ -39,7 +39,7 @@ describe('generated code', () => {
     try {
       cpSync('src/generated', dir, { recursive: true });
       const file = join(dir, 'kms.ts');
-      writeFileSync(file, readFileSync(file, 'utf8').replace("'NotFoundException', message, 404", "'NotFoundException', message, 400"));
+      writeFileSync(file, readFileSync(file, 'utf8').replace("'NotFoundException', message, 400", "'NotFoundException', message, 404"));
       const result = await generator(['--check', '--out-dir', dir]);
       expect(result.code).toBe(1);
       expect(result.stderr).toContain(`generated files differ from a fresh run (run \`npm run generate\`):\n  ${file}\n`);

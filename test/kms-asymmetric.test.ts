@@ -19,7 +19,8 @@ import { awsCli, startKmsd } from './helpers/kmsd.js';
 import type { TestKmsd } from './helpers/kmsd.js';
 import { expectError } from './helpers/errors.js';
 
-const INVALID_SIGNATURE = 'The signature is not valid for the given message, key and algorithm.';
+// AWS sends KMSInvalidSignatureException with no message; the JS SDK then reports 'UnknownError'.
+const INVALID_SIGNATURE = 'UnknownError';
 
 let t: TestKmsd;
 let kms: KMSClient;
@@ -188,7 +189,7 @@ describe('asymmetric signing keys', () => {
       kms.send(new EncryptCommand({ KeyId: k.KeyId, Plaintext: message, EncryptionAlgorithm: 'RSAES_OAEP_SHA_256' })),
       'InvalidKeyUsageException',
       400,
-      `${k.Arn} key usage is SIGN_VERIFY which is not valid for this operation.`,
+      `${k.Arn} key usage is SIGN_VERIFY which is not valid for Encrypt.`,
     );
   });
 
@@ -248,7 +249,7 @@ describe('asymmetric signing keys', () => {
       kms.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256' })),
       'ValidationException',
       400,
-      'KeyUsage ENCRYPT_DECRYPT is not compatible with KeySpec ECC_NIST_P256',
+      'You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.',
     );
     await expectError(
       kms.send(new EnableKeyRotationCommand({ KeyId: ec.KeyId })),
@@ -267,7 +268,7 @@ describe('asymmetric signing keys', () => {
       kms.send(new SignCommand({ KeyId: symmetric?.KeyId ?? '', Message: message, SigningAlgorithm: 'ECDSA_SHA_256' })),
       'InvalidKeyUsageException',
       400,
-      `${symmetric?.Arn} key usage is ENCRYPT_DECRYPT which is not valid for this operation.`,
+      `${symmetric?.Arn} key usage is ENCRYPT_DECRYPT which is not valid for Sign.`,
     );
   });
 });
@@ -296,7 +297,7 @@ describe('RSA encryption keys', () => {
         kms.send(new EncryptCommand({ KeyId: k.KeyId, Plaintext: Buffer.alloc(limit + 1), EncryptionAlgorithm: algorithm })),
         'ValidationException',
         400,
-        `Plaintext is too long: at most ${limit} bytes for ${algorithm} with RSA_2048.`,
+        `Algorithm ${algorithm} and key spec RSA_2048 cannot encrypt data larger than ${limit} bytes.`,
       );
     }
     const enc = await kms.send(new EncryptCommand({ KeyId: k.KeyId, Plaintext: message, EncryptionAlgorithm: 'RSAES_OAEP_SHA_256' }));
@@ -304,7 +305,7 @@ describe('RSA encryption keys', () => {
       kms.send(new DecryptCommand({ KeyId: k.KeyId, CiphertextBlob: enc.CiphertextBlob, EncryptionAlgorithm: 'RSAES_OAEP_SHA_1' })),
       'InvalidCiphertextException',
       400,
-      'The ciphertext is invalid, was altered, or does not match the encryption context.',
+      'UnknownError' /* AWS sends no message; the SDK shows this */,
     );
     await expectError(
       kms.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob, EncryptionAlgorithm: 'RSAES_OAEP_SHA_256' })),
@@ -335,7 +336,7 @@ describe('RSA encryption keys', () => {
       kms.send(new GenerateDataKeyCommand({ KeyId: k.KeyId, KeySpec: 'AES_256' })),
       'InvalidKeyUsageException',
       400,
-      `${k.Arn} key usage is ENCRYPT_DECRYPT which is not valid for this operation.`,
+      `${k.Arn} key usage is ENCRYPT_DECRYPT which is not valid for GenerateDataKey.`,
     );
   });
 });
@@ -428,7 +429,7 @@ describe('data key pairs', () => {
       kms.send(new GenerateDataKeyPairCommand({ KeyId: ec.KeyId, KeyPairSpec: 'RSA_2048' })),
       'InvalidKeyUsageException',
       400,
-      `${ec.Arn} key usage is SIGN_VERIFY which is not valid for this operation.`,
+      `${ec.Arn} key usage is SIGN_VERIFY which is not valid for GenerateDataKeyPair.`,
     );
   });
 });

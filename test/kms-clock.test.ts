@@ -87,12 +87,12 @@ describe('service clock', () => {
     expect(await t.kmsd.store.table('kms_key_material').count(scope, `${key.KeyId}/`)).toBe(0);
     expect(await t.kmsd.store.table('kms_key_material').count(scope, `${keep.KeyId}/`)).toBe(1);
 
-    await expectError(kms.send(new DescribeKeyCommand({ KeyId: key.KeyId })), 'NotFoundException', 404, `Key '${key.Arn}' does not exist`);
+    await expectError(kms.send(new DescribeKeyCommand({ KeyId: key.KeyId })), 'NotFoundException', 400, `Key '${key.Arn}' does not exist`);
     await expectError(
       kms.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob })),
       'InvalidCiphertextException',
       400,
-      'The ciphertext is invalid, was altered, or does not match the encryption context.',
+      'UnknownError' /* AWS sends no message; the SDK shows this */,
     );
     const aliases = (await kms.send(new ListAliasesCommand({}))).Aliases?.map((a) => a.AliasName);
     expect(aliases?.filter((name) => !name?.startsWith('alias/aws/'))).toEqual(['alias/kept']);

@@ -23,7 +23,8 @@ import type { TestKmsd } from './helpers/kmsd.js';
 import { expectError } from './helpers/errors.js';
 
 const OTHER = { accountId: '444455556666', accessKeyId: 'other', secretAccessKey: 'other-secret' };
-const INVALID_CIPHERTEXT = 'The ciphertext is invalid, was altered, or does not match the encryption context.';
+// AWS sends InvalidCiphertextException with no message; the JS SDK then reports 'UnknownError'.
+const INVALID_CIPHERTEXT = 'UnknownError';
 const DRY_RUN = 'The request would have succeeded, but the DryRun option is set.';
 
 let t: TestKmsd;
@@ -113,7 +114,7 @@ describe('ReEncrypt', () => {
         new ReEncryptCommand({ CiphertextBlob: enc.CiphertextBlob, SourceEncryptionContext: { a: '1' }, DestinationKeyId: dst.KeyId }),
       ),
       'DisabledException',
-      409,
+      400,
       `${dst.Arn} is disabled.`,
     );
     await expectError(
@@ -126,14 +127,14 @@ describe('ReEncrypt', () => {
         }),
       ),
       'DryRunOperationException',
-      412,
+      400,
       DRY_RUN,
     );
     // IGNORE_CIPHERTEXT: only the destination is checked; without it a blob is required.
     await expectError(
       kms.send(new ReEncryptCommand({ DestinationKeyId: src.KeyId, DryRun: true, DryRunModifiers: ['IGNORE_CIPHERTEXT'] })),
       'DryRunOperationException',
-      412,
+      400,
       DRY_RUN,
     );
     await expectError(
@@ -183,7 +184,7 @@ describe('data keys and random bytes', () => {
     await expectError(
       kms.send(new GenerateDataKeyCommand({ KeyId: key.KeyId, KeySpec: 'AES_256', DryRun: true })),
       'DryRunOperationException',
-      412,
+      400,
       DRY_RUN,
     );
   });
@@ -271,15 +272,15 @@ describe('rotation', () => {
   it('refuses rotation for a disabled key or one pending deletion', async () => {
     const key = await newKey();
     await kms.send(new DisableKeyCommand({ KeyId: key.KeyId }));
-    await expectError(kms.send(new RotateKeyOnDemandCommand({ KeyId: key.KeyId })), 'DisabledException', 409, `${key.Arn} is disabled.`);
-    await expectError(kms.send(new EnableKeyRotationCommand({ KeyId: key.KeyId })), 'DisabledException', 409, `${key.Arn} is disabled.`);
+    await expectError(kms.send(new RotateKeyOnDemandCommand({ KeyId: key.KeyId })), 'DisabledException', 400, `${key.Arn} is disabled.`);
+    await expectError(kms.send(new EnableKeyRotationCommand({ KeyId: key.KeyId })), 'DisabledException', 400, `${key.Arn} is disabled.`);
     expect((await kms.send(new ListKeyRotationsCommand({ KeyId: key.KeyId }))).Rotations).toEqual([]);
     const doomed = await newKey();
     await kms.send(new ScheduleKeyDeletionCommand({ KeyId: doomed.KeyId, PendingWindowInDays: 7 }));
     await expectError(
       kms.send(new RotateKeyOnDemandCommand({ KeyId: doomed.KeyId })),
       'KMSInvalidStateException',
-      409,
+      400,
       `${doomed.Arn} is pending deletion.`,
     );
   });
@@ -291,14 +292,22 @@ describe('rotation', () => {
     const row = await table.get(scope, key.KeyId);
     await table.put(scope, key.KeyId, { ...row, origin: 'AWS_CLOUDHSM', customKeyStoreId: 'cks-0123456789abcdef0' });
     const message = `${key.Arn} origin is AWS_CLOUDHSM which is not valid for this operation.`;
-    const calls: (() => Promise<unknown>)[] = [
+    // Operations that read the key only: refused for its origin.
+    for (const call of [
+      () => kms.send(new GetKeyRotationStatusCommand({ KeyId: key.KeyId })),
+      () => kms.send(new ListKeyRotationsCommand({ KeyId: key.KeyId })),
+    ]) {
+      await expectError(call(), 'UnsupportedOperationException', 400, message);
+    }
+    // Operations that change it check the key state first (as AWS does for a key pending
+    // import): this store is not connected, so the key is Unavailable.
+    for (const call of [
       () => kms.send(new EnableKeyRotationCommand({ KeyId: key.KeyId })),
       () => kms.send(new DisableKeyRotationCommand({ KeyId: key.KeyId })),
-      () => kms.send(new GetKeyRotationStatusCommand({ KeyId: key.KeyId })),
       () => kms.send(new RotateKeyOnDemandCommand({ KeyId: key.KeyId })),
-      () => kms.send(new ListKeyRotationsCommand({ KeyId: key.KeyId })),
-    ];
-    for (const call of calls) await expectError(call(), 'UnsupportedOperationException', 400, message);
+    ]) {
+      await expectError(call(), 'KMSInvalidStateException', 400, `${key.Arn} is unavailable.`);
+    }
   });
 });
 
@@ -318,24 +327,24 @@ describe('bad input', () => {
     await expectError(
       kms.send(new EncryptCommand({ KeyId: missing, Plaintext: Buffer.from('x') })),
       'NotFoundException',
-      404,
+      400,
       `Key 'arn:aws:kms:us-east-1:111122223333:key/${missing}' does not exist`,
     );
     await expectError(
       kms.send(new GenerateDataKeyCommand({ KeyId: 'alias/nobody', KeySpec: 'AES_256' })),
       'NotFoundException',
-      404,
+      400,
       'Alias arn:aws:kms:us-east-1:111122223333:alias/nobody is not found.',
     );
   });
 
-  it('refuses a disabled key (409 DisabledException) and a key pending deletion (409 KMSInvalidStateException)', async () => {
+  it('refuses a disabled key (400 DisabledException) and a key pending deletion (400 KMSInvalidStateException)', async () => {
     const disabled = await newKey();
     await kms.send(new DisableKeyCommand({ KeyId: disabled.KeyId }));
     await expectError(
       kms.send(new GenerateDataKeyCommand({ KeyId: disabled.KeyId, KeySpec: 'AES_256' })),
       'DisabledException',
-      409,
+      400,
       `${disabled.Arn} is disabled.`,
     );
     const pending = await newKey();
@@ -344,7 +353,7 @@ describe('bad input', () => {
     await expectError(
       kms.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob })),
       'KMSInvalidStateException',
-      409,
+      400,
       `${pending.Arn} is pending deletion.`,
     );
   });
@@ -405,7 +414,7 @@ describe('bad input', () => {
     const before = await t.kmsd.store.table('kms_keys').get(scope, key.KeyId);
     await kms.send(new DisableKeyCommand({ KeyId: key.KeyId }));
     const disabled = await t.kmsd.store.table('kms_keys').get(scope, key.KeyId);
-    await expectError(kms.send(new RotateKeyOnDemandCommand({ KeyId: key.KeyId })), 'DisabledException', 409, `${key.Arn} is disabled.`);
+    await expectError(kms.send(new RotateKeyOnDemandCommand({ KeyId: key.KeyId })), 'DisabledException', 400, `${key.Arn} is disabled.`);
     await expectError(
       kms.send(new ScheduleKeyDeletionCommand({ KeyId: key.KeyId, PendingWindowInDays: 3 })),
       'ValidationException',

@@ -125,7 +125,7 @@ describe('grants', () => {
     await expectError(
       kms.send(new RevokeGrantCommand({ KeyId: key.KeyId, GrantId: g3.GrantId ?? '' })),
       'NotFoundException',
-      404,
+      400,
       `Grant ID ${g3.GrantId} not found.`,
     );
     await expectError(
@@ -180,14 +180,14 @@ describe('grants', () => {
     await expectError(
       kms.send(new CreateGrantCommand({ KeyId: key.KeyId, GranteePrincipal: GRANTEE, Operations: ['Encrypt'] })),
       'DisabledException',
-      409,
+      400,
       `${key.Arn} is disabled.`,
     );
     await kms.send(new ScheduleKeyDeletionCommand({ KeyId: key.KeyId, PendingWindowInDays: 7 }));
     await expectError(
       kms.send(new CreateGrantCommand({ KeyId: key.KeyId, GranteePrincipal: GRANTEE, Operations: ['Encrypt'] })),
       'KMSInvalidStateException',
-      409,
+      400,
       `${key.Arn} is pending deletion.`,
     );
     // Listing and revoking work in every state; nothing rejected above was stored.
@@ -208,7 +208,7 @@ describe('grants', () => {
     await expectError(
       kms.send(new ListGrantsCommand({ KeyId: other.KeyId })),
       'NotFoundException',
-      404,
+      400,
       `Key '${other.Arn}' does not exist`,
     );
     expect((await kms.send(new ListRetirableGrantsCommand({ RetiringPrincipal: 'arn:aws:iam::111122223333:role/gone' }))).Grants).toEqual(

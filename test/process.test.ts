@@ -20,7 +20,8 @@ import {
   KMSClient,
   ListKeysCommand,
 } from '@aws-sdk/client-kms';
-import { DEV, REGION, signedHeaders } from './helpers/kmsd.js';
+import { DEV, REGION, awsCli, signedHeaders } from './helpers/kmsd.js';
+import { defaultConfig } from '../src/config.js';
 
 const BIN = resolve('bin/kmsd.js');
 const WAIT_MS = 20_000;
@@ -133,8 +134,17 @@ describe('kmsd command line', () => {
 
     const help = await runKmsd(['serve', '--help']);
     expect(help.code).toBe(0);
-    const options = ['--host', '--port', '--data-dir', '--config', '--in-memory', '--test-hooks', '--help'];
-    const env = ['KMSD_HOST', 'KMSD_PORT', 'KMSD_DATA_DIR', 'KMSD_CONFIG', 'KMSD_IN_MEMORY', 'KMSD_TEST_HOOKS', 'KMSD_ROOT_KEY'];
+    const options = ['--host', '--port', '--data-dir', '--config', '--in-memory', '--test-hooks', '--enforce-request-quotas', '--help'];
+    const env = [
+      'KMSD_HOST',
+      'KMSD_PORT',
+      'KMSD_DATA_DIR',
+      'KMSD_CONFIG',
+      'KMSD_IN_MEMORY',
+      'KMSD_TEST_HOOKS',
+      'KMSD_ENFORCE_REQUEST_QUOTAS',
+      'KMSD_ROOT_KEY',
+    ];
     for (const text of [...options, ...env]) expect(help.stdout).toContain(text);
     expect(help.stdout).toContain('111122223333');
   });
@@ -218,6 +228,33 @@ describe('kmsd command line', () => {
     const viaFlag = await serve(['--in-memory', '--port', '0', '--config', config]);
     expect((await kms(viaFlag.url, bob).send(new ListKeysCommand({}))).Keys).toEqual([]);
     expect(await viaFlag.stop()).toBe(0);
+  });
+
+  it('enforces the config file request quotas only with --enforce-request-quotas (AWS CLI sees ThrottlingException)', async () => {
+    const dir = tempDir();
+    const config = join(dir, 'quotas.json');
+    // One DescribeKey per 1000 s: the second call is refused whatever the machine's speed.
+    writeFileSync(config, JSON.stringify({ ...defaultConfig(), quotas: { requestsPerSecond: { operations: { DescribeKey: 0.001 } } } }));
+    const describeTwice = async (url: string) => {
+      const key = (await kms(url).send(new CreateKeyCommand({}))).KeyMetadata;
+      const first = await awsCli(url, ['kms', 'describe-key', '--key-id', key?.KeyId ?? '']);
+      const second = await awsCli(url, ['kms', 'describe-key', '--key-id', key?.KeyId ?? '']);
+      return { first, second };
+    };
+    const enforced = await serve(['--in-memory', '--port', '0', '--config', config, '--enforce-request-quotas']);
+    const { first, second } = await describeTwice(enforced.url);
+    expect(first.code).toBe(0);
+    expect(second.code).not.toBe(0);
+    // The CLI treats throttling as retryable; AWS_MAX_ATTEMPTS=1 makes it give up at once.
+    expect(second.stderr).toContain(
+      'An error occurred (ThrottlingException) when calling the DescribeKey operation (reached max retries: 0): You have exceeded the rate at which you may call KMS. Reduce the frequency of your calls.',
+    );
+    expect(await enforced.stop()).toBe(0);
+
+    const relaxed = await serve(['--in-memory', '--port', '0', '--config', config]);
+    const again = await describeTwice(relaxed.url);
+    expect([again.first.code, again.second.code]).toEqual([0, 0]);
+    expect(await relaxed.stop()).toBe(0);
   });
 
   it('refuses a broken config file with a clear message', async () => {

@@ -32,6 +32,10 @@ Options (each also settable as an environment variable):
                                                         [KMSD_IN_MEMORY=1]
   --test-hooks         Enable POST /_kmsd/test/clock to move the service clock
                        (tests only, never in production) [KMSD_TEST_HOOKS=1]
+  --enforce-request-quotas
+                       Answer ThrottlingException beyond AWS KMS's request
+                       quotas (config "quotas.requestsPerSecond", AWS's
+                       defaults otherwise)        [KMSD_ENFORCE_REQUEST_QUOTAS=1]
   -h, --help           Show this help
 
 The service root key comes from KMSD_ROOT_KEY (base64 of 32 bytes) or from
@@ -56,6 +60,7 @@ async function serve(argv: string[]): Promise<void> {
       'audit-log': { type: 'string' },
       'in-memory': { type: 'boolean' },
       'test-hooks': { type: 'boolean' },
+      'enforce-request-quotas': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -76,6 +81,7 @@ async function serve(argv: string[]): Promise<void> {
     dataDir: values['data-dir'] ?? process.env.KMSD_DATA_DIR ?? './data',
     inMemory: values['in-memory'] ?? envFlag('KMSD_IN_MEMORY'),
     testHooks: values['test-hooks'] ?? envFlag('KMSD_TEST_HOOKS'),
+    enforceRequestQuotas: values['enforce-request-quotas'] ?? envFlag('KMSD_ENFORCE_REQUEST_QUOTAS'),
     config,
     auditLog: values['audit-log'] ?? (process.env.KMSD_AUDIT_LOG || undefined),
   });

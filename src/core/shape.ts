@@ -29,4 +29,9 @@ export interface ServiceModel {
   operations: Record<string, OperationDef>;
   shapes: Record<string, ShapeDef>;
   errorStatus: Record<string, number>;
+  /**
+   * The order in which a ValidationException lists an enum's values, where the service's
+   * own order (recorded from it) differs from the model's; shape name -> every value.
+   */
+  enumMessageOrder?: Record<string, readonly string[]>;
 }

@@ -42,6 +42,12 @@ export function writeJson(
   res.end(payload);
 }
 
+/**
+ * An error with an empty message is sent as `{"__type": Name}` alone: real AWS KMS sends no
+ * message at all for KMSInvalidSignatureException, InvalidCiphertextException,
+ * KMSInvalidMacException and a few others (responses recorded from AWS).
+ */
 export function writeError(res: ServerResponse, requestId: string, error: ServiceError, messageMember: string): void {
-  writeJson(res, error.status, requestId, { __type: error.code, [messageMember]: error.message }, { 'x-amzn-ErrorType': error.code });
+  const body = error.message === '' ? { __type: error.code } : { __type: error.code, [messageMember]: error.message };
+  writeJson(res, error.status, requestId, body, { 'x-amzn-ErrorType': error.code });
 }

@@ -151,7 +151,7 @@ export class ModelValidator {
           out.push({
             path,
             value: shown(shape, raw),
-            constraint: `Member must satisfy enum value set: [${shape.enum.join(', ')}]`,
+            constraint: `Member must satisfy enum value set: [${(this.model.enumMessageOrder?.[shapeName] ?? shape.enum).join(', ')}]`,
           });
         }
         return raw;

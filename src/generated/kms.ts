@@ -731,7 +731,7 @@ export interface KmsOperationTypes {
 
 export class AlreadyExistsException extends ServiceError {
   constructor(message: string) {
-    super('AlreadyExistsException', message, 409);
+    super('AlreadyExistsException', message, 400);
   }
 }
 export class CloudHsmClusterInUseException extends ServiceError {
@@ -761,7 +761,7 @@ export class CloudHsmClusterNotRelatedException extends ServiceError {
 }
 export class ConflictException extends ServiceError {
   constructor(message: string) {
-    super('ConflictException', message, 409);
+    super('ConflictException', message, 400);
   }
 }
 export class CustomKeyStoreHasCMKsException extends ServiceError {
@@ -791,12 +791,12 @@ export class DependencyTimeoutException extends ServiceError {
 }
 export class DisabledException extends ServiceError {
   constructor(message: string) {
-    super('DisabledException', message, 409);
+    super('DisabledException', message, 400);
   }
 }
 export class DryRunOperationException extends ServiceError {
   constructor(message: string) {
-    super('DryRunOperationException', message, 412);
+    super('DryRunOperationException', message, 400);
   }
 }
 export class ExpiredImportTokenException extends ServiceError {
@@ -876,7 +876,7 @@ export class KMSInvalidSignatureException extends ServiceError {
 }
 export class KMSInvalidStateException extends ServiceError {
   constructor(message: string) {
-    super('KMSInvalidStateException', message, 409);
+    super('KMSInvalidStateException', message, 400);
   }
 }
 export class KeyUnavailableException extends ServiceError {
@@ -896,7 +896,7 @@ export class MalformedPolicyDocumentException extends ServiceError {
 }
 export class NotFoundException extends ServiceError {
   constructor(message: string) {
-    super('NotFoundException', message, 404);
+    super('NotFoundException', message, 400);
   }
 }
 export class TagException extends ServiceError {
@@ -3797,20 +3797,20 @@ export const KMS_MODEL: ServiceModel = {
   }
  },
  "errorStatus": {
-  "AlreadyExistsException": 409,
+  "AlreadyExistsException": 400,
   "CloudHsmClusterInUseException": 400,
   "CloudHsmClusterInvalidConfigurationException": 400,
   "CloudHsmClusterNotActiveException": 400,
   "CloudHsmClusterNotFoundException": 400,
   "CloudHsmClusterNotRelatedException": 400,
-  "ConflictException": 409,
+  "ConflictException": 400,
   "CustomKeyStoreHasCMKsException": 400,
   "CustomKeyStoreInvalidStateException": 400,
   "CustomKeyStoreNameInUseException": 400,
   "CustomKeyStoreNotFoundException": 400,
   "DependencyTimeoutException": 503,
-  "DisabledException": 409,
-  "DryRunOperationException": 412,
+  "DisabledException": 400,
+  "DryRunOperationException": 400,
   "ExpiredImportTokenException": 400,
   "IncorrectKeyException": 400,
   "IncorrectKeyMaterialException": 400,
@@ -3826,11 +3826,11 @@ export const KMS_MODEL: ServiceModel = {
   "KMSInternalException": 500,
   "KMSInvalidMacException": 400,
   "KMSInvalidSignatureException": 400,
-  "KMSInvalidStateException": 409,
+  "KMSInvalidStateException": 400,
   "KeyUnavailableException": 500,
   "LimitExceededException": 400,
   "MalformedPolicyDocumentException": 400,
-  "NotFoundException": 404,
+  "NotFoundException": 400,
   "TagException": 400,
   "UnsupportedOperationException": 400,
   "XksKeyAlreadyInUseException": 400,

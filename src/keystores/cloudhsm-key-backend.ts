@@ -221,7 +221,7 @@ export class CloudHsmKeyBackend implements SymmetricKeyBackend {
   }
 }
 
-/** HsmUnavailableError -> KMSInvalidStateException (409), the failure carrier AWS uses here. */
+/** HsmUnavailableError -> KMSInvalidStateException, the failure carrier AWS uses here. */
 async function mapHsmErrors<T>(fn: () => Promise<T>, keyNotFoundMessage: string): Promise<T> {
   try {
     return await fn();

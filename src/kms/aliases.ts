@@ -1,6 +1,7 @@
 /** Aliases: friendly names (`alias/...`) pointing at one key in the same account and region. */
 import type { Scope, Store, Table } from '../store/store.js';
 import { ServiceError, ValidationException } from '../core/service-error.js';
+import { LimitExceededException } from '../generated/kms.js';
 
 export interface AliasRow {
   aliasName: string;
@@ -36,10 +37,31 @@ export function checkAliasName(aliasName: string): void {
   }
 }
 
+/**
+ * A new alias name: the model's pattern admits `:` (alias ARNs share the shape), but an alias
+ * name may hold only letters, digits, `/`, `_` and `-` (CreateAlias documentation). The text
+ * is AWS's, as independent suites that mirror AWS record it (moto's KMS tests).
+ */
+export function checkNewAliasName(aliasName: string): void {
+  checkAliasName(aliasName);
+  if (aliasName.includes(':')) throw new ValidationException(`${aliasName} contains invalid characters for an alias`);
+}
+
 /** An alias must point at a key, never at another alias (by name or ARN). */
 export function checkAliasTarget(targetKeyId: string): void {
   if (targetKeyId.startsWith('alias/') || /^arn:[^:]*:kms:[^:]*:[^:]*:alias\//.test(targetKeyId)) {
     throw new ValidationException('Aliases must refer to keys. Not aliases');
+  }
+}
+
+/**
+ * The aliases-per-key quota (50 by default): a key that already has that many aliases takes
+ * no other. Exceeding a resource quota is LimitExceededException; the text is kmsd's own.
+ */
+export async function assertAliasQuota(store: Store, scope: Scope, keyId: string, keyArn: string, aliasesPerKey: number): Promise<void> {
+  const count = (await allAliases(store, scope)).filter((a) => a.targetKeyId === keyId).length;
+  if (count >= aliasesPerKey) {
+    throw new LimitExceededException(`The request would exceed the quota of ${aliasesPerKey} aliases for ${keyArn}.`);
   }
 }
 

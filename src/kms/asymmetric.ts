@@ -5,11 +5,11 @@
  */
 import { constants, createPrivateKey, createPublicKey, privateDecrypt, publicEncrypt, sign, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import type { EncryptionAlgorithmSpec, MessageType, SigningAlgorithmSpec } from '../generated/kms.js';
+import type { EncryptionAlgorithmSpec, KmsOperationName, MessageType, SigningAlgorithmSpec } from '../generated/kms.js';
 import { InvalidKeyUsageException } from '../generated/kms.js';
 import { ValidationException } from '../core/service-error.js';
 import type { KmsContext } from './context.js';
-import { assertUsableForCrypto, backendRef, findKey } from './keys.js';
+import { assertUsableForCrypto, backendRef, findKey, keyUsageError } from './keys.js';
 import type { KeyRow } from './keys.js';
 import { algorithmsOf, isMlDsaSpec, isRsaSpec, RSA_BITS } from './key-specs.js';
 import type { RsaKeySpec } from './key-specs.js';
@@ -53,15 +53,16 @@ const MESSAGE_TYPES: Record<SigningScheme['kind'], MessageType[]> = {
   sm2dsa: ['RAW', 'DIGEST'],
 };
 
-function usageError(key: KeyRow): InvalidKeyUsageException {
-  return new InvalidKeyUsageException(`${key.arn} key usage is ${key.keyUsage} which is not valid for this operation.`);
-}
-
 /** The enabled key `keyIdArg` names, checked to be an asymmetric key of `usage`. */
-export async function asymmetricKey(ctx: KmsContext, keyIdArg: string, usage: 'SIGN_VERIFY' | 'ENCRYPT_DECRYPT'): Promise<KeyRow> {
+export async function asymmetricKey(
+  ctx: KmsContext,
+  keyIdArg: string,
+  usage: 'SIGN_VERIFY' | 'ENCRYPT_DECRYPT',
+  operation: KmsOperationName,
+): Promise<KeyRow> {
   const key = await findKey(ctx, keyIdArg, { allowAlias: true });
   await assertUsableForCrypto(ctx, key);
-  if (key.keyUsage !== usage) throw usageError(key);
+  if (key.keyUsage !== usage) throw keyUsageError(key, operation);
   return key;
 }
 
@@ -174,7 +175,8 @@ export function rsaEncrypt(
   assertNoContext(context);
   const limit = RSA_BITS[key.keySpec as RsaKeySpec] / 8 - 2 * oaep.bytes - 2;
   if (plaintext.length > limit) {
-    throw new ValidationException(`Plaintext is too long: at most ${limit} bytes for ${algorithm} with ${key.keySpec}.`);
+    // AWS's text, recorded for every RSA spec and OAEP algorithm.
+    throw new ValidationException(`Algorithm ${algorithm} and key spec ${key.keySpec} cannot encrypt data larger than ${limit} bytes.`);
   }
   return publicEncrypt({ key: publicKeyOf(key), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: oaep.hash }, plaintext);
 }
@@ -242,9 +244,10 @@ export async function openRsa(
   algorithm: EncryptionAlgorithmSpec,
   blob: Buffer,
   context: Record<string, string> | undefined,
+  operation: 'Decrypt' | 'ReEncrypt',
 ): Promise<{ key: KeyRow; plaintext: Buffer }> {
   if (keyIdArg === undefined) throw new ValidationException(`KeyId is required with EncryptionAlgorithm ${algorithm}.`);
-  const key = await asymmetricKey(ctx, keyIdArg, 'ENCRYPT_DECRYPT');
+  const key = await asymmetricKey(ctx, keyIdArg, 'ENCRYPT_DECRYPT', operation);
   return { key, plaintext: await rsaDecrypt(ctx, key, algorithm, blob, context) };
 }
 

@@ -44,6 +44,7 @@ export function parseCiphertext(blob: Buffer): { header: CiphertextHeader; body:
 }
 
 export function invalidCiphertext(): InvalidCiphertextException {
-  // AWS does not say which check failed (format, tampering or context); neither do we.
-  return new InvalidCiphertextException('The ciphertext is invalid, was altered, or does not match the encryption context.');
+  // AWS does not say which check failed (format, tampering or context): it sends this
+  // exception with no message at all (recorded responses); so does kmsd.
+  return new InvalidCiphertextException('');
 }

@@ -8,6 +8,8 @@ import type { CloudHsmKeyBackend } from '../keystores/cloudhsm-key-backend.js';
 import type { Principal } from '../auth/principal.js';
 import type { PrincipalExists } from '../auth/known-principals.js';
 import type { AuditRecord } from '../core/endpoint.js';
+import type { ResourceQuotas } from './quotas.js';
+import type { RequestThrottle } from './request-throttle.js';
 
 export interface KmsDeps {
   store: Store;
@@ -22,6 +24,10 @@ export interface KmsDeps {
   keyStoreTransitionMs?: number;
   /** Whether a principal named in a key policy exists (configured IAM users and roles). */
   principalExists?: PrincipalExists;
+  /** Resource quotas (keys, aliases, grants, tags, ...); AWS's defaults when absent. */
+  quotas?: ResourceQuotas;
+  /** Request (rate) quotas, present only when they are enforced. */
+  throttle?: RequestThrottle;
   /**
    * How long a new multi-Region replica stays Creating, and a primary/replica pair Updating
    * after UpdatePrimaryRegion, on the service clock. 0 ends them right after the call.

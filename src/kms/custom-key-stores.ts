@@ -56,9 +56,6 @@ export interface CustomKeyStoreRow {
   attempt: number;
 }
 
-/** At most 10 custom key stores per account and Region, not adjustable (resource-limits.md). */
-export const MAX_CUSTOM_KEY_STORES = 10;
-
 export const customKeyStoreTable = (store: Store): Table<CustomKeyStoreRow> => store.table<CustomKeyStoreRow>('kms_custom_key_stores');
 
 export function newCustomKeyStoreId(): string {

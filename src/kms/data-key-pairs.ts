@@ -28,10 +28,14 @@ export interface DataKeyPair {
   KeyMaterialId: string;
 }
 
-export async function generateDataKeyPair(input: DataKeyPairRequest, ctx: KmsContext): Promise<{ pair: DataKeyPair; privateKey: Buffer }> {
+export async function generateDataKeyPair(
+  input: DataKeyPairRequest,
+  ctx: KmsContext,
+  operation: 'GenerateDataKeyPair' | 'GenerateDataKeyPairWithoutPlaintext',
+): Promise<{ pair: DataKeyPair; privateKey: Buffer }> {
   const key = await findKey(ctx, input.KeyId, { allowAlias: true });
   await assertUsableForCrypto(ctx, key);
-  assertSymmetricEncryptionKey(key, undefined);
+  assertSymmetricEncryptionKey(key, undefined, operation);
   // AWS generates data key pairs only under keys whose material it holds itself.
   if (key.customKeyStoreId !== undefined) {
     throw new UnsupportedOperationException(`${key.arn} is in a custom key store, which does not support data key pairs.`);

@@ -26,13 +26,14 @@ export interface DataKeyRequest {
 export async function generateDataKey(
   input: DataKeyRequest,
   ctx: KmsContext,
+  operation: 'GenerateDataKey' | 'GenerateDataKeyWithoutPlaintext',
 ): Promise<{ plaintext: Buffer; blob: Buffer; keyArn: string; materialId: string }> {
   if ((input.KeySpec === undefined) === (input.NumberOfBytes === undefined)) {
     throw new ValidationException('Please specify either number of bytes or key spec.');
   }
   const key = await findKey(ctx, input.KeyId, { allowAlias: true });
   await assertUsableForCrypto(ctx, key);
-  assertSymmetricEncryptionKey(key, undefined);
+  assertSymmetricEncryptionKey(key, undefined, operation);
   assertDryRun(input.DryRun);
   const plaintext = randomBytes(input.KeySpec !== undefined ? SPEC_BYTES[input.KeySpec] : (input.NumberOfBytes ?? 0));
   const { blob, materialId } = await sealWithKey(ctx, key, plaintext, input.EncryptionContext);

@@ -32,7 +32,6 @@ export interface GrantRow {
 }
 
 /** AWS's quota of grants on one KMS key. */
-export const GRANTS_PER_KEY = 50_000;
 
 export const grantTable = (store: Store): Table<GrantRow> => store.table<GrantRow>('kms_grants');
 

@@ -5,8 +5,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Scope, Table, Store } from '../store/store.js';
 import type { KeyMetadata, KeySpec, KeyState, KeyUsageType, MultiRegionConfiguration, OriginType } from '../generated/kms.js';
+import type { KmsOperationName } from '../generated/kms.js';
 import { AccessDeniedException } from '../core/service-error.js';
-import { DisabledException, InvalidArnException, KMSInvalidStateException, NotFoundException } from '../generated/kms.js';
+import {
+  DisabledException,
+  InvalidArnException,
+  InvalidKeyUsageException,
+  KMSInvalidStateException,
+  NotFoundException,
+} from '../generated/kms.js';
 import type { KmsContext } from './context.js';
 import { aliasTable } from './aliases.js';
 import { algorithmsOf, customerMasterKeySpecOf } from './key-specs.js';
@@ -171,7 +178,9 @@ export async function findKey(ctx: KmsContext, keyIdArg: string, options: FindKe
     if (!m) throw new InvalidArnException(`Invalid arn ${keyIdArg}`);
     const [, region, account, resource] = m;
     const foreign = account !== ctx.scope.account;
-    if (region !== ctx.scope.region || (foreign && options.authorize === false && options.crossAccountLookup !== true)) {
+    // A key ARN of another Region: AWS answers `Invalid arn <that Region>` (recorded).
+    if (region !== ctx.scope.region) throw new NotFoundException(`Invalid arn ${region}`);
+    if (foreign && options.authorize === false && options.crossAccountLookup !== true) {
       throw new NotFoundException(`${resource.startsWith('alias/') ? 'Alias' : 'Key'} '${keyIdArg}' does not exist`);
     }
     if (foreign) scope = { account, region };
@@ -293,6 +302,8 @@ export async function effectiveState(ctx: KmsContext, key: KeyRow): Promise<KeyS
  * only an Enabled key works; the errors are those of the key-state table.
  */
 export async function assertUsableForCrypto(ctx: KmsContext, key: KeyRow): Promise<void> {
+  // The request quota of the key's type (and its key store), when rate quotas are enforced.
+  if (ctx.operation !== undefined) ctx.deps.throttle?.chargeKeyUse(ctx.scope, ctx.operation, key);
   const state = await effectiveState(ctx, key);
   switch (state) {
     case 'Enabled':
@@ -314,6 +325,14 @@ export async function assertUsableForCrypto(ctx: KmsContext, key: KeyRow): Promi
     case 'PendingReplicaDeletion':
       throw new KMSInvalidStateException(`${key.arn} is pending replica deletion.`);
   }
+}
+
+/**
+ * A key used for an operation its KeyUsage does not allow. AWS names the operation:
+ * `<key ARN> key usage is SIGN_VERIFY which is not valid for Encrypt.` (recorded responses).
+ */
+export function keyUsageError(key: KeyRow, operation: KmsOperationName): InvalidKeyUsageException {
+  return new InvalidKeyUsageException(`${key.arn} key usage is ${key.keyUsage} which is not valid for ${operation}.`);
 }
 
 /** Management operations that a key pending deletion refuses (CreateAlias, tags, description, ...). */
@@ -345,9 +364,11 @@ export async function keyMetadata(ctx: KmsContext, key: KeyRow): Promise<KeyMeta
     KeySpec: key.keySpec,
     ...algorithmsOf(key.keySpec, key.keyUsage),
     MultiRegion: key.multiRegion !== undefined,
-    // Documented only for AWS_KMS / EXTERNAL origins: a CloudHSM key's material never rotates.
-    // A replica still Creating has none yet (recorded ReplicateKey response, LS test_replicate_key).
-    CurrentKeyMaterialId: key.origin === 'AWS_CLOUDHSM' || key.state === 'Creating' ? undefined : key.currentMaterialId,
+    // Only symmetric encryption keys of AWS_KMS / EXTERNAL origin have one (recorded: HMAC and
+    // asymmetric keys have none); a CloudHSM key's material never rotates. A replica still
+    // Creating has none yet (recorded ReplicateKey response, LS test_replicate_key).
+    CurrentKeyMaterialId:
+      key.origin === 'AWS_CLOUDHSM' || key.keySpec !== 'SYMMETRIC_DEFAULT' || key.state === 'Creating' ? undefined : key.currentMaterialId,
   };
   if (key.multiRegion) md.MultiRegionConfiguration = multiRegionConfiguration(key);
   // PendingReplicaDeletion: the window is known, its end is not (it starts with the last replica's deletion).

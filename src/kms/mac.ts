@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto';
 import type { MacAlgorithmSpec } from '../generated/kms.js';
 import { InvalidKeyUsageException } from '../generated/kms.js';
 import type { KmsContext } from './context.js';
-import { assertUsableForCrypto, backendRef, findKey } from './keys.js';
+import { assertUsableForCrypto, backendRef, findKey, keyUsageError } from './keys.js';
 import type { KeyRow } from './keys.js';
 import { HMAC_SPECS, isHmacSpec } from './key-specs.js';
 
@@ -16,11 +16,12 @@ export async function computeMac(
   keyIdArg: string,
   algorithm: MacAlgorithmSpec,
   message: Buffer,
+  operation: 'GenerateMac' | 'VerifyMac',
 ): Promise<{ key: KeyRow; mac: Buffer }> {
   const key = await findKey(ctx, keyIdArg, { allowAlias: true });
   await assertUsableForCrypto(ctx, key);
   if (key.keyUsage !== 'GENERATE_VERIFY_MAC' || !isHmacSpec(key.keySpec)) {
-    throw new InvalidKeyUsageException(`${key.arn} key usage is ${key.keyUsage} which is not valid for this operation.`);
+    throw keyUsageError(key, operation);
   }
   const spec = HMAC_SPECS[key.keySpec];
   if (spec.algorithm !== algorithm) {

@@ -10,6 +10,7 @@ import type { KmsContext } from './context.js';
 import type { PrincipalExists } from '../auth/known-principals.js';
 import type { KeyRow } from './keys.js';
 import { allowsFuturePutKeyPolicy } from './authorization.js';
+import { resourceQuotas } from './quotas.js';
 
 /** AWS's text for a key policy naming a principal that does not exist (§4.2). */
 export const INVALID_PRINCIPALS_MESSAGE = 'Policy contains a statement with one or more invalid principals.';
@@ -22,7 +23,8 @@ export const LOCKOUT_MESSAGE = 'The new key policy will not allow you to update 
  * LimitExceededException (as the model lists for CreateKey and PutKeyPolicy), any other
  * defect MalformedPolicyDocumentException with AWS's text.
  */
-export function compileKeyPolicy(text: string, principalExists?: PrincipalExists): CompiledPolicy {
+export function compileKeyPolicy(text: string, maxBytes: number, principalExists?: PrincipalExists): CompiledPolicy {
+  assertPolicySize(text, maxBytes);
   let policy: CompiledPolicy;
   try {
     policy = compilePolicy(text, 'key');
@@ -48,9 +50,21 @@ export async function checkNewKeyPolicy(
   text: string,
   bypassLockoutCheck: boolean | undefined,
 ): Promise<void> {
-  const policy = compileKeyPolicy(text, ctx.deps.principalExists);
+  const policy = compileKeyPolicy(text, resourceQuotas(ctx).keyPolicyBytes, ctx.deps.principalExists);
   if (bypassLockoutCheck !== true && !(await allowsFuturePutKeyPolicy(ctx, key, policy))) {
     throw new MalformedPolicyDocumentException(LOCKOUT_MESSAGE);
+  }
+}
+
+/**
+ * The configurable key policy size quota (`quotas.keyPolicyBytes`, 32 KB by default), counted
+ * in UTF-8 bytes. Exceeding a resource quota is LimitExceededException, AWS's rule for
+ * resource quotas. The policy language itself never accepts more than 32 KB, so the quota can
+ * lower the limit but not raise it.
+ */
+export function assertPolicySize(policy: string, maxBytes: number): void {
+  if (Buffer.byteLength(policy, 'utf8') > maxBytes) {
+    throw new LimitExceededException(`The key policy exceeds the maximum size of ${maxBytes} bytes.`);
   }
 }
 

@@ -12,16 +12,23 @@ import type { KeyRow, RotationRecord } from './keys.js';
 
 export const DEFAULT_ROTATION_PERIOD_DAYS = 365;
 
+/** AWS's on-demand rotation resource quota: 10 per key, not adjustable. */
+export const ON_DEMAND_ROTATIONS_PER_KEY = 10;
+
 /**
  * Rotation exists only for symmetric encryption keys with KMS-generated material; AWS refuses
  * it for keys in custom key stores and with imported material (key-state table, note 7).
+ * `silentKeySpec`: RotateKeyOnDemand's refusal of another key spec carries no message at all
+ * in AWS (recorded response).
  */
-export function assertRotatable(key: KeyRow): void {
+export function assertRotatable(key: KeyRow, options: { silentKeySpec?: boolean } = {}): void {
   if (key.customKeyStoreId || key.origin !== 'AWS_KMS') {
     throw new UnsupportedOperationException(`${key.arn} origin is ${key.origin} which is not valid for this operation.`);
   }
   if (key.keySpec !== 'SYMMETRIC_DEFAULT') {
-    throw new UnsupportedOperationException(`${key.arn} key spec is ${key.keySpec} which is not valid for this operation.`);
+    throw new UnsupportedOperationException(
+      options.silentKeySpec ? '' : `${key.arn} key spec is ${key.keySpec} which is not valid for this operation.`,
+    );
   }
 }
 

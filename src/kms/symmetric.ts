@@ -3,20 +3,19 @@
  * GenerateDataKey operations. The key's backend (kmsd's own store or a CloudHSM cluster)
  * seals the body; this module owns the blob header and the AAD.
  */
+import type { KmsOperationName } from '../generated/kms.js';
 import { IncorrectKeyException, InvalidKeyUsageException } from '../generated/kms.js';
 import { CiphertextAuthenticationError } from '../keystores/key-backend.js';
 import type { KmsContext } from './context.js';
 import { buildHeader, invalidCiphertext, parseCiphertext } from './ciphertext.js';
 import { encodeEncryptionContext } from './encryption-context.js';
 import type { EncryptionContext } from './encryption-context.js';
-import { assertUsableForCrypto, backendFor, backendRef, findKey, loadKey } from './keys.js';
+import { assertUsableForCrypto, backendFor, backendRef, findKey, keyUsageError, loadKey } from './keys.js';
 import { authorizeKey } from './authorization.js';
 import type { KeyRow } from './keys.js';
 
-export function assertSymmetricEncryptionKey(key: KeyRow, algorithm: string | undefined): void {
-  if (key.keyUsage !== 'ENCRYPT_DECRYPT' || key.keySpec !== 'SYMMETRIC_DEFAULT') {
-    throw new InvalidKeyUsageException(`${key.arn} key usage is ${key.keyUsage} which is not valid for this operation.`);
-  }
+export function assertSymmetricEncryptionKey(key: KeyRow, algorithm: string | undefined, operation: KmsOperationName): void {
+  if (key.keyUsage !== 'ENCRYPT_DECRYPT' || key.keySpec !== 'SYMMETRIC_DEFAULT') throw keyUsageError(key, operation);
   if (algorithm !== undefined && algorithm !== 'SYMMETRIC_DEFAULT') {
     throw new InvalidKeyUsageException(`The encryption algorithm ${algorithm} is not valid for ${key.arn}.`);
   }
@@ -56,6 +55,7 @@ export async function openBlob(
   context: EncryptionContext | undefined,
   keyIdArg: string | undefined,
   algorithm: string | undefined,
+  operation: 'Decrypt' | 'ReEncrypt',
 ): Promise<{ key: KeyRow; plaintext: Buffer; materialId: string }> {
   const { header, body } = parseCiphertext(blob);
   // The blob names its key by id; a KeyId ARN of another account in this Region says whose
@@ -79,7 +79,7 @@ export async function openBlob(
     deniedMessage: foreign === undefined ? undefined : CIPHERTEXT_KEY_NOT_ACCESSIBLE,
   });
   await assertUsableForCrypto(ctx, key);
-  assertSymmetricEncryptionKey(key, algorithm);
+  assertSymmetricEncryptionKey(key, algorithm, operation);
   const aad = Buffer.concat([header.bytes, encodeEncryptionContext(context)]);
   try {
     const plaintext = await backendFor(ctx, key).open(backendRef(key, header.materialId), body, aad);

@@ -1,7 +1,8 @@
 import type { CreateAliasRequest } from '../../generated/kms.js';
 import { AlreadyExistsException } from '../../generated/kms.js';
 import type { KmsHandler } from '../context.js';
-import { aliasTable, checkAliasName, checkAliasTarget } from '../aliases.js';
+import { aliasTable, assertAliasQuota, checkAliasTarget, checkNewAliasName } from '../aliases.js';
+import { resourceQuotas } from '../quotas.js';
 import { aliasArn, assertNotPendingDeletion, awsManagedKeyDenied, findKey } from '../keys.js';
 
 /**
@@ -9,7 +10,7 @@ import { aliasArn, assertNotPendingDeletion, awsManagedKeyDenied, findKey } from
  * another alias); the name must be free (AlreadyExistsException) and the key not pending deletion.
  */
 export const createAlias: KmsHandler<CreateAliasRequest, Record<string, never>> = async (input, ctx) => {
-  checkAliasName(input.AliasName);
+  checkNewAliasName(input.AliasName);
   checkAliasTarget(input.TargetKeyId);
   await ctx.deps.store.transaction(async () => {
     const key = await findKey(ctx, input.TargetKeyId, { allowAlias: false });
@@ -20,6 +21,7 @@ export const createAlias: KmsHandler<CreateAliasRequest, Record<string, never>> 
     if (await table.get(ctx.scope, input.AliasName)) {
       throw new AlreadyExistsException(`An alias with the name ${aliasArn(ctx.scope, input.AliasName)} already exists`);
     }
+    await assertAliasQuota(ctx.deps.store, ctx.scope, key.keyId, key.arn, resourceQuotas(ctx).aliasesPerKey);
     const now = ctx.now.getTime();
     await table.put(ctx.scope, input.AliasName, {
       aliasName: input.AliasName,

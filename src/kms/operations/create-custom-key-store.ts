@@ -2,8 +2,8 @@ import type { CreateCustomKeyStoreRequest, CreateCustomKeyStoreResponse } from '
 import { CustomKeyStoreNameInUseException, LimitExceededException, UnsupportedOperationException } from '../../generated/kms.js';
 import { validationError } from '../../core/validation-error.js';
 import type { KmsHandler } from '../context.js';
+import { resourceQuotas } from '../quotas.js';
 import {
-  MAX_CUSTOM_KEY_STORES,
   allStores,
   assertClusterActive,
   assertClusterConfiguration,
@@ -51,9 +51,10 @@ export const createCustomKeyStore: KmsHandler<CreateCustomKeyStoreRequest, Creat
     if (stores.some((s) => s.name === input.CustomKeyStoreName)) {
       throw new CustomKeyStoreNameInUseException(`Custom key store name ${input.CustomKeyStoreName} is already in use.`);
     }
-    if (stores.length >= MAX_CUSTOM_KEY_STORES) {
+    const { customKeyStoresPerRegion } = resourceQuotas(ctx);
+    if (stores.length >= customKeyStoresPerRegion) {
       throw new LimitExceededException(
-        `Cannot create the custom key store: the account already has the maximum of ${MAX_CUSTOM_KEY_STORES} custom key stores in this Region.`,
+        `Cannot create the custom key store: the account already has the maximum of ${customKeyStoresPerRegion} custom key stores in this Region.`,
       );
     }
     const view = await requireCluster(ctx, clusterId);

@@ -3,18 +3,9 @@ import type { CreateGrantRequest, CreateGrantResponse, GrantConstraints } from '
 import { LimitExceededException } from '../../generated/kms.js';
 import { ValidationException } from '../../core/service-error.js';
 import type { KmsHandler } from '../context.js';
+import { resourceQuotas } from '../quotas.js';
 import { findKey } from '../keys.js';
-import {
-  allGrants,
-  assertGrantable,
-  grantOperationsFor,
-  grantRowId,
-  grantTable,
-  GRANTS_PER_KEY,
-  keyScope,
-  newGrantId,
-  newGrantToken,
-} from '../grants.js';
+import { allGrants, assertGrantable, grantOperationsFor, grantRowId, grantTable, keyScope, newGrantId, newGrantToken } from '../grants.js';
 import type { GrantRow } from '../grants.js';
 import { assertDryRun } from '../dry-run.js';
 
@@ -60,8 +51,9 @@ export const createGrant: KmsHandler<CreateGrantRequest, CreateGrantResponse> = 
     };
     const existingGrants = await allGrants(ctx.deps.store, keyScope(key), key.keyId);
     const same = input.Name === undefined ? undefined : existingGrants.find((g) => g.name === input.Name && sameParameters(g, wanted));
-    if (!same && existingGrants.length >= GRANTS_PER_KEY) {
-      throw new LimitExceededException(`The request would exceed the limit of ${GRANTS_PER_KEY} grants for ${key.arn}.`);
+    const { grantsPerKey } = resourceQuotas(ctx);
+    if (!same && existingGrants.length >= grantsPerKey) {
+      throw new LimitExceededException(`The request would exceed the limit of ${grantsPerKey} grants for ${key.arn}.`);
     }
     assertDryRun(input.DryRun);
     const row: GrantRow = same ?? { ...wanted, grantId: newGrantId(), creationDate: ctx.now.getTime(), tokenHashes: [] };

@@ -1,14 +1,15 @@
 import type { CreateKeyRequest, CreateKeyResponse } from '../../generated/kms.js';
-import { UnsupportedOperationException } from '../../generated/kms.js';
+import { LimitExceededException, UnsupportedOperationException } from '../../generated/kms.js';
 import { ValidationException } from '../../core/service-error.js';
 import type { KmsHandler } from '../context.js';
 import { usagesOf } from '../key-specs.js';
 import { isSm2Region } from '../sm2.js';
 import { createKeyMaterial } from '../key-material.js';
-import { backendFor, backendRef, defaultKeyPolicy, keyArn, keyMetadata, newKeyId, newMaterialId, saveKey } from '../keys.js';
+import { backendFor, backendRef, defaultKeyPolicy, keyArn, keyMetadata, keyTable, newKeyId, newMaterialId, saveKey } from '../keys.js';
 import type { KeyRow } from '../keys.js';
-import { validateNewTags } from '../tags.js';
+import { mergeTags, validateRequestTags } from '../tags.js';
 import { checkNewKeyPolicy } from '../policies.js';
+import { resourceQuotas } from '../quotas.js';
 import { storeForNewKey } from '../custom-key-stores.js';
 import { newMultiRegionKeyId } from '../multi-region.js';
 
@@ -18,6 +19,10 @@ import { newMultiRegionKeyId } from '../multi-region.js';
  */
 export const createKey: KmsHandler<CreateKeyRequest, CreateKeyResponse> = async (input, ctx) => {
   const keySpec = input.KeySpec ?? input.CustomerMasterKeySpec ?? 'SYMMETRIC_DEFAULT';
+  // Only symmetric encryption keys may leave KeyUsage out (recorded AWS text).
+  if (input.KeyUsage === undefined && keySpec !== 'SYMMETRIC_DEFAULT') {
+    throw new ValidationException('You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.');
+  }
   const keyUsage = input.KeyUsage ?? 'ENCRYPT_DECRYPT';
   const origin = input.Origin ?? 'AWS_KMS';
   // Keys in a CloudHSM key store (custom-key-stores.md §11.1): symmetric only, checked there.
@@ -40,7 +45,8 @@ export const createKey: KmsHandler<CreateKeyRequest, CreateKeyResponse> = async 
   if (origin !== 'AWS_KMS' && !store) {
     throw new UnsupportedOperationException(`Origin ${origin} is not supported by kmsd yet.`);
   }
-  const tags = validateNewTags(input.Tags ?? []);
+  const quotas = resourceQuotas(ctx);
+  const tags = mergeTags([], validateRequestTags(input.Tags ?? []), quotas.tagsPerKey);
   // Without Policy, AWS writes its default policy (no lockout check: it names the account).
   const policy = input.Policy ?? defaultKeyPolicy(ctx.scope.account);
 
@@ -72,6 +78,12 @@ export const createKey: KmsHandler<CreateKeyRequest, CreateKeyResponse> = async 
     key.cloudHsmClusterId = store.clusterId;
   }
   await ctx.deps.store.transaction(async () => {
+    // Every customer managed key counts, in any key state (resource quota "AWS KMS keys").
+    if ((await keyTable(ctx.deps.store).count(ctx.scope)) >= quotas.keysPerRegion) {
+      throw new LimitExceededException(
+        `The request would exceed the quota of ${quotas.keysPerRegion} KMS keys in this account and Region.`,
+      );
+    }
     if (store) await backendFor(ctx, key).createMaterial(backendRef(key, materialId));
     else await createKeyMaterial(ctx, key);
     await saveKey(ctx, key);

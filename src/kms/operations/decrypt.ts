@@ -16,7 +16,14 @@ export const decrypt: KmsHandler<DecryptRequest, DecryptResponse> = async (input
   }
   // RSA ciphertext has no header naming its key: KeyId and the RSAES algorithm say it.
   if (input.EncryptionAlgorithm !== undefined && input.EncryptionAlgorithm !== 'SYMMETRIC_DEFAULT') {
-    const { key, plaintext } = await openRsa(ctx, input.KeyId, input.EncryptionAlgorithm, input.CiphertextBlob, input.EncryptionContext);
+    const { key, plaintext } = await openRsa(
+      ctx,
+      input.KeyId,
+      input.EncryptionAlgorithm,
+      input.CiphertextBlob,
+      input.EncryptionContext,
+      'Decrypt',
+    );
     assertDryRun(input.DryRun);
     return { KeyId: key.arn, Plaintext: plaintext, EncryptionAlgorithm: input.EncryptionAlgorithm };
   }
@@ -26,6 +33,7 @@ export const decrypt: KmsHandler<DecryptRequest, DecryptResponse> = async (input
     input.EncryptionContext,
     input.KeyId,
     input.EncryptionAlgorithm,
+    'Decrypt',
   );
   assertDryRun(input.DryRun);
   return { KeyId: key.arn, Plaintext: plaintext, EncryptionAlgorithm: 'SYMMETRIC_DEFAULT', KeyMaterialId: materialId };

@@ -6,9 +6,11 @@ import { assertRotatable, assertRotationManagedHere } from '../rotation.js';
 /** DisableKeyRotation: stops automatic rotation; earlier material versions are kept. */
 export const disableKeyRotation: KmsHandler<DisableKeyRotationRequest, Record<string, never>> = async (input, ctx) => {
   await updateKey(ctx, input.KeyId, { allowAlias: false }, async (key) => {
+    // The key state comes before the key-spec check: a disabled asymmetric key answers
+    // DisabledException (recorded from AWS for RotateKeyOnDemand; same rule here).
+    await assertUsableForCrypto(ctx, key);
     assertRotatable(key);
     assertRotationManagedHere(key);
-    await assertUsableForCrypto(ctx, key);
     key.rotation = { enabled: false };
   });
   return {};

@@ -13,9 +13,11 @@ import { assertRotatable, assertRotationManagedHere, DEFAULT_ROTATION_PERIOD_DAY
 export const enableKeyRotation: KmsHandler<EnableKeyRotationRequest, Record<string, never>> = async (input, ctx) => {
   const period = input.RotationPeriodInDays ?? DEFAULT_ROTATION_PERIOD_DAYS;
   await updateKey(ctx, input.KeyId, { allowAlias: false }, async (key) => {
+    // The key state comes before the key-spec check: a disabled asymmetric key answers
+    // DisabledException (recorded from AWS for RotateKeyOnDemand; same rule here).
+    await assertUsableForCrypto(ctx, key);
     assertRotatable(key);
     assertRotationManagedHere(key);
-    await assertUsableForCrypto(ctx, key);
     const now = ctx.now.getTime();
     const { rotation } = key;
     const since =

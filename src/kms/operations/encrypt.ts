@@ -14,7 +14,7 @@ export const encrypt: KmsHandler<EncryptRequest, EncryptResponse> = async (input
     assertDryRun(input.DryRun);
     return { CiphertextBlob: blob, KeyId: key.arn, EncryptionAlgorithm: input.EncryptionAlgorithm };
   }
-  assertSymmetricEncryptionKey(key, input.EncryptionAlgorithm);
+  assertSymmetricEncryptionKey(key, input.EncryptionAlgorithm, 'Encrypt');
   assertDryRun(input.DryRun);
   const { blob } = await sealWithKey(ctx, key, input.Plaintext, input.EncryptionContext);
   return { CiphertextBlob: blob, KeyId: key.arn, EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' };

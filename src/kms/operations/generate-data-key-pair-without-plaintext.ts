@@ -6,5 +6,5 @@ export const generateDataKeyPairWithoutPlaintext: KmsHandler<
   GenerateDataKeyPairWithoutPlaintextRequest,
   GenerateDataKeyPairWithoutPlaintextResponse
 > = async (input, ctx) => {
-  return (await generateDataKeyPair(input, ctx)).pair;
+  return (await generateDataKeyPair(input, ctx, 'GenerateDataKeyPairWithoutPlaintext')).pair;
 };

@@ -7,6 +7,6 @@ export const generateDataKeyPair: KmsHandler<GenerateDataKeyPairRequest, Generat
   if (input.Recipient !== undefined) {
     throw new UnsupportedOperationException('Recipient (Nitro Enclaves attestation) is not supported by kmsd.');
   }
-  const { pair, privateKey } = await newPair(input, ctx);
+  const { pair, privateKey } = await newPair(input, ctx, 'GenerateDataKeyPair');
   return { ...pair, PrivateKeyPlaintext: privateKey };
 };

@@ -7,7 +7,7 @@ export const generateDataKeyWithoutPlaintext: KmsHandler<
   GenerateDataKeyWithoutPlaintextRequest,
   GenerateDataKeyWithoutPlaintextResponse
 > = async (input, ctx) => {
-  const dk = await generateDataKey(input, ctx);
+  const dk = await generateDataKey(input, ctx, 'GenerateDataKeyWithoutPlaintext');
   dk.plaintext.fill(0);
   return { CiphertextBlob: dk.blob, KeyId: dk.keyArn, KeyMaterialId: dk.materialId };
 };

@@ -7,6 +7,6 @@ export const generateDataKey: KmsHandler<GenerateDataKeyRequest, GenerateDataKey
   if (input.Recipient !== undefined) {
     throw new UnsupportedOperationException('Recipient (Nitro Enclaves attestation) is not supported by kmsd.');
   }
-  const dk = await newDataKey(input, ctx);
+  const dk = await newDataKey(input, ctx, 'GenerateDataKey');
   return { CiphertextBlob: dk.blob, Plaintext: dk.plaintext, KeyId: dk.keyArn, KeyMaterialId: dk.materialId };
 };

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { GenerateRandomRequest, GenerateRandomResponse } from '../../generated/kms.js';
 import { UnsupportedOperationException } from '../../generated/kms.js';
-import { validationError } from '../../core/validation-error.js';
+import { ValidationException } from '../../core/service-error.js';
 import type { KmsHandler } from '../context.js';
 import { cloudHsm, findCustomKeyStore, invalidState } from '../custom-key-stores.js';
 
@@ -13,10 +13,12 @@ export const generateRandom: KmsHandler<GenerateRandomRequest, GenerateRandomRes
   if (input.Recipient !== undefined) {
     throw new UnsupportedOperationException('Recipient (Nitro Enclaves attestation) is not supported by kmsd.');
   }
-  // The model leaves NumberOfBytes optional (1–1024); AWS rejects a request without it.
-  if (input.NumberOfBytes === undefined) throw validationError('numberOfBytes', null, 'Member must not be null');
+  // The model leaves NumberOfBytes optional (1–1024); AWS rejects a request without it with
+  // this text (recorded response).
+  if (input.NumberOfBytes === undefined) throw new ValidationException('NumberOfBytes is required.');
   if (input.CustomKeyStoreId === undefined) return { Plaintext: randomBytes(input.NumberOfBytes) };
   const store = await findCustomKeyStore(ctx, input.CustomKeyStoreId);
+  ctx.deps.throttle?.chargeCustomKeyStore(ctx.scope, store.id);
   if (store.connectionState !== 'CONNECTED') {
     throw invalidState(store, 'GenerateRandom with a custom key store requires it to be CONNECTED.');
   }

@@ -10,8 +10,10 @@ import { assertDefaultPolicyName, checkNewKeyPolicy } from '../policies.js';
  * validated and must pass the lockout safety check unless BypassPolicyLockoutSafetyCheck.
  */
 export const putKeyPolicy: KmsHandler<PutKeyPolicyRequest, Record<string, never>> = async (input, ctx) => {
-  assertDefaultPolicyName(input.PolicyName);
+  // AWS finds the key (and authorizes the caller) before it looks at the policy: a missing key
+  // with an invalid policy is NotFoundException, not MalformedPolicyDocumentException.
   await updateKey(ctx, input.KeyId, { allowAlias: false }, async (key) => {
+    assertDefaultPolicyName(input.PolicyName);
     await checkNewKeyPolicy(ctx, key, input.Policy, input.BypassPolicyLockoutSafetyCheck);
     key.policy = input.Policy;
   });

@@ -1,11 +1,20 @@
 import type { ReEncryptRequest, ReEncryptResponse } from '../../generated/kms.js';
 import { validationError } from '../../core/validation-error.js';
-import type { KmsHandler } from '../context.js';
 import { assertUsableForCrypto, findKey } from '../keys.js';
 import type { KeyRow } from '../keys.js';
 import { assertSymmetricEncryptionKey, openBlob, sealWithKey } from '../symmetric.js';
 import { assertDryRun } from '../dry-run.js';
 import { isRsaEncryptionKey, openRsa, rsaEncrypt } from '../asymmetric.js';
+import type { KmsContext, KmsHandler } from '../context.js';
+
+/** The destination key, usable and fit to encrypt with the requested algorithm. */
+async function destinationKey(input: ReEncryptRequest, ctx: KmsContext): Promise<{ destination: KeyRow; rsaDestination: boolean }> {
+  const destination = await findKey(ctx, input.DestinationKeyId, { allowAlias: true, authorize: { action: 'kms:ReEncryptTo' } });
+  await assertUsableForCrypto(ctx, destination);
+  const rsaDestination = isRsaEncryptionKey(destination);
+  if (!rsaDestination) assertSymmetricEncryptionKey(destination, input.DestinationEncryptionAlgorithm, 'ReEncrypt');
+  return { destination, rsaDestination };
+}
 
 /**
  * ReEncrypt: opens the blob (source key from its header, SourceKeyId must match it when
@@ -13,22 +22,33 @@ import { isRsaEncryptionKey, openRsa, rsaEncrypt } from '../asymmetric.js';
  * is never returned. Source and destination may be the same key, to change the context.
  * An RSA source needs SourceKeyId and its RSAES SourceEncryptionAlgorithm (its ciphertext
  * names no key); an RSA destination needs DestinationEncryptionAlgorithm and no context.
+ *
+ * The source is checked before the destination, as AWS does: an HMAC SourceKeyId that is
+ * also the destination answers IncorrectKeyException (recorded), not the destination's
+ * InvalidKeyUsageException.
  */
 export const reEncrypt: KmsHandler<ReEncryptRequest, ReEncryptResponse> = async (input, ctx) => {
-  const destination = await findKey(ctx, input.DestinationKeyId, { allowAlias: true, authorize: { action: 'kms:ReEncryptTo' } });
-  await assertUsableForCrypto(ctx, destination);
-  const rsaDestination = isRsaEncryptionKey(destination);
-  if (!rsaDestination) assertSymmetricEncryptionKey(destination, input.DestinationEncryptionAlgorithm);
   // DryRun with IGNORE_CIPHERTEXT checks everything but the ciphertext (the model lets
   // CiphertextBlob be absent only for that).
   const ignoreCiphertext = input.DryRun === true && (input.DryRunModifiers ?? []).includes('IGNORE_CIPHERTEXT');
-  if (ignoreCiphertext) assertDryRun(true);
+  if (ignoreCiphertext) {
+    await destinationKey(input, ctx);
+    assertDryRun(true);
+  }
   if (input.CiphertextBlob === undefined) throw validationError('ciphertextBlob', null, 'Member must not be null');
   const sourceAlgorithm = input.SourceEncryptionAlgorithm ?? 'SYMMETRIC_DEFAULT';
   const source: { key: KeyRow; plaintext: Buffer; materialId?: string } =
     sourceAlgorithm === 'SYMMETRIC_DEFAULT'
-      ? await openBlob(ctx, input.CiphertextBlob, input.SourceEncryptionContext, input.SourceKeyId, input.SourceEncryptionAlgorithm)
-      : await openRsa(ctx, input.SourceKeyId, sourceAlgorithm, input.CiphertextBlob, input.SourceEncryptionContext);
+      ? await openBlob(
+          ctx,
+          input.CiphertextBlob,
+          input.SourceEncryptionContext,
+          input.SourceKeyId,
+          input.SourceEncryptionAlgorithm,
+          'ReEncrypt',
+        )
+      : await openRsa(ctx, input.SourceKeyId, sourceAlgorithm, input.CiphertextBlob, input.SourceEncryptionContext, 'ReEncrypt');
+  const { destination, rsaDestination } = await destinationKey(input, ctx);
   assertDryRun(input.DryRun);
   const sealed = rsaDestination
     ? {

@@ -5,7 +5,8 @@ import { assertNotInTransition, assertUsableForCrypto, defaultKeyPolicy, findKey
 import type { KeyRow } from '../keys.js';
 import { assertPrimaryKey, copyMaterial, shareWithRelated } from '../multi-region.js';
 import { checkNewKeyPolicy, compileKeyPolicy } from '../policies.js';
-import { validateNewTags } from '../tags.js';
+import { mergeTags, validateRequestTags } from '../tags.js';
+import { resourceQuotas } from '../quotas.js';
 
 /**
  * ReplicateKey: a replica of a multi-Region primary in another Region of the same account,
@@ -30,8 +31,9 @@ export const replicateKey: KmsHandler<ReplicateKeyRequest, ReplicateKeyResponse>
       throw new AlreadyExistsException(`Replica key ${replicaArn} already exists.`);
     }
     // AWS finds the key before it looks at the rest of the request.
-    if (input.Policy !== undefined) compileKeyPolicy(input.Policy, ctx.deps.principalExists);
-    const tags = validateNewTags(input.Tags ?? []);
+    const quotas = resourceQuotas(ctx);
+    if (input.Policy !== undefined) compileKeyPolicy(input.Policy, quotas.keyPolicyBytes, ctx.deps.principalExists);
+    const tags = mergeTags([], validateRequestTags(input.Tags ?? []), quotas.tagsPerKey);
 
     const now = ctx.now.getTime();
     const family = primary.multiRegion ?? { primaryRegion: primary.region, replicaRegions: [] };

@@ -5,7 +5,7 @@ import { assertDryRun } from '../dry-run.js';
 
 /** Sign with an asymmetric SIGN_VERIFY key; MessageType RAW (default) or DIGEST. */
 export const sign: KmsHandler<SignRequest, SignResponse> = async (input, ctx) => {
-  const key = await asymmetricKey(ctx, input.KeyId, 'SIGN_VERIFY');
+  const key = await asymmetricKey(ctx, input.KeyId, 'SIGN_VERIFY', 'Sign');
   const messageType = input.MessageType ?? 'RAW';
   const scheme = signingScheme(key, input.SigningAlgorithm, messageType, input.Message);
   assertDryRun(input.DryRun);

@@ -1,17 +1,19 @@
 import type { TagResourceRequest } from '../../generated/kms.js';
 import type { KmsHandler } from '../context.js';
 import { assertNotPendingDeletion, updateKey } from '../keys.js';
-import { validateNewTags } from '../tags.js';
+import { mergeTags, validateRequestTags } from '../tags.js';
+import { resourceQuotas } from '../quotas.js';
 
 /**
  * TagResource: adds tags, replacing the value of a key already present; `aws:` keys are
- * reserved and a key holds at most 50 tags (TagException). Key id or key ARN only.
+ * reserved, a request may not name a tag key twice, and a key holds at most the tags-per-key
+ * quota (TagException). Key id or key ARN only.
  */
 export const tagResource: KmsHandler<TagResourceRequest, Record<string, never>> = async (input, ctx) => {
-  const added = validateNewTags(input.Tags);
+  const added = validateRequestTags(input.Tags);
   await updateKey(ctx, input.KeyId, { allowAlias: false }, (key) => {
     assertNotPendingDeletion(key);
-    key.tags = validateNewTags([...key.tags, ...added]);
+    key.tags = mergeTags(key.tags, added, resourceQuotas(ctx).tagsPerKey);
   });
   return {};
 };

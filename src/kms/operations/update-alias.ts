@@ -1,7 +1,8 @@
 import type { UpdateAliasRequest } from '../../generated/kms.js';
 import { NotFoundException } from '../../generated/kms.js';
 import type { KmsHandler } from '../context.js';
-import { aliasTable, checkAliasName, checkAliasTarget } from '../aliases.js';
+import { aliasTable, assertAliasQuota, checkAliasName, checkAliasTarget } from '../aliases.js';
+import { resourceQuotas } from '../quotas.js';
 import { aliasArn, assertNotPendingDeletion, awsManagedKeyDenied, findKey, keyTable } from '../keys.js';
 import { authorizeKey } from '../authorization.js';
 import { isAsymmetricSpec, isHmacSpec } from '../key-specs.js';
@@ -36,6 +37,9 @@ export const updateAlias: KmsHandler<UpdateAliasRequest, Record<string, never>> 
       throw new ValidationException(
         `${input.AliasName} points to a ${old.keySpec} key with KeyUsage ${old.keyUsage}; it cannot point to a ${key.keySpec} key with KeyUsage ${key.keyUsage}.`,
       );
+    }
+    if (alias.targetKeyId !== key.keyId) {
+      await assertAliasQuota(ctx.deps.store, ctx.scope, key.keyId, key.arn, resourceQuotas(ctx).aliasesPerKey);
     }
     await table.put(ctx.scope, input.AliasName, { ...alias, targetKeyId: key.keyId, lastUpdatedDate: ctx.now.getTime() });
   });

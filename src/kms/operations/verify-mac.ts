@@ -10,10 +10,11 @@ import { assertDryRun } from '../dry-run.js';
  * MacValid=false: a mismatch is KMSInvalidMacException.
  */
 export const verifyMac: KmsHandler<VerifyMacRequest, VerifyMacResponse> = async (input, ctx) => {
-  const { key, mac } = await computeMac(ctx, input.KeyId, input.MacAlgorithm, input.Message);
+  const { key, mac } = await computeMac(ctx, input.KeyId, input.MacAlgorithm, input.Message, 'VerifyMac');
   assertDryRun(input.DryRun);
   if (mac.length !== input.Mac.length || !timingSafeEqual(mac, input.Mac)) {
-    throw new KMSInvalidMacException('The MAC is not valid for the given message, key and algorithm.');
+    // AWS sends this exception with no message (recorded responses).
+    throw new KMSInvalidMacException('');
   }
   return { KeyId: key.arn, MacValid: true, MacAlgorithm: input.MacAlgorithm };
 };

@@ -6,15 +6,16 @@ import { assertDryRun } from '../dry-run.js';
 
 /**
  * Verify with the key's public key. As in AWS, a signature that does not verify is
- * KMSInvalidSignatureException, never SignatureValid=false.
+ * KMSInvalidSignatureException (no message), never SignatureValid=false.
  */
 export const verify: KmsHandler<VerifyRequest, VerifyResponse> = async (input, ctx) => {
-  const key = await asymmetricKey(ctx, input.KeyId, 'SIGN_VERIFY');
+  const key = await asymmetricKey(ctx, input.KeyId, 'SIGN_VERIFY', 'Verify');
   const messageType = input.MessageType ?? 'RAW';
   const scheme = signingScheme(key, input.SigningAlgorithm, messageType, input.Message);
   assertDryRun(input.DryRun);
   if (!verifyMessage(key, scheme, messageType, input.Message, input.Signature)) {
-    throw new KMSInvalidSignatureException('The signature is not valid for the given message, key and algorithm.');
+    // AWS sends this exception with no message (recorded responses).
+    throw new KMSInvalidSignatureException('');
   }
   return { KeyId: key.arn, SignatureValid: true, SigningAlgorithm: input.SigningAlgorithm };
 };
