@@ -28,6 +28,8 @@ import {
   runKeyStoreTransitions,
 } from './kms/custom-key-stores.js';
 import { sweepKeys } from './kms/sweeper.js';
+import { KeyLastUsageTracker } from './kms/key-last-usage.js';
+import { KeyImports } from './keystores/key-imports.js';
 import { createCloudHsmService, cloudHsmSweeper } from './cloudhsm/service.js';
 import type { CloudHsmDeps } from './cloudhsm/context.js';
 import { ClusterCertificates } from './cloudhsm/certificates.js';
@@ -124,6 +126,8 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     store,
     clock,
     localKeys: new LocalKeyBackend(store, rootKey),
+    imports: new KeyImports(store, rootKey),
+    keyUsage: new KeyLastUsageTracker(store),
     customKeyStoreBackend: cloudHsmKeyStores,
     cloudHsmKeyStores,
     keyStoreTransitionMs: options.keyStoreTransitionMs ?? DEFAULT_KEY_STORE_TRANSITION_MS,
@@ -137,6 +141,10 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
       return sweepKeys(kmsDeps, now);
     },
     cloudHsmSweeper(cloudHsmDeps, log),
+    // GetKeyLastUsage: writes each key's latest use at most once a minute.
+    function flushKeyLastUsage() {
+      return kmsDeps.keyUsage.flushDue();
+    },
   ];
 
   const services = [createKmsService(kmsDeps), createCloudHsmService(cloudHsmDeps), createHsmManagementService(hsmModule)];
@@ -186,6 +194,7 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     store,
     async listen() {
       await checkRootKey(store, rootKey);
+      await kmsDeps.keyUsage.start(clock.now());
       // Stores that were CONNECTED when kmsd stopped log in to their clusters again.
       await resumeConnectedStores(kmsDeps);
       await new Promise<void>((resolve, reject) => {
@@ -207,6 +216,7 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
         server.closeIdleConnections();
       });
       await running;
+      await kmsDeps.keyUsage.flushAll();
       await keyStoreTransitionsIdle(kmsDeps);
       await cloudHsmKeyStores.closeSessions();
       await store.close();

@@ -6,6 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import { LocalKeyBackend } from '../src/keystores/local-key-backend.js';
 import { RootKey } from '../src/keystores/root-key.js';
+import { KeyImports } from '../src/keystores/key-imports.js';
+import { KeyLastUsageTracker } from '../src/kms/key-last-usage.js';
 import type { BackendKeyRef } from '../src/keystores/key-backend.js';
 import type { CustomKeyStoreBackend, KmsDeps } from '../src/kms/context.js';
 import { deleteKeyFinally } from '../src/kms/deletion.js';
@@ -37,6 +39,8 @@ describe('final deletion of a custom key store key', () => {
       store,
       clock: { now: () => new Date() },
       localKeys: new LocalKeyBackend(store, RootKey.random()),
+      imports: new KeyImports(store, RootKey.random()),
+      keyUsage: new KeyLastUsageTracker(store),
       customKeyStoreBackend: backend,
     };
     const keyId = '3f0c6a8e-7d1b-4c2a-9e5f-0a1b2c3d4e5f';

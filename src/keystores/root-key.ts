@@ -7,7 +7,7 @@
  * created with mode 0600 on first start. With --in-memory and no KMSD_ROOT_KEY, a fresh
  * random key lives only in the process.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync, statSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -35,6 +35,14 @@ export class RootKey {
     const mode = statSync(file).mode & 0o777;
     if (mode !== 0o600) chmodSync(file, 0o600);
     return RootKey.fromBase64(readFileSync(file, 'utf8').trim());
+  }
+
+  /**
+   * A 32-byte secret for one purpose (`label`), derived from the root key with HMAC-SHA256,
+   * so MAC keys (import tokens, material ids) need no storage of their own.
+   */
+  deriveKey(label: string): Buffer {
+    return createHmac('sha256', this.key).update(`kmsd derived key: ${label}`).digest();
   }
 
   /** version(1) ‖ iv(12) ‖ tag(16) ‖ ciphertext, base64. */

@@ -4,12 +4,18 @@ import type { Scope, Store } from '../store/store.js';
 import type { SymmetricKeyBackend } from '../keystores/key-backend.js';
 import type { LocalKeyBackend } from '../keystores/local-key-backend.js';
 import type { CloudHsmKeyBackend } from '../keystores/cloudhsm-key-backend.js';
+import type { KeyImports } from '../keystores/key-imports.js';
+import type { KeyLastUsageTracker } from './key-last-usage.js';
 
 export interface KmsDeps {
   store: Store;
   clock: Clock;
   /** Origin AWS_KMS material. */
   localKeys: LocalKeyBackend;
+  /** Wrapping keys and import tokens for origin EXTERNAL (GetParametersForImport, ImportKeyMaterial). */
+  imports: KeyImports;
+  /** The last cryptographic use of each key (GetKeyLastUsage), kept in memory and flushed. */
+  keyUsage: KeyLastUsageTracker;
   /** The backend for keys in a custom key store, when that feature is wired in. */
   customKeyStoreBackend?: CustomKeyStoreBackend;
   /** CloudHSM key stores: cluster checks, the kmsuser session, HSM keys (custom-key-stores.ts). */

@@ -9,6 +9,8 @@ import { DisabledException, InvalidArnException, KMSInvalidStateException, NotFo
 import type { KmsContext } from './context.js';
 import { aliasTable } from './aliases.js';
 import { algorithmsOf, customerMasterKeySpecOf } from './key-specs.js';
+import { currentImport, materialMissing, nextMaterialExpiry } from './imported-material.js';
+import type { ImportedMaterial } from './imported-material.js';
 
 export interface Tag {
   TagKey: string;
@@ -40,6 +42,7 @@ export interface KeyRow {
   pendingWindowInDays?: number;
   policy: string;
   tags: Tag[];
+  /** '' for a key with imported material (origin EXTERNAL) before its first import. */
   currentMaterialId: string;
   /** Every material version, oldest first; all of them still decrypt. */
   materialIds: string[];
@@ -54,21 +57,26 @@ export interface KeyRow {
   cloudHsmClusterId?: string;
   /** Asymmetric keys: the DER SubjectPublicKeyInfo, base64 (public, so kept in the clear). */
   publicKey?: string;
+  /** Origin EXTERNAL: every material version imported so far, in import order (imported-material.ts). */
+  imports?: ImportedMaterial[];
 }
 
 export const keyTable = (store: Store): Table<KeyRow> => store.table<KeyRow>('kms_keys');
 
 /**
- * The sweeper's next deadline for a key: the end of its deletion window or its next rotation.
- * AWS does not rotate a key while it is disabled; re-enabling it saves the row again, so a
- * rotation that fell due meanwhile happens on the next sweep.
+ * The sweeper's next deadline for a key: the end of its deletion window, its next rotation, or
+ * the expiry of imported material, whichever comes first. AWS does not rotate a key while it
+ * is disabled; re-enabling it saves the row again, so a rotation that fell due meanwhile
+ * happens on the next sweep.
  */
 export function dueOf(key: KeyRow): number | null {
-  if (key.state === 'PendingDeletion' && key.deletionDate !== undefined) return key.deletionDate;
-  if (key.state === 'Enabled' && key.rotation.enabled && key.rotation.nextRotationDate !== undefined) {
-    return key.rotation.nextRotationDate;
+  let due: number | null = null;
+  if (key.state === 'PendingDeletion' && key.deletionDate !== undefined) due = key.deletionDate;
+  else if (key.state === 'Enabled' && key.rotation.enabled && key.rotation.nextRotationDate !== undefined) {
+    due = key.rotation.nextRotationDate;
   }
-  return null;
+  const expiry = nextMaterialExpiry(key);
+  return expiry !== undefined && (due === null || expiry < due) ? expiry : due;
 }
 
 export async function saveKey(ctx: Pick<KmsContext, 'deps'>, key: KeyRow): Promise<void> {
@@ -194,6 +202,10 @@ export async function effectiveState(ctx: KmsContext, key: KeyRow): Promise<KeyS
     const backend = ctx.deps.customKeyStoreBackend;
     if (!backend || !(await backend.isConnected(ctx.scope, key.customKeyStoreId))) return 'Unavailable';
   }
+  // Imported material past its ValidTo is gone at once, even before the sweeper stores it.
+  if (key.origin === 'EXTERNAL' && (key.state === 'Enabled' || key.state === 'Disabled') && materialMissing(key, ctx.now.getTime())) {
+    return 'PendingImport';
+  }
   return key.state;
 }
 
@@ -228,6 +240,13 @@ export function assertNotPendingDeletion(key: KeyRow): void {
   if (key.state === 'PendingDeletion') throw new KMSInvalidStateException(`${key.arn} is pending deletion.`);
 }
 
+/** EnableKey and DisableKey refuse a key whose imported material is missing (key-state table, note 5). */
+export function assertNotPendingImport(ctx: Pick<KmsContext, 'now'>, key: KeyRow): void {
+  if (key.state === 'PendingImport' || (key.origin === 'EXTERNAL' && materialMissing(key, ctx.now.getTime()))) {
+    throw new KMSInvalidStateException(`${key.arn} is pending import.`);
+  }
+}
+
 export async function keyMetadata(ctx: KmsContext, key: KeyRow): Promise<KeyMetadata> {
   const state = await effectiveState(ctx, key);
   const md: KeyMetadata = {
@@ -248,6 +267,17 @@ export async function keyMetadata(ctx: KmsContext, key: KeyRow): Promise<KeyMeta
     // Documented only for AWS_KMS / EXTERNAL origins: a CloudHSM key's material never rotates.
     CurrentKeyMaterialId: key.origin === 'AWS_CLOUDHSM' ? undefined : key.currentMaterialId,
   };
+  if (key.origin === 'EXTERNAL') {
+    // As recorded from AWS: only symmetric keys show CurrentKeyMaterialId, once material was
+    // imported (and still after it is deleted); ExpirationModel and ValidTo describe the
+    // current material while it is imported.
+    if (key.keySpec !== 'SYMMETRIC_DEFAULT' || key.currentMaterialId === '') delete md.CurrentKeyMaterialId;
+    const current = currentImport(key, ctx.now.getTime());
+    if (current) {
+      md.ExpirationModel = current.expirationModel;
+      if (current.validTo !== undefined) md.ValidTo = new Date(current.validTo);
+    }
+  }
   if (key.state === 'PendingDeletion') {
     md.DeletionDate = key.deletionDate === undefined ? undefined : new Date(key.deletionDate);
     md.PendingDeletionWindowInDays = key.pendingWindowInDays;

@@ -10,7 +10,10 @@ import { validateNewTags } from '../tags.js';
 import { validatePolicyDocument } from '../policies.js';
 import { storeForNewKey } from '../custom-key-stores.js';
 
-/** CreateKey. Built so far: symmetric, HMAC and asymmetric (RSA, ECC) keys of origin AWS_KMS. */
+/**
+ * CreateKey. Built so far: symmetric, HMAC and asymmetric (RSA, ECC) keys of origin AWS_KMS or
+ * EXTERNAL (created PendingImport, without material, until ImportKeyMaterial).
+ */
 export const createKey: KmsHandler<CreateKeyRequest, CreateKeyResponse> = async (input, ctx) => {
   const keySpec = input.KeySpec ?? input.CustomerMasterKeySpec ?? 'SYMMETRIC_DEFAULT';
   const keyUsage = input.KeyUsage ?? 'ENCRYPT_DECRYPT';
@@ -28,7 +31,7 @@ export const createKey: KmsHandler<CreateKeyRequest, CreateKeyResponse> = async 
   if (!usages.includes(keyUsage)) {
     throw new ValidationException(`KeyUsage ${keyUsage} is not compatible with KeySpec ${keySpec}.`);
   }
-  if (origin !== 'AWS_KMS' && !store) {
+  if (origin !== 'AWS_KMS' && origin !== 'EXTERNAL' && !store) {
     throw new UnsupportedOperationException(`Origin ${origin} is not supported by kmsd yet.`);
   }
   if (input.MultiRegion) {
@@ -39,7 +42,9 @@ export const createKey: KmsHandler<CreateKeyRequest, CreateKeyResponse> = async 
   if (input.Policy !== undefined) validatePolicyDocument(input.Policy);
 
   const keyId = newKeyId();
-  const materialId = newMaterialId();
+  const external = origin === 'EXTERNAL';
+  // Imported material gets its id when it is imported (derived from the material).
+  const materialId = external ? '' : newMaterialId();
   const key: KeyRow = {
     keyId,
     arn: keyArn(ctx.scope, keyId),
@@ -50,21 +55,22 @@ export const createKey: KmsHandler<CreateKeyRequest, CreateKeyResponse> = async 
     keyUsage,
     keySpec,
     origin,
-    state: 'Enabled',
+    state: external ? 'PendingImport' : 'Enabled',
     policy,
     tags,
     currentMaterialId: materialId,
-    materialIds: [materialId],
+    materialIds: external ? [] : [materialId],
     rotation: { enabled: false },
     rotations: [],
   };
+  if (external) key.imports = [];
   if (store) {
     key.customKeyStoreId = store.id;
     key.cloudHsmClusterId = store.clusterId;
   }
   await ctx.deps.store.transaction(async () => {
     if (store) await backendFor(ctx, key).createMaterial(backendRef(key, materialId));
-    else await createKeyMaterial(ctx, key);
+    else if (!external) await createKeyMaterial(ctx, key);
     await saveKey(ctx, key);
   });
   return { KeyMetadata: await keyMetadata(ctx, key) };

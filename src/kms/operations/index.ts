@@ -53,6 +53,10 @@ import { retireGrant } from './retire-grant.js';
 import { listRetirableGrants } from './list-retirable-grants.js';
 import { listGrants } from './list-grants.js';
 import { createGrant } from './create-grant.js';
+import { getParametersForImport } from './get-parameters-for-import.js';
+import { importKeyMaterial } from './import-key-material.js';
+import { deleteImportedKeyMaterial } from './delete-imported-key-material.js';
+import { getKeyLastUsage } from './get-key-last-usage.js';
 
 export type KmsHandlers = {
   [Op in KmsOperationName]: KmsHandler<KmsOperationTypes[Op]['input'], KmsOperationTypes[Op]['output']>;
@@ -74,7 +78,7 @@ export const KMS_HANDLERS: KmsHandlers = {
   Decrypt: decrypt,
   DeleteAlias: deleteAlias,
   DeleteCustomKeyStore: deleteCustomKeyStore,
-  DeleteImportedKeyMaterial: notImplemented('DeleteImportedKeyMaterial'),
+  DeleteImportedKeyMaterial: deleteImportedKeyMaterial,
   DeriveSharedSecret: notImplemented('DeriveSharedSecret'),
   DescribeCustomKeyStores: describeCustomKeyStores,
   DescribeKey: describeKey,
@@ -90,12 +94,12 @@ export const KMS_HANDLERS: KmsHandlers = {
   GenerateDataKeyWithoutPlaintext: generateDataKeyWithoutPlaintext,
   GenerateMac: generateMac,
   GenerateRandom: generateRandom,
-  GetKeyLastUsage: notImplemented('GetKeyLastUsage'),
+  GetKeyLastUsage: getKeyLastUsage,
   GetKeyPolicy: getKeyPolicy,
   GetKeyRotationStatus: getKeyRotationStatus,
-  GetParametersForImport: notImplemented('GetParametersForImport'),
+  GetParametersForImport: getParametersForImport,
   GetPublicKey: getPublicKey,
-  ImportKeyMaterial: notImplemented('ImportKeyMaterial'),
+  ImportKeyMaterial: importKeyMaterial,
   ListAliases: listAliases,
   ListGrants: listGrants,
   ListKeyPolicies: listKeyPolicies,

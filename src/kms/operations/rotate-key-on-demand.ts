@@ -2,13 +2,21 @@ import type { RotateKeyOnDemandRequest, RotateKeyOnDemandResponse } from '../../
 import type { KmsHandler } from '../context.js';
 import { assertUsableForCrypto, updateKey } from '../keys.js';
 import { assertRotatable, rotateKey } from '../rotation.js';
+import { rotateToImportedMaterial } from '../imported-material.js';
 
 /**
  * RotateKeyOnDemand: a new material version now, whether or not automatic rotation is on;
- * the automatic schedule is not moved (as in AWS). It completes within the request.
+ * the automatic schedule is not moved (as in AWS). It completes within the request. A key
+ * with imported material rotates to the material imported with NEW_KEY_MATERIAL; AWS checks
+ * its state first (a key without material answers "is pending import", recorded).
  */
 export const rotateKeyOnDemand: KmsHandler<RotateKeyOnDemandRequest, RotateKeyOnDemandResponse> = async (input, ctx) => {
   const key = await updateKey(ctx, input.KeyId, { allowAlias: false }, async (k) => {
+    if (k.origin === 'EXTERNAL' && !k.customKeyStoreId) {
+      await assertUsableForCrypto(ctx, k);
+      rotateToImportedMaterial(k, ctx.now.getTime());
+      return k;
+    }
     assertRotatable(k);
     await assertUsableForCrypto(ctx, k);
     await rotateKey(ctx, k, 'ON_DEMAND', ctx.now.getTime());
