@@ -528,16 +528,14 @@ describe('expiry on the service clock', () => {
     const encrypted = await wrapForImport(ws, params.PublicKey ?? new Uint8Array(), randomBytes(32), 'RSAES_OAEP_SHA_256');
     await t.advanceClock(24 * 3600 + 1);
     await expectFailure(
-      t
-        .kms()
-        .send(
-          new ImportKeyMaterialCommand({
-            KeyId: key.KeyId,
-            ImportToken: params.ImportToken,
-            EncryptedKeyMaterial: encrypted,
-            ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
-          }),
-        ),
+      t.kms().send(
+        new ImportKeyMaterialCommand({
+          KeyId: key.KeyId,
+          ImportToken: params.ImportToken,
+          EncryptedKeyMaterial: encrypted,
+          ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+        }),
+      ),
       'ExpiredImportTokenException',
       'The import token has expired. Call GetParametersForImport for a new one.',
     );
