@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHmac, createPublicKey, randomBytes, verify } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import {
+  CancelKeyDeletionCommand,
   CreateKeyCommand,
   DecryptCommand,
   DeleteImportedKeyMaterialCommand,
@@ -272,6 +273,11 @@ describe('symmetric keys with imported material', () => {
       'KMSInvalidStateException',
       `${ext.Arn} is pending deletion.`,
     );
+    await kms.send(new CancelKeyDeletionCommand({ KeyId: ext.KeyId }));
+    expect((await kms.send(new DescribeKeyCommand({ KeyId: ext.KeyId }))).KeyMetadata?.KeyState).toBe('PendingImport');
+    // Like any key without its material: the import enables it.
+    await importMaterial(ext.KeyId, randomBytes(32));
+    expect((await kms.send(new DescribeKeyCommand({ KeyId: ext.KeyId }))).KeyMetadata?.KeyState).toBe('Enabled');
   });
 });
 

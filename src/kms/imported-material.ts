@@ -14,12 +14,12 @@
  */
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import type { ExpirationModelType, ImportState, KeyMaterialState, RotationsListEntry } from '../generated/kms.js';
+import type { ExpirationModelType, ImportState, KeyMaterialState, KeySpec, RotationsListEntry } from '../generated/kms.js';
 import { IncorrectKeyMaterialException, KMSInvalidStateException, UnsupportedOperationException } from '../generated/kms.js';
 import type { KmsContext } from './context.js';
 import type { KeyRow } from './keys.js';
 import { backendRef } from './keys.js';
-import { ECC_CURVES, HMAC_SPECS, isAsymmetricSpec, isHmacSpec, RSA_BITS } from './key-specs.js';
+import { ECC_CURVES, HMAC_SPECS, isHmacSpec, isRsaSpec, RSA_BITS } from './key-specs.js';
 import type { EccKeySpec, RsaKeySpec } from './key-specs.js';
 
 export interface ImportedMaterial {
@@ -102,6 +102,14 @@ export async function expireImportedMaterial(ctx: Pick<KmsContext, 'deps'>, key:
 }
 
 /**
+ * The key specs whose material kmsd can take in (and check): symmetric, HMAC, RSA and the
+ * elliptic curves node:crypto reads from PKCS #8. Others cannot be created with origin EXTERNAL.
+ */
+export function isImportableSpec(spec: KeySpec): boolean {
+  return spec === 'SYMMETRIC_DEFAULT' || isHmacSpec(spec) || isRsaSpec(spec) || spec in ECC_CURVES || spec === 'ECC_NIST_EDWARDS25519';
+}
+
+/**
  * Checks plaintext key material against the key spec (AWS: "Requirements for imported key
  * material") and returns what to store, the public key of an asymmetric key, and the bytes
  * its KeyMaterialId is derived from. Material that does not fit is IncorrectKeyMaterialException.
@@ -115,14 +123,14 @@ export function validateMaterial(key: KeyRow, material: Buffer): { stored: Buffe
     if (material.length < min || material.length > max) throw wrong(`it must be ${min} to ${max} bytes long`);
     return { stored: material, identity: material };
   }
-  if (isAsymmetricSpec(key.keySpec)) {
+  if (key.keySpec !== 'SYMMETRIC_DEFAULT') {
     let privateKey: KeyObject;
     try {
       privateKey = createPrivateKey({ key: material, format: 'der', type: 'pkcs8' });
     } catch {
       throw wrong('it must be a DER-encoded PKCS #8 private key');
     }
-    if (!matchesSpec(privateKey, key.keySpec)) throw wrong(`the private key is not a ${key.keySpec} key`);
+    if (!matchesSpec(privateKey, key.keySpec as RsaKeySpec | EccKeySpec)) throw wrong(`the private key is not a ${key.keySpec} key`);
     const publicKey = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
     // Stored re-encoded, so what is kept does not depend on how the caller encoded it; the
     // public key identifies the material (the same key in another encoding is the same material).

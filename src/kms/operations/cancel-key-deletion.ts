@@ -2,14 +2,19 @@ import type { CancelKeyDeletionRequest, CancelKeyDeletionResponse } from '../../
 import { KMSInvalidStateException } from '../../generated/kms.js';
 import type { KmsHandler } from '../context.js';
 import { updateKey } from '../keys.js';
+import { settleImportState } from '../imported-material.js';
 
-/** CancelKeyDeletion: only from PendingDeletion, and the key comes back Disabled, as in AWS. */
+/**
+ * CancelKeyDeletion: only from PendingDeletion, and the key comes back Disabled, as in AWS; a
+ * key whose imported material is missing comes back PendingImport.
+ */
 export const cancelKeyDeletion: KmsHandler<CancelKeyDeletionRequest, CancelKeyDeletionResponse> = async (input, ctx) => {
   const key = await updateKey(ctx, input.KeyId, { allowAlias: false }, (k) => {
     if (k.state !== 'PendingDeletion') throw new KMSInvalidStateException(`${k.arn} is not pending deletion.`);
     k.state = 'Disabled';
     delete k.deletionDate;
     delete k.pendingWindowInDays;
+    if (k.origin === 'EXTERNAL') settleImportState(k, ctx.now.getTime());
     return k;
   });
   return { KeyId: key.arn };

@@ -9,6 +9,7 @@ import type { KeyRow } from '../keys.js';
 import { validateNewTags } from '../tags.js';
 import { validatePolicyDocument } from '../policies.js';
 import { storeForNewKey } from '../custom-key-stores.js';
+import { isImportableSpec } from '../imported-material.js';
 
 /**
  * CreateKey. Built so far: symmetric, HMAC and asymmetric (RSA, ECC) keys of origin AWS_KMS or
@@ -30,6 +31,9 @@ export const createKey: KmsHandler<CreateKeyRequest, CreateKeyResponse> = async 
   // HMAC and ECC keys need an explicit KeyUsage: the default ENCRYPT_DECRYPT does not fit them.
   if (!usages.includes(keyUsage)) {
     throw new ValidationException(`KeyUsage ${keyUsage} is not compatible with KeySpec ${keySpec}.`);
+  }
+  if (origin === 'EXTERNAL' && !isImportableSpec(keySpec)) {
+    throw new UnsupportedOperationException(`KeySpec ${keySpec} with Origin EXTERNAL is not supported by kmsd.`);
   }
   if (origin !== 'AWS_KMS' && origin !== 'EXTERNAL' && !store) {
     throw new UnsupportedOperationException(`Origin ${origin} is not supported by kmsd yet.`);
