@@ -7,7 +7,7 @@
  * created with mode 0600 on first start. With --in-memory and no KMSD_ROOT_KEY, a fresh
  * random key lives only in the process.
  */
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync, statSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -38,11 +38,11 @@ export class RootKey {
   }
 
   /**
-   * A 32-byte secret for one purpose (`label`), derived from the root key with HMAC-SHA256,
-   * so MAC keys (import tokens, material ids) need no storage of their own.
+   * A 32-byte key for one purpose, derived with HKDF-SHA256 (RFC 5869) under its own label,
+   * so a key used elsewhere (e.g. to seal STS session tokens) never equals the wrapping key.
    */
-  deriveKey(label: string): Buffer {
-    return createHmac('sha256', this.key).update(`kmsd derived key: ${label}`).digest();
+  deriveKey(purpose: string): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.key, Buffer.alloc(0), `kmsd:${purpose}`, 32));
   }
 
   /** version(1) ‖ iv(12) ‖ tag(16) ‖ ciphertext, base64. */
