@@ -262,6 +262,15 @@ describe('symmetric keys with imported material', () => {
       `${KeyMetadata?.Arn} origin is AWS_KMS which is not valid for this operation.`,
     );
     const ext = await externalKey();
+    // Nothing imported yet: no effect (key-state table).
+    const nothing = await kms.send(new DeleteImportedKeyMaterialCommand({ KeyId: ext.KeyId }));
+    expect(nothing.KeyId).toBe(ext.Arn);
+    expect(nothing.KeyMaterialId).toBeUndefined();
+    await expectFailure(
+      kms.send(new GetParametersForImportCommand({ KeyId: ext.KeyId, WrappingAlgorithm: 'RSAES_PKCS1_V1_5', WrappingKeySpec: 'RSA_2048' })),
+      'ValidationException',
+      'The RSAES_PKCS1_V1_5 wrapping algorithm is no longer supported; use RSAES_OAEP_SHA_256 or RSA_AES_KEY_WRAP_SHA_256.',
+    );
     await expectFailure(
       kms.send(new GetParametersForImportCommand({ KeyId: ext.KeyId, WrappingAlgorithm: 'SM2PKE', WrappingKeySpec: 'SM2' })),
       'UnsupportedOperationException',

@@ -24,7 +24,7 @@ export const deleteImportedKeyMaterial: KmsHandler<DeleteImportedKeyMaterialRequ
     const materialId = input.KeyMaterialId ?? key.currentMaterialId;
     const entry = key.imports?.find((e) => e.materialId === materialId);
     if (!entry) {
-      if (input.KeyMaterialId === undefined) return { KeyId: key.arn, KeyMaterialId: '' };
+      if (input.KeyMaterialId === undefined) return { KeyId: key.arn }; // nothing was ever imported
       throw new NotFoundException(`Key material ${input.KeyMaterialId} is not associated with ${key.arn}.`);
     }
     if (entry.imported) await dropMaterial(ctx, key, entry);
