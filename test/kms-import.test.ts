@@ -8,7 +8,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHmac, createPublicKey, randomBytes, verify } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   CancelKeyDeletionCommand,
   CreateKeyCommand,
@@ -29,7 +30,7 @@ import {
   VerifyCommand,
 } from '@aws-sdk/client-kms';
 import type { CreateKeyCommandInput, ImportKeyMaterialCommandInput, KMSClient } from '@aws-sdk/client-kms';
-import { awsCli, startKmsd } from './helpers/kmsd.js';
+import { awsCli, removeDir, startKmsd } from './helpers/kmsd.js';
 import type { TestKmsd } from './helpers/kmsd.js';
 import { OpensslWorkspace } from './helpers/openssl.js';
 import { opensslPrivateKey, wrapForImport } from './helpers/import-openssl.js';
@@ -530,6 +531,45 @@ describe('the AWS CLI', () => {
     expect(deleted.code).toBe(0);
     const described = await awsCli(t.url, ['kms', 'describe-key', '--key-id', key.KeyId]);
     expect((described.json as { KeyMetadata: { KeyState: string } }).KeyMetadata.KeyState).toBe('PendingImport');
+  });
+});
+
+describe('at rest', () => {
+  it('never stores the imported material or the wrapping private key in plaintext', async () => {
+    const p = await startKmsd({ persistent: true });
+    try {
+      const client = p.kms();
+      const { KeyMetadata } = await client.send(new CreateKeyCommand({ Origin: 'EXTERNAL' }));
+      const params = await client.send(
+        new GetParametersForImportCommand({
+          KeyId: KeyMetadata?.KeyId,
+          WrappingAlgorithm: 'RSAES_OAEP_SHA_256',
+          WrappingKeySpec: 'RSA_2048',
+        }),
+      );
+      const material = randomBytes(32);
+      const encrypted = await wrapForImport(ws, params.PublicKey ?? new Uint8Array(), material, 'RSAES_OAEP_SHA_256');
+      await client.send(
+        new ImportKeyMaterialCommand({
+          KeyId: KeyMetadata?.KeyId,
+          ImportToken: params.ImportToken,
+          EncryptedKeyMaterial: encrypted,
+          ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+        }),
+      );
+      await p.close();
+      const stored = readdirSync(p.dataDir ?? '').map((f) => readFileSync(join(p.dataDir ?? '', f)));
+      const everything = Buffer.concat(stored);
+      expect(everything.includes(material)).toBe(false);
+      expect(everything.includes(Buffer.from(material.toString('base64')))).toBe(false);
+      // The wrapping private key (whose PKCS #8 form holds the modulus) is kept only wrapped.
+      const publicKey = createPublicKey({ key: Buffer.from(params.PublicKey ?? []), format: 'der', type: 'spki' });
+      const modulus = Buffer.from(publicKey.export({ format: 'jwk' }).n ?? '', 'base64url');
+      expect(modulus).toHaveLength(256);
+      expect(everything.includes(modulus)).toBe(false);
+    } finally {
+      removeDir(p.dataDir);
+    }
   });
 });
 
