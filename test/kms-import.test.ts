@@ -7,7 +7,7 @@
  * recording exists (LocalStack's AWS-validated snapshots), else kmsd's own.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHmac, createPublicKey, randomBytes, verify } from 'node:crypto';
+import { constants, createHmac, createPublicKey, publicEncrypt, randomBytes, verify } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -437,6 +437,7 @@ describe('HMAC and asymmetric keys with imported material', () => {
       'RSA_AES_KEY_WRAP_SHA_256',
       'RSA_3072',
     ],
+    ['ECC_NIST_EDWARDS25519', ['-algorithm', 'ED25519'], 'ED25519_SHA_512', null, 'RSAES_OAEP_SHA_1', 'RSA_2048'],
   ] as const)(
     '%s: kmsd signs with the imported private key (verified locally)',
     async (spec, genpkey, algorithm, hash, wrapping, wrappingSpec) => {
@@ -460,6 +461,21 @@ describe('HMAC and asymmetric keys with imported material', () => {
       expect(verified.SignatureValid).toBe(true);
     },
   );
+
+  it('RSA_2048 ENCRYPT_DECRYPT: kmsd decrypts what the imported key pair encrypts locally', async () => {
+    const key = await externalKey({ KeySpec: 'RSA_2048', KeyUsage: 'ENCRYPT_DECRYPT' });
+    const { der, pem } = await opensslPrivateKey(ws, ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048']);
+    await importMaterial(key.KeyId, der, { algorithm: 'RSA_AES_KEY_WRAP_SHA_1', spec: 'RSA_4096' });
+    const plaintext = Buffer.from('for the imported RSA key');
+    const ciphertext = publicEncrypt(
+      { key: createPublicKey(pem), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
+      plaintext,
+    );
+    const { Plaintext } = await kms.send(
+      new DecryptCommand({ KeyId: key.KeyId, CiphertextBlob: ciphertext, EncryptionAlgorithm: 'RSAES_OAEP_SHA_256' }),
+    );
+    expect(Buffer.from(Plaintext ?? []).equals(plaintext)).toBe(true);
+  });
 
   it('refuses a private key of another spec, another private key on re-import, and new material', async () => {
     const key = await externalKey({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' });
