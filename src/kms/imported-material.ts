@@ -72,7 +72,8 @@ export function nextMaterialExpiry(key: KeyRow): number | undefined {
 
 /** After an import or a deletion: PendingImport exactly while some material is missing. */
 export function settleImportState(key: KeyRow, now: number): void {
-  if (key.state === 'PendingDeletion') return; // AWS: deletion does not change a key pending deletion
+  // AWS: deleting material does not change a key pending deletion.
+  if (key.state === 'PendingDeletion' || key.state === 'PendingReplicaDeletion') return;
   if (materialMissing(key, now)) key.state = 'PendingImport';
   else if (key.state === 'PendingImport') key.state = 'Enabled';
 }

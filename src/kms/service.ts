@@ -5,6 +5,8 @@ import type { KeyLastUsageTrackingOperation, KmsOperationName } from '../generat
 import type { KmsContext, KmsDeps } from './context.js';
 import { KMS_HANDLERS } from './operations/index.js';
 import { registerFinalDeletion } from './deletion.js';
+import { registerMultiRegionKeys } from './multi-region.js';
+import { registerManagedKeys } from './managed-keys.js';
 
 /** The operations GetKeyLastUsage reports (the model's KeyLastUsageTrackingOperation). */
 const TRACKED = new Set<string>([
@@ -24,6 +26,8 @@ const TRACKED = new Set<string>([
 
 export function createKmsService(deps: KmsDeps): ServiceEndpoint {
   registerFinalDeletion();
+  registerMultiRegionKeys();
+  registerManagedKeys();
   return {
     model: KMS_MODEL,
     async handle(operation, input, caller: Caller) {
@@ -32,6 +36,7 @@ export function createKmsService(deps: KmsDeps): ServiceEndpoint {
         principalArn: `arn:aws:iam::${caller.accountId}:root`,
         now: deps.clock.now(),
         requestId: caller.requestId,
+        operation,
         deps,
       };
       const handler = KMS_HANDLERS[operation as KmsOperationName] as (i: unknown, c: KmsContext) => Promise<unknown>;

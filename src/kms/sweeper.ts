@@ -1,12 +1,14 @@
 /**
  * The KMS periodic task: deletes keys whose waiting period is over, rotates keys whose
- * automatic rotation date has come and deletes imported material past its ValidTo, on the
- * service clock. Each key is handled in its own transaction from a fresh read, so a request
- * racing the sweeper never loses its write. Expired import wrapping keys are purged too.
+ * automatic rotation date has come, ends multi-Region Creating/Updating states and deletes
+ * imported material past its ValidTo, on the service clock. Each key is handled in its own
+ * transaction from a fresh read, so a request racing the sweeper never loses its write.
+ * Expired import wrapping keys are purged too.
  */
 import type { KmsDeps } from './context.js';
 import { deleteKeyFinally } from './deletion.js';
-import { dueOf, keyTable, saveKey } from './keys.js';
+import { dueOf, keyTable, saveKey, settleTransition } from './keys.js';
+import { shareWithRelated } from './multi-region.js';
 import { rotateKey } from './rotation.js';
 import { expireImportedMaterial } from './imported-material.js';
 
@@ -32,6 +34,7 @@ export async function sweepKeys(deps: KmsDeps, now: Date): Promise<void> {
         await deps.store.transaction(async () => {
           const key = await table.get(scope, id);
           if (!key) return;
+          settleTransition(key, time);
           const when = dueOf(key);
           if (when === null || when > time) {
             await saveKey(ctx, key); // a stale due time: store the right one
@@ -42,6 +45,7 @@ export async function sweepKeys(deps: KmsDeps, now: Date): Promise<void> {
           } else {
             await rotateKey(ctx, key, 'AUTOMATIC', time);
             await saveKey(ctx, key);
+            await shareWithRelated(ctx, key);
           }
         });
       } catch (err) {

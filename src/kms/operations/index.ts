@@ -1,10 +1,9 @@
 /**
  * The KMS operation table: every operation of the model has an entry, so the compiler
- * reports a missing one. An operation kmsd does not implement yet answers
- * NotImplementedException (HTTP 501) naming it; it never pretends to succeed.
+ * reports a missing one (all of them are built; an unbuilt one would answer
+ * NotImplementedException, core/service-error.ts, and never pretend to succeed).
  */
 import type { KmsOperationName, KmsOperationTypes } from '../../generated/kms.js';
-import { NotImplementedException } from '../../core/service-error.js';
 import type { KmsHandler } from '../context.js';
 import { createKey } from './create-key.js';
 import { connectCustomKeyStore } from './connect-custom-key-store.js';
@@ -57,16 +56,13 @@ import { getParametersForImport } from './get-parameters-for-import.js';
 import { importKeyMaterial } from './import-key-material.js';
 import { deleteImportedKeyMaterial } from './delete-imported-key-material.js';
 import { getKeyLastUsage } from './get-key-last-usage.js';
+import { deriveSharedSecret } from './derive-shared-secret.js';
+import { replicateKey } from './replicate-key.js';
+import { updatePrimaryRegion } from './update-primary-region.js';
 
 export type KmsHandlers = {
   [Op in KmsOperationName]: KmsHandler<KmsOperationTypes[Op]['input'], KmsOperationTypes[Op]['output']>;
 };
-
-function notImplemented(operation: KmsOperationName): KmsHandler<unknown, never> {
-  return async () => {
-    throw new NotImplementedException(operation);
-  };
-}
 
 export const KMS_HANDLERS: KmsHandlers = {
   CancelKeyDeletion: cancelKeyDeletion,
@@ -79,7 +75,7 @@ export const KMS_HANDLERS: KmsHandlers = {
   DeleteAlias: deleteAlias,
   DeleteCustomKeyStore: deleteCustomKeyStore,
   DeleteImportedKeyMaterial: deleteImportedKeyMaterial,
-  DeriveSharedSecret: notImplemented('DeriveSharedSecret'),
+  DeriveSharedSecret: deriveSharedSecret,
   DescribeCustomKeyStores: describeCustomKeyStores,
   DescribeKey: describeKey,
   DisableKey: disableKey,
@@ -109,7 +105,7 @@ export const KMS_HANDLERS: KmsHandlers = {
   ListRetirableGrants: listRetirableGrants,
   PutKeyPolicy: putKeyPolicy,
   ReEncrypt: reEncrypt,
-  ReplicateKey: notImplemented('ReplicateKey'),
+  ReplicateKey: replicateKey,
   RetireGrant: retireGrant,
   RevokeGrant: revokeGrant,
   RotateKeyOnDemand: rotateKeyOnDemand,
@@ -120,7 +116,7 @@ export const KMS_HANDLERS: KmsHandlers = {
   UpdateAlias: updateAlias,
   UpdateCustomKeyStore: updateCustomKeyStore,
   UpdateKeyDescription: updateKeyDescription,
-  UpdatePrimaryRegion: notImplemented('UpdatePrimaryRegion'),
+  UpdatePrimaryRegion: updatePrimaryRegion,
   Verify: verify,
   VerifyMac: verifyMac,
 };

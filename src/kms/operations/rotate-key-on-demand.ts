@@ -1,7 +1,7 @@
 import type { RotateKeyOnDemandRequest, RotateKeyOnDemandResponse } from '../../generated/kms.js';
 import type { KmsHandler } from '../context.js';
 import { assertUsableForCrypto, updateKey } from '../keys.js';
-import { assertRotatable, rotateKey } from '../rotation.js';
+import { assertRotatable, assertRotationManagedHere, rotateKey } from '../rotation.js';
 import { rotateToImportedMaterial } from '../imported-material.js';
 
 /**
@@ -18,6 +18,7 @@ export const rotateKeyOnDemand: KmsHandler<RotateKeyOnDemandRequest, RotateKeyOn
       return k;
     }
     assertRotatable(k);
+    assertRotationManagedHere(k);
     await assertUsableForCrypto(ctx, k);
     await rotateKey(ctx, k, 'ON_DEMAND', ctx.now.getTime());
     return k;
