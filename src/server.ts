@@ -30,6 +30,7 @@ import {
 import { sweepKeys } from './kms/sweeper.js';
 import { KeyLastUsageTracker } from './kms/key-last-usage.js';
 import { KeyImports } from './keystores/key-imports.js';
+import { sm2Decrypt } from './kms/sm2.js';
 import { createCloudHsmService, cloudHsmSweeper } from './cloudhsm/service.js';
 import type { CloudHsmDeps } from './cloudhsm/context.js';
 import { ClusterCertificates } from './cloudhsm/certificates.js';
@@ -132,7 +133,7 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     store,
     clock,
     localKeys: new LocalKeyBackend(store, rootKey),
-    imports: new KeyImports(store, rootKey),
+    imports: new KeyImports(store, rootKey, sm2Decrypt),
     keyUsage: new KeyLastUsageTracker(store),
     customKeyStoreBackend: cloudHsmKeyStores,
     cloudHsmKeyStores,

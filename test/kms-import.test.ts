@@ -507,6 +507,38 @@ describe('HMAC and asymmetric keys with imported material', () => {
   });
 });
 
+describe('SM2 wrapping in a China Region', () => {
+  it('imports material wrapped with SM2PKE by openssl into a cn-north-1 key, and refuses mixed choices', async () => {
+    const cn = t.kms({ region: 'cn-north-1' });
+    const { KeyMetadata } = await cn.send(new CreateKeyCommand({ Origin: 'EXTERNAL' }));
+    const keyId = KeyMetadata?.KeyId;
+    await expectFailure(
+      cn.send(new GetParametersForImportCommand({ KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'SM2' })),
+      'ValidationException',
+      'The wrapping algorithm RSAES_OAEP_SHA_256 cannot be used with the wrapping key spec SM2.',
+    );
+    const params = await cn.send(new GetParametersForImportCommand({ KeyId: keyId, WrappingAlgorithm: 'SM2PKE', WrappingKeySpec: 'SM2' }));
+    const material = randomBytes(32);
+    const encrypted = await wrapForImport(ws, params.PublicKey ?? new Uint8Array(), material, 'SM2PKE');
+    const tampered = Buffer.from(encrypted);
+    tampered[tampered.length - 1] ^= 1;
+    const send = (blob: Uint8Array) =>
+      cn.send(
+        new ImportKeyMaterialCommand({
+          KeyId: keyId,
+          ImportToken: params.ImportToken,
+          EncryptedKeyMaterial: blob,
+          ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+        }),
+      );
+    await expectFailure(send(tampered), 'InvalidCiphertextException');
+    await send(encrypted);
+    const enc = await cn.send(new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from('SM2-wrapped') }));
+    const dec = await cn.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob }));
+    expect(Buffer.from(dec.Plaintext ?? []).toString()).toBe('SM2-wrapped');
+  });
+});
+
 describe('the AWS CLI', () => {
   it('runs the documented import flow with get-parameters-for-import and import-key-material', async () => {
     const key = await externalKey();

@@ -28,11 +28,17 @@ import type { RootKey } from './root-key.js';
 
 const generate = promisify(generateKeyPair);
 
-export type WrappingAlgorithm = 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256' | 'RSA_AES_KEY_WRAP_SHA_1' | 'RSA_AES_KEY_WRAP_SHA_256';
+export type RsaWrappingAlgorithm = 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256' | 'RSA_AES_KEY_WRAP_SHA_1' | 'RSA_AES_KEY_WRAP_SHA_256';
 export type RsaWrappingKeySpec = 'RSA_2048' | 'RSA_3072' | 'RSA_4096';
+/** SM2PKE with an SM2 wrapping key exists only where SM2 does (AWS's China Regions). */
+export type WrappingChoice = { algorithm: RsaWrappingAlgorithm; spec: RsaWrappingKeySpec } | { algorithm: 'SM2PKE'; spec: 'SM2' };
+export type WrappingAlgorithm = WrappingChoice['algorithm'];
+
+/** SM2PKE decryption (GM/T 0009 ASN.1 ciphertext); undefined when it fails. Given by the KMS layer. */
+export type Sm2Decrypt = (pkcs8: Buffer, ciphertext: Buffer) => Buffer | undefined;
 
 const WRAPPING_BITS: Record<RsaWrappingKeySpec, number> = { RSA_2048: 2048, RSA_3072: 3072, RSA_4096: 4096 };
-const OAEP_HASH: Record<WrappingAlgorithm, 'sha1' | 'sha256'> = {
+const OAEP_HASH: Record<RsaWrappingAlgorithm, 'sha1' | 'sha256'> = {
   RSAES_OAEP_SHA_1: 'sha1',
   RSAES_OAEP_SHA_256: 'sha256',
   RSA_AES_KEY_WRAP_SHA_1: 'sha1',
@@ -83,6 +89,7 @@ export class KeyImports {
   constructor(
     store: Store,
     private readonly rootKey: RootKey,
+    private readonly sm2Decrypt?: Sm2Decrypt,
   ) {
     this.table = store.table<WrappingKeyRow>('kms_import_wrapping_keys');
     this.tokenKey = rootKey.deriveKey('kms import token');
@@ -93,11 +100,11 @@ export class KeyImports {
   async createParameters(
     scope: Scope,
     keyArn: string,
-    algorithm: WrappingAlgorithm,
-    spec: RsaWrappingKeySpec,
+    { algorithm, spec }: WrappingChoice,
     now: number,
   ): Promise<{ importToken: Buffer; publicKey: Buffer; validTo: number }> {
-    const { privateKey, publicKey } = await generate('rsa', { modulusLength: WRAPPING_BITS[spec] });
+    const { privateKey, publicKey } =
+      spec === 'SM2' ? await generate('ec', { namedCurve: 'SM2' }) : await generate('rsa', { modulusLength: WRAPPING_BITS[spec] });
     const id = randomBytes(16);
     const validTo = now + IMPORT_PARAMETERS_VALIDITY_MS;
     const row: WrappingKeyRow = {
@@ -130,11 +137,13 @@ export class KeyImports {
     if (Number(token.readBigUInt64BE(17)) <= now) throw new ExpiredImportTokenError();
     const row = await this.table.get(scope, id.toString('hex'));
     if (!row || row.keyArn !== keyArn) throw new InvalidImportTokenError();
-    const privateKey = createPrivateKey({
-      key: this.rootKey.unwrap(row.wrappedPrivateKey, aadOf(id, keyArn)),
-      format: 'der',
-      type: 'pkcs8',
-    });
+    const pkcs8 = this.rootKey.unwrap(row.wrappedPrivateKey, aadOf(id, keyArn));
+    if (row.algorithm === 'SM2PKE') {
+      const material = this.sm2Decrypt?.(pkcs8, encrypted);
+      if (!material) throw new UnwrapError();
+      return material;
+    }
+    const privateKey = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
     try {
       return unwrapMaterial(row.algorithm, privateKey, encrypted);
     } catch {
@@ -175,7 +184,7 @@ function aadOf(id: Buffer, keyArn: string): string {
  * followed by the material wrapped with that key by AES key wrap with padding (RFC 5649),
  * which is what AWS's openssl recipe (`enc -id-aes256-wrap-pad`) produces.
  */
-function unwrapMaterial(algorithm: WrappingAlgorithm, privateKey: ReturnType<typeof createPrivateKey>, encrypted: Buffer): Buffer {
+function unwrapMaterial(algorithm: RsaWrappingAlgorithm, privateKey: ReturnType<typeof createPrivateKey>, encrypted: Buffer): Buffer {
   const oaep = { key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: OAEP_HASH[algorithm] };
   if (algorithm === 'RSAES_OAEP_SHA_1' || algorithm === 'RSAES_OAEP_SHA_256') return privateDecrypt(oaep, encrypted);
   const modulusBytes = (privateKey.asymmetricKeyDetails?.modulusLength ?? 0) / 8;

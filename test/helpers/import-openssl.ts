@@ -5,7 +5,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { OpensslWorkspace } from './openssl.js';
 
-export type WrappingAlgorithm = 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256' | 'RSA_AES_KEY_WRAP_SHA_1' | 'RSA_AES_KEY_WRAP_SHA_256';
+export type WrappingAlgorithm =
+  'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256' | 'RSA_AES_KEY_WRAP_SHA_1' | 'RSA_AES_KEY_WRAP_SHA_256' | 'SM2PKE';
 
 async function run(ws: OpensslWorkspace, args: string[]): Promise<void> {
   const r = await ws.openssl(args);
@@ -44,6 +45,12 @@ export async function wrapForImport(
       '-pkeyopt',
       `rsa_mgf1_md:${md}`,
     ]);
+  if (algorithm === 'SM2PKE') {
+    // OpenSSL reads an SM2-curve public key as an SM2 key and writes GM/T 0009 ASN.1 ciphertext.
+    const out = ws.file('EncryptedKeyMaterial.bin');
+    await run(ws, ['pkeyutl', '-encrypt', '-in', materialFile, '-out', out, '-inkey', wrappingKey, '-keyform', 'DER', '-pubin']);
+    return readFileSync(out);
+  }
   if (algorithm.startsWith('RSAES_OAEP')) {
     const out = ws.file('EncryptedKeyMaterial.bin');
     await oaep(materialFile, out);
