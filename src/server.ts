@@ -30,6 +30,9 @@ import {
   runKeyStoreTransitions,
 } from './kms/custom-key-stores.js';
 import { sweepKeys } from './kms/sweeper.js';
+import { KeyLastUsageTracker } from './kms/key-last-usage.js';
+import { KeyImports } from './keystores/key-imports.js';
+import { sm2Decrypt } from './kms/sm2.js';
 import { createCloudHsmService, cloudHsmSweeper } from './cloudhsm/service.js';
 import type { CloudHsmDeps } from './cloudhsm/context.js';
 import { ClusterCertificates } from './cloudhsm/certificates.js';
@@ -146,6 +149,8 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     store,
     clock,
     localKeys: new LocalKeyBackend(store, rootKey),
+    imports: new KeyImports(store, rootKey, sm2Decrypt),
+    keyUsage: new KeyLastUsageTracker(store),
     customKeyStoreBackend: cloudHsmKeyStores,
     cloudHsmKeyStores,
     keyStoreTransitionMs: options.keyStoreTransitionMs ?? DEFAULT_KEY_STORE_TRANSITION_MS,
@@ -163,6 +168,10 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
       return sweepKeys(kmsDeps, now);
     },
     cloudHsmSweeper(cloudHsmDeps, log),
+    // GetKeyLastUsage: writes each key's latest use at most once a minute.
+    function flushKeyLastUsage() {
+      return kmsDeps.keyUsage.flushDue();
+    },
   ];
 
   const services = [createKmsService(kmsDeps), createCloudHsmService(cloudHsmDeps), createHsmManagementService(hsmModule)];
@@ -218,6 +227,7 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     store,
     async listen() {
       await checkRootKey(store, rootKey);
+      await kmsDeps.keyUsage.start(clock.now());
       // Stores that were CONNECTED when kmsd stopped log in to their clusters again.
       await resumeConnectedStores(kmsDeps);
       await new Promise<void>((resolve, reject) => {
@@ -239,6 +249,7 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
         server.closeIdleConnections();
       });
       await running;
+      await kmsDeps.keyUsage.flushAll();
       await keyStoreTransitionsIdle(kmsDeps);
       await cloudHsmKeyStores.closeSessions();
       await auditLog?.close();

@@ -6,11 +6,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import { LocalKeyBackend } from '../src/keystores/local-key-backend.js';
 import { RootKey } from '../src/keystores/root-key.js';
+import { KeyImports } from '../src/keystores/key-imports.js';
+import { KeyLastUsageTracker } from '../src/kms/key-last-usage.js';
 import type { BackendKeyRef } from '../src/keystores/key-backend.js';
 import type { CustomKeyStoreBackend, KmsDeps } from '../src/kms/context.js';
 import { deleteKeyFinally } from '../src/kms/deletion.js';
-import { keyArn, keyTable, saveKey } from '../src/kms/keys.js';
-import type { KeyRow } from '../src/kms/keys.js';
+import { keyTable, saveKey } from '../src/kms/keys.js';
+import { keyRow } from './helpers/key-rows.js';
 
 const scope = { account: '111122223333', region: 'us-east-1' };
 let store: SqliteStore | undefined;
@@ -37,30 +39,21 @@ describe('final deletion of a custom key store key', () => {
       store,
       clock: { now: () => new Date() },
       localKeys: new LocalKeyBackend(store, RootKey.random()),
+      imports: new KeyImports(store, RootKey.random()),
+      keyUsage: new KeyLastUsageTracker(store),
       customKeyStoreBackend: backend,
     };
     const keyId = '3f0c6a8e-7d1b-4c2a-9e5f-0a1b2c3d4e5f';
-    const key: KeyRow = {
-      keyId,
-      arn: keyArn(scope, keyId),
-      account: scope.account,
-      region: scope.region,
-      creationDate: 0,
-      description: '',
-      keyUsage: 'ENCRYPT_DECRYPT',
-      keySpec: 'SYMMETRIC_DEFAULT',
+    const key = keyRow(scope, keyId, {
       origin: 'AWS_CLOUDHSM',
       state: 'PendingDeletion',
       deletionDate: 1,
       pendingWindowInDays: 7,
-      policy: '{}',
-      tags: [],
       currentMaterialId: 'b'.repeat(64),
       materialIds: ['a'.repeat(64), 'b'.repeat(64)],
-      rotation: { enabled: false },
-      rotations: [],
       customKeyStoreId: 'cks-0123456789abcdef0',
-    };
+    });
+
     await saveKey({ deps }, key);
     await deleteKeyFinally({ deps }, key);
     expect(await keyTable(store).get(scope, keyId)).toBeUndefined();

@@ -10,12 +10,18 @@ import type { PrincipalExists } from '../auth/known-principals.js';
 import type { AuditRecord } from '../core/endpoint.js';
 import type { ResourceQuotas } from './quotas.js';
 import type { RequestThrottle } from './request-throttle.js';
+import type { KeyImports } from '../keystores/key-imports.js';
+import type { KeyLastUsageTracker } from './key-last-usage.js';
 
 export interface KmsDeps {
   store: Store;
   clock: Clock;
   /** Origin AWS_KMS material. */
   localKeys: LocalKeyBackend;
+  /** Wrapping keys and import tokens for origin EXTERNAL (GetParametersForImport, ImportKeyMaterial). */
+  imports: KeyImports;
+  /** The last cryptographic use of each key (GetKeyLastUsage), kept in memory and flushed. */
+  keyUsage: KeyLastUsageTracker;
   /** The backend for keys in a custom key store, when that feature is wired in. */
   customKeyStoreBackend?: CustomKeyStoreBackend;
   /** CloudHSM key stores: cluster checks, the kmsuser session, HSM keys (custom-key-stores.ts). */

@@ -19,6 +19,7 @@ export async function deleteKeyFinally(ctx: Pick<KmsContext, 'deps'>, key: KeyRo
       if (alias.targetKeyId === key.keyId) await aliasTable(store).delete(scope, alias.aliasName);
     }
     await deleteGrantsOf(store, scope, key.keyId);
+    await ctx.deps.keyUsage.forget(scope, key.keyId);
     if (!key.customKeyStoreId) await ctx.deps.localKeys.destroyAll({ scope, keyId: key.keyId, arn: key.arn });
     await keyTable(store).delete(scope, key.keyId);
     if (key.multiRegion) await leaveFamily(ctx, key);

@@ -19,6 +19,8 @@ import { aliasTable } from './aliases.js';
 import { algorithmsOf, customerMasterKeySpecOf } from './key-specs.js';
 import { authorizeKey } from './authorization.js';
 import type { KeyAuthorization } from './authorization.js';
+import { currentImport, materialMissing, nextMaterialExpiry } from './imported-material.js';
+import type { ImportedMaterial } from './imported-material.js';
 
 export interface Tag {
   TagKey: string;
@@ -50,6 +52,7 @@ export interface KeyRow {
   pendingWindowInDays?: number;
   policy: string;
   tags: Tag[];
+  /** '' for a key with imported material (origin EXTERNAL) before its first import. */
   currentMaterialId: string;
   /** Every material version, oldest first; all of them still decrypt. */
   materialIds: string[];
@@ -76,24 +79,31 @@ export interface KeyRow {
    * at `until` (epoch ms, service clock); the key then returns to state `then`.
    */
   transition?: { until: number; then: 'Enabled' | 'Disabled' };
+  /** Origin EXTERNAL: every material version imported so far, in import order (imported-material.ts). */
+  imports?: ImportedMaterial[];
 }
 
 export const keyTable = (store: Store): Table<KeyRow> => store.table<KeyRow>('kms_keys');
 
 /**
- * The sweeper's next deadline for a key: the end of its deletion window or its next rotation.
- * AWS does not rotate a key while it is disabled; re-enabling it saves the row again, so a
- * rotation that fell due meanwhile happens on the next sweep.
+ * The sweeper's next deadline for a key: the end of its deletion window, its next rotation, or
+ * the expiry of imported material, whichever comes first. AWS does not rotate a key while it
+ * is disabled; re-enabling it saves the row again, so a rotation that fell due meanwhile
+ * happens on the next sweep.
  */
 export function dueOf(key: KeyRow): number | null {
-  if (key.state === 'PendingDeletion' && key.deletionDate !== undefined) return key.deletionDate;
-  if (key.transition) return key.transition.until;
-  // A multi-Region replica never rotates by itself: its primary's rotation reaches it.
-  const rotatesHere = !key.multiRegion || key.multiRegion.primaryRegion === key.region;
-  if (key.state === 'Enabled' && rotatesHere && key.rotation.enabled && key.rotation.nextRotationDate !== undefined) {
-    return key.rotation.nextRotationDate;
+  let due: number | null = null;
+  if (key.state === 'PendingDeletion' && key.deletionDate !== undefined) due = key.deletionDate;
+  else if (key.transition) due = key.transition.until;
+  else {
+    // A multi-Region replica never rotates by itself: its primary's rotation reaches it.
+    const rotatesHere = !key.multiRegion || key.multiRegion.primaryRegion === key.region;
+    if (key.state === 'Enabled' && rotatesHere && key.rotation.enabled && key.rotation.nextRotationDate !== undefined) {
+      due = key.rotation.nextRotationDate;
+    }
   }
-  return null;
+  const expiry = nextMaterialExpiry(key);
+  return expiry !== undefined && (due === null || expiry < due) ? expiry : due;
 }
 
 /**
@@ -294,6 +304,10 @@ export async function effectiveState(ctx: KmsContext, key: KeyRow): Promise<KeyS
     const scope = { account: key.account, region: key.region };
     if (!backend || !(await backend.isConnected(scope, key.customKeyStoreId))) return 'Unavailable';
   }
+  // Imported material past its ValidTo is gone at once, even before the sweeper stores it.
+  if (key.origin === 'EXTERNAL' && (key.state === 'Enabled' || key.state === 'Disabled') && materialMissing(key, ctx.now.getTime())) {
+    return 'PendingImport';
+  }
   return key.state;
 }
 
@@ -347,6 +361,13 @@ export function assertNotInTransition(key: KeyRow, states: ('Creating' | 'Updati
   if (key.state === 'Updating' && states.includes('Updating')) throw new KMSInvalidStateException(`${key.arn} is updating.`);
 }
 
+/** EnableKey and DisableKey refuse a key whose imported material is missing (key-state table, note 5). */
+export function assertNotPendingImport(ctx: Pick<KmsContext, 'now'>, key: KeyRow): void {
+  if (key.state === 'PendingImport' || (key.origin === 'EXTERNAL' && materialMissing(key, ctx.now.getTime()))) {
+    throw new KMSInvalidStateException(`${key.arn} is pending import.`);
+  }
+}
+
 export async function keyMetadata(ctx: KmsContext, key: KeyRow): Promise<KeyMetadata> {
   const state = await effectiveState(ctx, key);
   const md: KeyMetadata = {
@@ -370,6 +391,17 @@ export async function keyMetadata(ctx: KmsContext, key: KeyRow): Promise<KeyMeta
     CurrentKeyMaterialId:
       key.origin === 'AWS_CLOUDHSM' || key.keySpec !== 'SYMMETRIC_DEFAULT' || key.state === 'Creating' ? undefined : key.currentMaterialId,
   };
+  if (key.origin === 'EXTERNAL') {
+    // As recorded from AWS: only symmetric keys show CurrentKeyMaterialId, once material was
+    // imported (and still after it is deleted); ExpirationModel and ValidTo describe the
+    // current material while it is imported.
+    if (key.keySpec !== 'SYMMETRIC_DEFAULT' || key.currentMaterialId === '') delete md.CurrentKeyMaterialId;
+    const current = currentImport(key, ctx.now.getTime());
+    if (current) {
+      md.ExpirationModel = current.expirationModel;
+      if (current.validTo !== undefined) md.ValidTo = new Date(current.validTo);
+    }
+  }
   if (key.multiRegion) md.MultiRegionConfiguration = multiRegionConfiguration(key);
   // PendingReplicaDeletion: the window is known, its end is not (it starts with the last replica's deletion).
   if (key.state === 'PendingDeletion' || key.state === 'PendingReplicaDeletion') {

@@ -1,7 +1,7 @@
 /** The KMS service (X-Amz-Target TrentService.*) as the gateway sees it. */
 import type { Caller, ServiceEndpoint } from '../core/endpoint.js';
 import { KMS_MODEL } from '../generated/kms.js';
-import type { KmsOperationName } from '../generated/kms.js';
+import type { KeyLastUsageTrackingOperation, KmsOperationName } from '../generated/kms.js';
 import type { KmsContext, KmsDeps } from './context.js';
 import { KMS_HANDLERS } from './operations/index.js';
 import { registerFinalDeletion } from './deletion.js';
@@ -10,6 +10,22 @@ import { checkGrantTokens } from './grant-authorization.js';
 import { KMS_ENUM_MESSAGE_ORDER } from './enum-order.js';
 import { registerMultiRegionKeys } from './multi-region.js';
 import { registerManagedKeys } from './managed-keys.js';
+
+/** The operations GetKeyLastUsage reports (the model's KeyLastUsageTrackingOperation). */
+const TRACKED = new Set<string>([
+  'Decrypt',
+  'DeriveSharedSecret',
+  'Encrypt',
+  'GenerateDataKey',
+  'GenerateDataKeyPair',
+  'GenerateDataKeyPairWithoutPlaintext',
+  'GenerateDataKeyWithoutPlaintext',
+  'GenerateMac',
+  'ReEncrypt',
+  'Sign',
+  'Verify',
+  'VerifyMac',
+] satisfies KeyLastUsageTrackingOperation[]);
 
 export function createKmsService(deps: KmsDeps): ServiceEndpoint {
   registerFinalDeletion();
@@ -40,7 +56,22 @@ export function createKmsService(deps: KmsDeps): ServiceEndpoint {
       // the handler runs; operations on a key are decided when findKey resolves the key.
       authorizeOperation(ctx);
       const handler = KMS_HANDLERS[kmsOperation] as (i: unknown, c: KmsContext) => Promise<unknown>;
-      return handler(input, ctx);
+      const output = await handler(input, ctx);
+      if (TRACKED.has(operation)) recordUsage(ctx, operation as KeyLastUsageTrackingOperation, output);
+      return output;
     },
   };
+}
+
+/**
+ * Every tracked operation answers with the ARN of the key it used (`KeyId`; ReEncrypt also
+ * `SourceKeyId`), so usage is noted here once, in memory, rather than in each operation.
+ * Failed and dry-run requests throw and are not usage, as in AWS.
+ */
+function recordUsage(ctx: KmsContext, operation: KeyLastUsageTrackingOperation, output: unknown): void {
+  const { KeyId, SourceKeyId } = output as { KeyId?: unknown; SourceKeyId?: unknown };
+  const usage = { operation, timestamp: ctx.now.getTime(), requestId: ctx.requestId };
+  for (const arn of [KeyId, SourceKeyId]) {
+    if (typeof arn === 'string') ctx.deps.keyUsage.record(ctx.scope, arn.slice(arn.lastIndexOf('/') + 1), usage);
+  }
 }

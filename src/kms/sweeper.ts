@@ -1,14 +1,16 @@
 /**
  * The KMS periodic task: deletes keys whose waiting period is over, rotates keys whose
- * automatic rotation date has come and ends multi-Region Creating/Updating states, on the
- * service clock. Each key is handled in its own
+ * automatic rotation date has come, ends multi-Region Creating/Updating states and deletes
+ * imported material past its ValidTo, on the service clock. Each key is handled in its own
  * transaction from a fresh read, so a request racing the sweeper never loses its write.
+ * Expired import wrapping keys are purged too.
  */
 import type { KmsDeps } from './context.js';
 import { deleteKeyFinally } from './deletion.js';
 import { dueOf, keyTable, saveKey, settleTransition } from './keys.js';
 import { shareWithRelated } from './multi-region.js';
 import { rotateKey } from './rotation.js';
+import { expireImportedMaterial } from './imported-material.js';
 
 const BATCH = 100;
 /** Bounds one sweep; whatever is left is picked up by the next tick. */
@@ -21,6 +23,7 @@ export async function sweepKeys(deps: KmsDeps, now: Date): Promise<void> {
   // One key that cannot be handled must not hold up the others: it is skipped for the rest
   // of this sweep, and its error is raised at the end so the task runner logs it.
   const failed = new Map<string, unknown>();
+  await deps.imports.purgeExpired(time);
   for (let i = 0; i < MAX_BATCHES; i++) {
     const due = (await table.dueBefore(time, BATCH + failed.size)).filter(
       (d) => !failed.has(`${d.scope.account}/${d.scope.region}/${d.id}`),
@@ -35,8 +38,10 @@ export async function sweepKeys(deps: KmsDeps, now: Date): Promise<void> {
           const when = dueOf(key);
           if (when === null || when > time) {
             await saveKey(ctx, key); // a stale due time: store the right one
-          } else if (key.state === 'PendingDeletion') {
+          } else if (key.state === 'PendingDeletion' && key.deletionDate !== undefined && key.deletionDate <= time) {
             await deleteKeyFinally(ctx, key);
+          } else if (await expireImportedMaterial(ctx, key, time)) {
+            await saveKey(ctx, key); // imported material past its ValidTo is deleted
           } else {
             await rotateKey(ctx, key, 'AUTOMATIC', time);
             await saveKey(ctx, key);

@@ -2,10 +2,12 @@ import type { CancelKeyDeletionRequest, CancelKeyDeletionResponse } from '../../
 import { KMSInvalidStateException } from '../../generated/kms.js';
 import type { KmsHandler } from '../context.js';
 import { updateKey } from '../keys.js';
+import { settleImportState } from '../imported-material.js';
 
 /**
  * CancelKeyDeletion: only from PendingDeletion (or PendingReplicaDeletion, a multi-Region
- * primary waiting for its replicas), and the key comes back Disabled, as in AWS.
+ * primary waiting for its replicas), and the key comes back Disabled, as in AWS; a key whose
+ * imported material is missing comes back PendingImport.
  */
 export const cancelKeyDeletion: KmsHandler<CancelKeyDeletionRequest, CancelKeyDeletionResponse> = async (input, ctx) => {
   const key = await updateKey(ctx, input.KeyId, { allowAlias: false }, (k) => {
@@ -14,6 +16,7 @@ export const cancelKeyDeletion: KmsHandler<CancelKeyDeletionRequest, CancelKeyDe
     k.state = 'Disabled';
     delete k.deletionDate;
     delete k.pendingWindowInDays;
+    if (k.origin === 'EXTERNAL') settleImportState(k, ctx.now.getTime());
     return k;
   });
   return { KeyId: key.arn };

@@ -11,11 +11,13 @@ import { mergeTags, validateRequestTags } from '../tags.js';
 import { checkNewKeyPolicy } from '../policies.js';
 import { resourceQuotas } from '../quotas.js';
 import { storeForNewKey } from '../custom-key-stores.js';
+import { isImportableSpec } from '../imported-material.js';
 import { newMultiRegionKeyId } from '../multi-region.js';
 
 /**
  * CreateKey. Built so far: symmetric, HMAC and asymmetric (RSA, ECC) keys of origin AWS_KMS,
- * single-Region or multi-Region (MultiRegion: an `mrk-` id, a primary key).
+ * single-Region or multi-Region (MultiRegion: an `mrk-` id, a primary key), or of origin
+ * EXTERNAL (created PendingImport, without material, until ImportKeyMaterial).
  */
 export const createKey: KmsHandler<CreateKeyRequest, CreateKeyResponse> = async (input, ctx) => {
   const keySpec = input.KeySpec ?? input.CustomerMasterKeySpec ?? 'SYMMETRIC_DEFAULT';
@@ -42,7 +44,13 @@ export const createKey: KmsHandler<CreateKeyRequest, CreateKeyResponse> = async 
   if (!usages.includes(keyUsage)) {
     throw new ValidationException(`KeyUsage ${keyUsage} is not compatible with KeySpec ${keySpec}`);
   }
-  if (origin !== 'AWS_KMS' && !store) {
+  if (origin === 'EXTERNAL' && !isImportableSpec(keySpec)) {
+    throw new UnsupportedOperationException(`KeySpec ${keySpec} with Origin EXTERNAL is not supported by kmsd.`);
+  }
+  if (origin === 'EXTERNAL' && input.MultiRegion) {
+    throw new UnsupportedOperationException('Multi-Region keys with imported key material are not supported by kmsd.');
+  }
+  if (origin !== 'AWS_KMS' && origin !== 'EXTERNAL' && !store) {
     throw new UnsupportedOperationException(`Origin ${origin} is not supported by kmsd yet.`);
   }
   const quotas = resourceQuotas(ctx);
@@ -51,7 +59,9 @@ export const createKey: KmsHandler<CreateKeyRequest, CreateKeyResponse> = async 
   const policy = input.Policy ?? defaultKeyPolicy(ctx.scope.account);
 
   const keyId = input.MultiRegion ? newMultiRegionKeyId() : newKeyId();
-  const materialId = newMaterialId();
+  const external = origin === 'EXTERNAL';
+  // Imported material gets its id when it is imported (derived from the material).
+  const materialId = external ? '' : newMaterialId();
   const key: KeyRow = {
     keyId,
     arn: keyArn(ctx.scope, keyId),
@@ -62,14 +72,15 @@ export const createKey: KmsHandler<CreateKeyRequest, CreateKeyResponse> = async 
     keyUsage,
     keySpec,
     origin,
-    state: 'Enabled',
+    state: external ? 'PendingImport' : 'Enabled',
     policy,
     tags,
     currentMaterialId: materialId,
-    materialIds: [materialId],
+    materialIds: external ? [] : [materialId],
     rotation: { enabled: false },
     rotations: [],
   };
+  if (external) key.imports = [];
   // A new multi-Region key is a primary without replicas (ReplicateKey adds them).
   if (input.MultiRegion) key.multiRegion = { primaryRegion: ctx.scope.region, replicaRegions: [] };
   if (input.Policy !== undefined) await checkNewKeyPolicy(ctx, key, input.Policy, input.BypassPolicyLockoutSafetyCheck);
@@ -85,7 +96,7 @@ export const createKey: KmsHandler<CreateKeyRequest, CreateKeyResponse> = async 
       );
     }
     if (store) await backendFor(ctx, key).createMaterial(backendRef(key, materialId));
-    else await createKeyMaterial(ctx, key);
+    else if (!external) await createKeyMaterial(ctx, key);
     await saveKey(ctx, key);
   });
   return { KeyMetadata: await keyMetadata(ctx, key) };

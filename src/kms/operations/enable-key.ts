@@ -1,6 +1,6 @@
 import type { EnableKeyRequest } from '../../generated/kms.js';
 import type { KmsHandler } from '../context.js';
-import { assertNotInTransition, assertNotPendingDeletion, updateKey } from '../keys.js';
+import { assertNotInTransition, assertNotPendingDeletion, assertNotPendingImport, updateKey } from '../keys.js';
 
 /**
  * EnableKey: a Disabled key becomes Enabled (enabling an Enabled key is a no-op); a key
@@ -10,6 +10,7 @@ export const enableKey: KmsHandler<EnableKeyRequest, Record<string, never>> = as
   await updateKey(ctx, input.KeyId, { allowAlias: false }, (key) => {
     assertNotPendingDeletion(key);
     assertNotInTransition(key);
+    assertNotPendingImport(ctx, key);
     key.state = 'Enabled';
   });
   return {};

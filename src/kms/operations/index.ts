@@ -1,12 +1,10 @@
 /**
  * The KMS operation table: every operation of the model has an entry, so the compiler
- * reports a missing one. An operation kmsd does not implement yet answers
- * NotImplementedException (HTTP 501) naming it; it never pretends to succeed.
+ * reports a missing one (all of them are built; an unbuilt one would answer
+ * NotImplementedException, core/service-error.ts, and never pretend to succeed).
  */
 import type { KmsOperationName, KmsOperationTypes } from '../../generated/kms.js';
-import { NotImplementedException } from '../../core/service-error.js';
 import type { KmsHandler } from '../context.js';
-import { findKey } from '../keys.js';
 import { createKey } from './create-key.js';
 import { connectCustomKeyStore } from './connect-custom-key-store.js';
 import { createCustomKeyStore } from './create-custom-key-store.js';
@@ -54,6 +52,10 @@ import { retireGrant } from './retire-grant.js';
 import { listRetirableGrants } from './list-retirable-grants.js';
 import { listGrants } from './list-grants.js';
 import { createGrant } from './create-grant.js';
+import { getParametersForImport } from './get-parameters-for-import.js';
+import { importKeyMaterial } from './import-key-material.js';
+import { deleteImportedKeyMaterial } from './delete-imported-key-material.js';
+import { getKeyLastUsage } from './get-key-last-usage.js';
 import { deriveSharedSecret } from './derive-shared-secret.js';
 import { replicateKey } from './replicate-key.js';
 import { updatePrimaryRegion } from './update-primary-region.js';
@@ -61,16 +63,6 @@ import { updatePrimaryRegion } from './update-primary-region.js';
 export type KmsHandlers = {
   [Op in KmsOperationName]: KmsHandler<KmsOperationTypes[Op]['input'], KmsOperationTypes[Op]['output']>;
 };
-
-function notImplemented(operation: KmsOperationName): KmsHandler<unknown, never> {
-  return async (input, ctx) => {
-    // Authorization still comes first (DESIGN §2): a caller who may not use the key learns
-    // AccessDenied, not that the operation is missing.
-    const keyId = (input as { KeyId?: unknown }).KeyId;
-    if (typeof keyId === 'string') await findKey(ctx, keyId, { allowAlias: false });
-    throw new NotImplementedException(operation);
-  };
-}
 
 export const KMS_HANDLERS: KmsHandlers = {
   CancelKeyDeletion: cancelKeyDeletion,
@@ -82,7 +74,7 @@ export const KMS_HANDLERS: KmsHandlers = {
   Decrypt: decrypt,
   DeleteAlias: deleteAlias,
   DeleteCustomKeyStore: deleteCustomKeyStore,
-  DeleteImportedKeyMaterial: notImplemented('DeleteImportedKeyMaterial'),
+  DeleteImportedKeyMaterial: deleteImportedKeyMaterial,
   DeriveSharedSecret: deriveSharedSecret,
   DescribeCustomKeyStores: describeCustomKeyStores,
   DescribeKey: describeKey,
@@ -98,12 +90,12 @@ export const KMS_HANDLERS: KmsHandlers = {
   GenerateDataKeyWithoutPlaintext: generateDataKeyWithoutPlaintext,
   GenerateMac: generateMac,
   GenerateRandom: generateRandom,
-  GetKeyLastUsage: notImplemented('GetKeyLastUsage'),
+  GetKeyLastUsage: getKeyLastUsage,
   GetKeyPolicy: getKeyPolicy,
   GetKeyRotationStatus: getKeyRotationStatus,
-  GetParametersForImport: notImplemented('GetParametersForImport'),
+  GetParametersForImport: getParametersForImport,
   GetPublicKey: getPublicKey,
-  ImportKeyMaterial: notImplemented('ImportKeyMaterial'),
+  ImportKeyMaterial: importKeyMaterial,
   ListAliases: listAliases,
   ListGrants: listGrants,
   ListKeyPolicies: listKeyPolicies,
