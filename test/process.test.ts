@@ -144,10 +144,10 @@ describe('kmsd command line', () => {
     expect(cmd.code).toBe(2);
     expect(cmd.stderr).toContain("kmsd: unknown command 'frobnicate'");
     const opt = await runKmsd(['serve', '--bogus']);
-    expect(opt.code).toBe(1);
+    expect(opt.code).toBe(2);
     expect(opt.stderr).toContain("Unknown option '--bogus'");
     const port = await runKmsd(['serve', '--in-memory', '--port', '70000']);
-    expect(port.code).toBe(1);
+    expect(port.code).toBe(2);
     expect(port.stderr).toContain('kmsd: invalid port 70000');
   });
 

@@ -2,7 +2,7 @@
  * The one HTTP edge of kmsd, shared by KMS, CloudHSM V2, the console and /health.
  *
  * A request's way through, each stage a small function below:
- *   size limit -> method/path -> Content-Type -> JSON parse (SerializationException)
+ *   Host allowed (host-check.ts) -> size limit -> method/path -> Content-Type -> JSON parse (SerializationException)
  *   -> X-Amz-Target (UnknownOperationException) -> SigV4 (MissingAuthenticationToken,
  *   IncompleteSignature, InvalidSignature, UnrecognizedClient) -> shape/type check
  *   (SerializationException) -> model constraints (ValidationException, Coral text)
@@ -19,6 +19,7 @@ import { hasOperation, invokeOperation, operationTarget } from './invoke.js';
 import type { OperationTarget } from './invoke.js';
 import type { SigV4Verifier, SignedRequest } from './sigv4.js';
 import type { Json } from './validate.js';
+import { checkHost } from './host-check.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -31,6 +32,8 @@ export interface GatewayOptions {
   clock: Clock;
   routes?: Route[];
   log?: (entry: Record<string, unknown>) => void;
+  /** Which Host headers are served (host-check.ts); every one when absent. */
+  isAllowedHost?: (hostHeader: string | undefined) => boolean;
 }
 
 interface Target extends OperationTarget {
@@ -66,6 +69,8 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
     });
 
     async function handle(): Promise<void> {
+      // Before anything else, routes included: a DNS-rebound page must not reach the console.
+      if (options.isAllowedHost) checkHost(options.isAllowedHost, req.headers.host);
       const body = await readBody(req);
       for (const route of options.routes ?? []) {
         if (await route(req, res, body)) return;
