@@ -158,9 +158,7 @@ export async function serve(argv: string[]): Promise<void> {
     process.stderr.write(`kmsd: warning: --dev: the development account is served on ${host}, to anyone who can reach it\n`);
   }
   const url = await kmsd.listen();
-  process.stdout.write(startBanner({ url, dataDir: inMemory ? undefined : dataDir, tlsCert: tls ? tlsCert : undefined, config }));
-  process.stdout.write(`kmsd listening on ${url}\n`);
-
+  // Handlers first: whoever reads the line below may signal at once.
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -176,4 +174,6 @@ export async function serve(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  process.stdout.write(startBanner({ url, dataDir: inMemory ? undefined : dataDir, tlsCert: tls ? tlsCert : undefined, config }));
+  process.stdout.write(`kmsd listening on ${url}\n`);
 }

@@ -12,7 +12,16 @@ describe('hostAllowList', () => {
   });
 
   it('refuses other names, look-alikes, a missing Host and malformed values', () => {
-    for (const host of [undefined, '', 'evil.example', 'localhost.evil.example', 'evil.localhost', '127.0.0.2', '[::2]:1', 'kms.example.com@evil']) {
+    for (const host of [
+      undefined,
+      '',
+      'evil.example',
+      'localhost.evil.example',
+      'evil.localhost',
+      '127.0.0.2',
+      '[::2]:1',
+      'kms.example.com@evil',
+    ]) {
       expect(allowed(host), String(host)).toBe(false);
     }
   });
