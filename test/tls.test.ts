@@ -12,6 +12,7 @@ import { request as httpsRequest } from 'node:https';
 import { CreateKeyCommand, DecryptCommand, EncryptCommand, ListKeysCommand } from '@aws-sdk/client-kms';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import { awsCli } from './helpers/kmsd.js';
+import { hsmCli } from './helpers/hsm-cli.js';
 import { serve, stopAllProcesses } from './helpers/kmsd-process.js';
 import type { Running } from './helpers/kmsd-process.js';
 import { httpsKmsClient, makeDevCert, nssHomeTrusting } from './helpers/tls.js';
@@ -103,6 +104,19 @@ describe('kmsd serve over TLS', () => {
     await expect(sdk(k.url, undefined).send(new ListKeysCommand({}))).rejects.toMatchObject({
       code: expect.stringMatching(/SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY/),
     });
+  });
+
+  it('serves kmsd hsm over HTTPS when Node trusts the CA through NODE_EXTRA_CA_CERTS, and only then', async () => {
+    const args = ['user', 'list', '--cluster-id', 'cluster-abcdefghijk', '--admin-password-env', 'PW'];
+    // A CloudHSM error from kmsd: the request went through TLS.
+    const trusted = await hsmCli(k.url, args, { PW: 'admin-pw', NODE_EXTRA_CA_CERTS: cert.ca });
+    expect(trusted).toMatchObject({
+      code: 1,
+      stderr: 'kmsd hsm: CloudHsmResourceNotFoundException: Cluster cluster-abcdefghijk not found.\n',
+    });
+    const untrusted = await hsmCli(k.url, args, { PW: 'admin-pw' });
+    expect(untrusted.code).toBe(1);
+    expect(untrusted.stderr).toMatch(/^kmsd hsm: cannot reach kmsd at https:\/\/127\.0\.0\.1:\d+: .*certificate/);
   });
 
   it('sends HSTS on every response', async () => {
