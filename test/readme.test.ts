@@ -32,11 +32,13 @@ function markedBlocks(markdown: string): Block[] {
   for (let i = 0; i < lines.length; i++) {
     const marker = /^<!-- readme-test:(.*)-->$/.exec(lines[i]);
     if (!marker) continue;
-    if (lines[i + 1] !== '```sh') throw new Error(`README.md:${i + 1}: a readme-test marker must be followed by a \`\`\`sh block`);
-    const end = lines.indexOf('```', i + 2);
+    // The block follows the marker, after at most one blank line (as Prettier writes it).
+    const fence = lines[i + 1] === '' ? i + 2 : i + 1;
+    if (lines[fence] !== '```sh') throw new Error(`README.md:${i + 1}: a readme-test marker must be followed by a \`\`\`sh block`);
+    const end = lines.indexOf('```', fence + 1);
     const attrs: Record<string, string> = {};
     for (const m of marker[1].matchAll(/(\w+) ("(?:[^"\\]|\\.)*")/g)) attrs[m[1]] = JSON.parse(m[2]) as string;
-    blocks.push({ line: i + 3, script: lines.slice(i + 2, end).join('\n'), prints: attrs.prints, stdin: attrs.stdin });
+    blocks.push({ line: fence + 2, script: lines.slice(fence + 1, end).join('\n'), prints: attrs.prints, stdin: attrs.stdin });
   }
   return blocks;
 }
