@@ -72,6 +72,11 @@ export interface KmsdOptions {
    * in milliseconds of service-clock time (AWS: minutes). 0 finishes right after the call.
    */
   keyStoreTransitionMs?: number;
+  /**
+   * How long a new multi-Region replica stays Creating (and keys stay Updating after
+   * UpdatePrimaryRegion), in milliseconds of service-clock time. 0 finishes right after the call.
+   */
+  multiRegionTransitionMs?: number;
   /** Tests only: the CloudHSM clusters KMS custom key stores talk to, instead of kmsd's own HSMs. */
   clusters?: CloudHsmClusters;
 }
@@ -96,6 +101,7 @@ const TICK_MS = 1000;
 /** CloudHSM transitional states last this long unless configured (config.cloudhsm.transitionMs). */
 const DEFAULT_TRANSITION_MS = 2000;
 const DEFAULT_KEY_STORE_TRANSITION_MS = 2000;
+const DEFAULT_MULTI_REGION_TRANSITION_MS = 2000;
 
 export function createKmsd(options: KmsdOptions = {}): Kmsd {
   const config = options.config ?? defaultConfig();
@@ -141,6 +147,7 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     customKeyStoreBackend: cloudHsmKeyStores,
     cloudHsmKeyStores,
     keyStoreTransitionMs: options.keyStoreTransitionMs ?? DEFAULT_KEY_STORE_TRANSITION_MS,
+    multiRegionTransitionMs: options.multiRegionTransitionMs ?? DEFAULT_MULTI_REGION_TRANSITION_MS,
   };
   const tasks: PeriodicTask[] = [
     function customKeyStoreTransitions() {

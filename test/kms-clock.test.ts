@@ -95,7 +95,7 @@ describe('service clock', () => {
       'The ciphertext is invalid, was altered, or does not match the encryption context.',
     );
     const aliases = (await kms.send(new ListAliasesCommand({}))).Aliases?.map((a) => a.AliasName);
-    expect(aliases).toEqual(['alias/kept']);
+    expect(aliases?.filter((name) => !name?.startsWith('alias/aws/'))).toEqual(['alias/kept']);
     const keys = (await kms.send(new ListKeysCommand({ Limit: 1000 }))).Keys?.map((k) => k.KeyId);
     expect(keys).not.toContain(key.KeyId);
     expect(keys).toContain(keep.KeyId);

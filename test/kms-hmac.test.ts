@@ -76,13 +76,13 @@ describe('HMAC keys', () => {
       kms.send(new CreateKeyCommand({ KeySpec: 'HMAC_256' })),
       'ValidationException',
       400,
-      'KeyUsage ENCRYPT_DECRYPT is not compatible with KeySpec HMAC_256.',
+      'KeyUsage ENCRYPT_DECRYPT is not compatible with KeySpec HMAC_256',
     );
     await expectError(
       kms.send(new CreateKeyCommand({ KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'GENERATE_VERIFY_MAC' })),
       'ValidationException',
       400,
-      'KeyUsage GENERATE_VERIFY_MAC is not compatible with KeySpec SYMMETRIC_DEFAULT.',
+      'KeyUsage GENERATE_VERIFY_MAC is not compatible with KeySpec SYMMETRIC_DEFAULT',
     );
     const key = await hmacKey('HMAC_384');
     const algorithm: MacAlgorithmSpec = 'HMAC_SHA_256';

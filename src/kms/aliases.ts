@@ -15,11 +15,12 @@ export const aliasTable = (store: Store): Table<AliasRow> => store.table<AliasRo
 /**
  * AWS answers NotAuthorizedException (not in the KMS model, so no generated class) when a
  * caller tries to create, repoint or delete an `alias/aws/` alias: those belong to AWS
- * managed keys, which kmsd does not have.
+ * managed keys (managed-keys.ts). AWS sends it without a message (moto reproduces the body
+ * as `{"__type":"NotAuthorizedException"}`, moto/kms/exceptions.py), so the text is empty.
  */
 export class NotAuthorizedException extends ServiceError {
-  constructor(message: string) {
-    super('NotAuthorizedException', message, 400);
+  constructor() {
+    super('NotAuthorizedException', '', 400);
   }
 }
 
@@ -31,7 +32,7 @@ export function checkAliasName(aliasName: string): void {
     );
   }
   if (aliasName.startsWith('alias/aws/')) {
-    throw new NotAuthorizedException('The alias/aws/ prefix is reserved for AWS managed keys.');
+    throw new NotAuthorizedException();
   }
 }
 

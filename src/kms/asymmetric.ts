@@ -6,21 +6,24 @@
 import { constants, createPrivateKey, createPublicKey, privateDecrypt, publicEncrypt, sign, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import type { EncryptionAlgorithmSpec, MessageType, SigningAlgorithmSpec } from '../generated/kms.js';
-import { InvalidKeyUsageException, UnsupportedOperationException } from '../generated/kms.js';
+import { InvalidKeyUsageException } from '../generated/kms.js';
 import { ValidationException } from '../core/service-error.js';
 import type { KmsContext } from './context.js';
 import { assertUsableForCrypto, backendRef, findKey } from './keys.js';
 import type { KeyRow } from './keys.js';
-import { algorithmsOf, isRsaSpec, RSA_BITS } from './key-specs.js';
+import { algorithmsOf, isMlDsaSpec, isRsaSpec, RSA_BITS } from './key-specs.js';
 import type { RsaKeySpec } from './key-specs.js';
 import { invalidCiphertext } from './ciphertext.js';
 import { signDigest, verifyDigest } from './digest-signing.js';
+import { mlDsaSign, mlDsaVerify, MU_BYTES } from './ml-dsa.js';
+import { SM2PKE_MAX_PLAINTEXT, SM3_BYTES, sm2Decrypt, sm2Encrypt, sm2Sign, sm2Verify } from './sm2.js';
 
 export interface SigningScheme {
-  /** node:crypto hash name, or null for pure Ed25519. */
+  /** node:crypto hash name, or null for pure Ed25519, ML-DSA and SM2DSA (whose hashing is internal). */
   hash: 'sha256' | 'sha384' | 'sha512' | null;
+  /** The length of a DIGEST message, or of ML-DSA's EXTERNAL_MU message. */
   digestBytes: number;
-  kind: 'pss' | 'pkcs1' | 'ecdsa' | 'ed25519' | 'ed25519ph';
+  kind: 'pss' | 'pkcs1' | 'ecdsa' | 'ed25519' | 'ed25519ph' | 'ml-dsa' | 'sm2dsa';
 }
 
 const SCHEMES: Partial<Record<SigningAlgorithmSpec, SigningScheme>> = {
@@ -35,6 +38,19 @@ const SCHEMES: Partial<Record<SigningAlgorithmSpec, SigningScheme>> = {
   ECDSA_SHA_512: { hash: 'sha512', digestBytes: 64, kind: 'ecdsa' },
   ED25519_SHA_512: { hash: null, digestBytes: 64, kind: 'ed25519' },
   ED25519_PH_SHA_512: { hash: 'sha512', digestBytes: 64, kind: 'ed25519ph' },
+  ML_DSA_SHAKE_256: { hash: null, digestBytes: MU_BYTES, kind: 'ml-dsa' },
+  SM2DSA: { hash: null, digestBytes: SM3_BYTES, kind: 'sm2dsa' },
+};
+
+/** The MessageType values each kind of signature takes, as the model's Sign documentation says. */
+const MESSAGE_TYPES: Record<SigningScheme['kind'], MessageType[]> = {
+  pss: ['RAW', 'DIGEST'],
+  pkcs1: ['RAW', 'DIGEST'],
+  ecdsa: ['RAW', 'DIGEST'],
+  ed25519: ['RAW'],
+  ed25519ph: ['DIGEST'],
+  'ml-dsa': ['RAW', 'EXTERNAL_MU'],
+  sm2dsa: ['RAW', 'DIGEST'],
 };
 
 function usageError(key: KeyRow): InvalidKeyUsageException {
@@ -49,36 +65,38 @@ export async function asymmetricKey(ctx: KmsContext, keyIdArg: string, usage: 'S
   return key;
 }
 
-export function publicKeyOf(key: KeyRow): KeyObject {
-  return createPublicKey({ key: Buffer.from(key.publicKey ?? '', 'base64'), format: 'der', type: 'spki' });
+/** The key's DER SubjectPublicKeyInfo, as GetPublicKey returns it. */
+function spkiOf(key: KeyRow): Buffer {
+  return Buffer.from(key.publicKey ?? '', 'base64');
 }
 
-async function privateKeyOf(ctx: KmsContext, key: KeyRow): Promise<KeyObject> {
-  const der = await ctx.deps.localKeys.rawMaterial(backendRef(key, key.currentMaterialId));
-  return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+export function publicKeyOf(key: KeyRow): KeyObject {
+  return createPublicKey({ key: spkiOf(key), format: 'der', type: 'spki' });
+}
+
+/** The key's PKCS#8 DER private key, unwrapped; never returned to a caller of the API. */
+export async function privateKeyDer(ctx: KmsContext, key: KeyRow): Promise<Buffer> {
+  return ctx.deps.localKeys.rawMaterial(backendRef(key, key.currentMaterialId));
+}
+
+export async function privateKeyOf(ctx: KmsContext, key: KeyRow): Promise<KeyObject> {
+  return createPrivateKey({ key: await privateKeyDer(ctx, key), format: 'der', type: 'pkcs8' });
 }
 
 /**
  * The signing scheme for the key, algorithm and message type; the message must be a digest
- * of the algorithm's length when MessageType is DIGEST.
+ * of the algorithm's length when MessageType is DIGEST, and a 64-byte μ when it is
+ * EXTERNAL_MU (ML-DSA only).
  */
 export function signingScheme(key: KeyRow, algorithm: SigningAlgorithmSpec, messageType: MessageType, message: Buffer): SigningScheme {
   const scheme = SCHEMES[algorithm];
   if (!scheme || !(algorithmsOf(key.keySpec, key.keyUsage).SigningAlgorithms ?? []).includes(algorithm)) {
     throw new InvalidKeyUsageException(`Algorithm ${algorithm} is incompatible with key spec ${key.keySpec}.`);
   }
-  if (messageType === 'EXTERNAL_MU') {
-    throw new ValidationException(`MessageType EXTERNAL_MU is not valid for algorithm ${algorithm}.`);
-  }
-  // Ed25519: pure signing takes only RAW messages, the pre-hash variant only digests.
-  if (scheme.kind === 'ed25519' && messageType !== 'RAW') {
+  if (!MESSAGE_TYPES[scheme.kind].includes(messageType)) {
     throw new ValidationException(`MessageType ${messageType} is not valid for algorithm ${algorithm}.`);
   }
-  if (scheme.kind === 'ed25519ph') {
-    if (messageType !== 'DIGEST') throw new ValidationException(`MessageType ${messageType} is not valid for algorithm ${algorithm}.`);
-    throw new UnsupportedOperationException(`kmsd does not support ${algorithm} (Ed25519ph is not available in node:crypto).`);
-  }
-  if (messageType === 'DIGEST' && message.length !== scheme.digestBytes) {
+  if (messageType !== 'RAW' && message.length !== scheme.digestBytes) {
     throw new ValidationException(`Digest is invalid length for algorithm ${algorithm}.`);
   }
   return scheme;
@@ -97,6 +115,9 @@ export async function signMessage(
   messageType: MessageType,
   message: Buffer,
 ): Promise<Buffer> {
+  // The backend caches unwrapped material: the buffer is shared and must not be wiped here.
+  if (isMlDsaSpec(key.keySpec)) return mlDsaSign(key.keySpec, await privateKeyDer(ctx, key), messageType, message);
+  if (scheme.kind === 'sm2dsa') return sm2Sign(await privateKeyDer(ctx, key), spkiOf(key), messageType, message);
   const privateKey = await privateKeyOf(ctx, key);
   if (messageType === 'DIGEST') return signDigest(scheme, privateKey, message);
   return sign(scheme.hash, message, nodeOptions(scheme, privateKey));
@@ -104,6 +125,8 @@ export async function signMessage(
 
 /** Verification reads only the public key in the key row, never the private material. */
 export function verifyMessage(key: KeyRow, scheme: SigningScheme, messageType: MessageType, message: Buffer, signature: Buffer): boolean {
+  if (isMlDsaSpec(key.keySpec)) return mlDsaVerify(key.keySpec, spkiOf(key), messageType, message, signature);
+  if (scheme.kind === 'sm2dsa') return sm2Verify(spkiOf(key), messageType, message, signature);
   const publicKey = publicKeyOf(key);
   if (messageType === 'DIGEST') return verifyDigest(scheme, publicKey, message, signature);
   try {
@@ -136,13 +159,17 @@ function assertNoContext(context: Record<string, string> | undefined): void {
   }
 }
 
-/** RSAES-OAEP encryption; the plaintext limit is key bytes − 2·hash bytes − 2 (§4.1). */
+/**
+ * RSAES-OAEP encryption; the plaintext limit is key bytes − 2·hash bytes − 2 (§4.1). SM2 keys'
+ * SM2PKE shares the callers (Encrypt, ReEncrypt) and goes to sm2PkeEncrypt.
+ */
 export function rsaEncrypt(
   key: KeyRow,
   algorithm: EncryptionAlgorithmSpec | undefined,
   plaintext: Buffer,
   context: Record<string, string> | undefined,
 ): Buffer {
+  if (key.keySpec === 'SM2') return sm2PkeEncrypt(key, algorithm, plaintext, context);
   const oaep = oaepFor(key, algorithm);
   assertNoContext(context);
   const limit = RSA_BITS[key.keySpec as RsaKeySpec] / 8 - 2 * oaep.bytes - 2;
@@ -159,6 +186,7 @@ export async function rsaDecrypt(
   ciphertext: Buffer,
   context: Record<string, string> | undefined,
 ): Promise<Buffer> {
+  if (key.keySpec === 'SM2') return sm2PkeDecrypt(ctx, key, algorithm, ciphertext, context);
   const oaep = oaepFor(key, algorithm);
   assertNoContext(context);
   const privateKey = await privateKeyOf(ctx, key);
@@ -167,6 +195,41 @@ export async function rsaDecrypt(
   } catch {
     throw invalidCiphertext();
   }
+}
+
+function assertSm2Pke(key: KeyRow, algorithm: EncryptionAlgorithmSpec | undefined): void {
+  if (algorithm !== 'SM2PKE') {
+    throw new InvalidKeyUsageException(`The encryption algorithm ${algorithm ?? 'SYMMETRIC_DEFAULT'} is not valid for ${key.arn}.`);
+  }
+}
+
+/** SM2PKE to an SM2 key (China Regions); AWS's plaintext limit is 1024 bytes (§4.1). */
+function sm2PkeEncrypt(
+  key: KeyRow,
+  algorithm: EncryptionAlgorithmSpec | undefined,
+  plaintext: Buffer,
+  context: Record<string, string> | undefined,
+): Buffer {
+  assertSm2Pke(key, algorithm);
+  assertNoContext(context);
+  if (plaintext.length > SM2PKE_MAX_PLAINTEXT) {
+    throw new ValidationException(`Algorithm SM2PKE and key spec SM2 cannot encrypt data larger than ${SM2PKE_MAX_PLAINTEXT} bytes.`);
+  }
+  return sm2Encrypt(spkiOf(key), plaintext);
+}
+
+async function sm2PkeDecrypt(
+  ctx: KmsContext,
+  key: KeyRow,
+  algorithm: EncryptionAlgorithmSpec | undefined,
+  ciphertext: Buffer,
+  context: Record<string, string> | undefined,
+): Promise<Buffer> {
+  assertSm2Pke(key, algorithm);
+  assertNoContext(context);
+  const plaintext = sm2Decrypt(await privateKeyDer(ctx, key), ciphertext);
+  if (plaintext === undefined) throw invalidCiphertext();
+  return plaintext;
 }
 
 /**

@@ -16,6 +16,11 @@ export interface KmsDeps {
   cloudHsmKeyStores?: CloudHsmKeyBackend;
   /** How long ConnectCustomKeyStore/DisconnectCustomKeyStore stay in CONNECTING/DISCONNECTING, on the service clock. */
   keyStoreTransitionMs?: number;
+  /**
+   * How long a new multi-Region replica stays Creating, and a primary/replica pair Updating
+   * after UpdatePrimaryRegion, on the service clock. 0 ends them right after the call.
+   */
+  multiRegionTransitionMs?: number;
 }
 
 /** Keys in custom key stores: their material and their store's availability. */
@@ -31,6 +36,8 @@ export interface KmsContext {
   /** The request's time on the service clock. */
   now: Date;
   requestId: string;
+  /** The API operation being served (named in AccessDeniedException texts). */
+  operation?: string;
   deps: KmsDeps;
 }
 

@@ -10,6 +10,7 @@ import { assertUsableForCrypto, findKey } from './keys.js';
 import { assertSymmetricEncryptionKey, sealWithKey } from './symmetric.js';
 import { assertDryRun } from './dry-run.js';
 import { newKeyPair } from './key-material.js';
+import { isSm2Region } from './sm2.js';
 
 export interface DataKeyPairRequest {
   KeyId: string;
@@ -35,7 +36,7 @@ export async function generateDataKeyPair(input: DataKeyPairRequest, ctx: KmsCon
   if (key.customKeyStoreId !== undefined) {
     throw new UnsupportedOperationException(`${key.arn} is in a custom key store, which does not support data key pairs.`);
   }
-  if (input.KeyPairSpec === 'SM2') {
+  if (input.KeyPairSpec === 'SM2' && !isSm2Region(ctx.scope.region)) {
     throw new UnsupportedOperationException('KeyPairSpec SM2 is available only in China Regions.');
   }
   assertDryRun(input.DryRun);

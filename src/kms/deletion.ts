@@ -8,6 +8,7 @@ import type { KmsContext } from './context.js';
 import { aliasTable, allAliases } from './aliases.js';
 import { backendRef, keyTable, onFinalDeletion } from './keys.js';
 import { deleteGrantsOf } from './grants.js';
+import { leaveFamily } from './multi-region.js';
 import type { KeyRow } from './keys.js';
 
 export async function deleteKeyFinally(ctx: Pick<KmsContext, 'deps'>, key: KeyRow): Promise<void> {
@@ -20,6 +21,7 @@ export async function deleteKeyFinally(ctx: Pick<KmsContext, 'deps'>, key: KeyRo
     await deleteGrantsOf(store, scope, key.keyId);
     if (!key.customKeyStoreId) await ctx.deps.localKeys.destroyAll({ scope, keyId: key.keyId, arn: key.arn });
     await keyTable(store).delete(scope, key.keyId);
+    if (key.multiRegion) await leaveFamily(ctx, key);
   });
   // A key in a custom key store keeps its material in the CloudHSM cluster. AWS deletes it
   // there on a best-effort basis (custom-key-stores.md §11.4): the KMS key is gone even if

@@ -18,6 +18,7 @@ import { constants, createHash, privateEncrypt, publicDecrypt, randomBytes, timi
 import type { KeyObject } from 'node:crypto';
 import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { ed25519ph } from '@noble/curves/ed25519.js';
 import { UnsupportedOperationException } from '../generated/kms.js';
 import type { SigningScheme } from './asymmetric.js';
 
@@ -30,6 +31,7 @@ const DIGEST_INFO: Record<string, Buffer> = {
 
 export function signDigest(scheme: SigningScheme, privateKey: KeyObject, digest: Buffer): Buffer {
   if (scheme.kind === 'ecdsa') return ecdsaSign(privateKey, digest);
+  if (scheme.kind === 'ed25519ph') return ed25519phSign(privateKey, digest);
   const hash = rsaHash(scheme);
   if (scheme.kind === 'pkcs1') {
     return privateEncrypt({ key: privateKey, padding: constants.RSA_PKCS1_PADDING }, Buffer.concat([DIGEST_INFO[hash], digest]));
@@ -40,6 +42,7 @@ export function signDigest(scheme: SigningScheme, privateKey: KeyObject, digest:
 
 export function verifyDigest(scheme: SigningScheme, publicKey: KeyObject, digest: Buffer, signature: Buffer): boolean {
   if (scheme.kind === 'ecdsa') return ecdsaVerify(publicKey, digest, signature);
+  if (scheme.kind === 'ed25519ph') return ed25519phVerify(publicKey, digest, signature);
   const hash = rsaHash(scheme);
   const modBits = modulusBits(publicKey);
   if (signature.length !== Math.ceil(modBits / 8)) return false;
@@ -158,5 +161,28 @@ function ecdsaVerify(publicKey: KeyObject, digest: Buffer, signature: Buffer): b
     return curve.verify(signature, digest, point, ECDSA_OPTIONS);
   } catch {
     return false; // malformed DER: simply not a valid signature
+  }
+}
+
+/**
+ * ED25519_PH_SHA_512 (HashEdDSA, RFC 8032 §5.1 Ed25519ph, empty context), through @noble/curves:
+ * node:crypto's Ed25519 is pure EdDSA only. AWS takes this algorithm only with MessageType
+ * DIGEST and still applies the SHA-512 prehash of FIPS 186-5 §7.8.1 step 1 to that digest, so
+ * the 64-byte digest is the message M that Ed25519ph hashes again.
+ */
+function ed25519phSign(privateKey: KeyObject, digest: Buffer): Buffer {
+  const seed = jwkBytes(privateKey.export({ format: 'jwk' }).d, 32);
+  try {
+    return Buffer.from(ed25519ph.sign(digest, seed));
+  } finally {
+    seed.fill(0);
+  }
+}
+
+function ed25519phVerify(publicKey: KeyObject, digest: Buffer, signature: Buffer): boolean {
+  try {
+    return ed25519ph.verify(signature, digest, jwkBytes(publicKey.export({ format: 'jwk' }).x, 32));
+  } catch {
+    return false; // a signature of the wrong length is simply not valid
   }
 }

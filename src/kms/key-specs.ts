@@ -5,6 +5,7 @@
 import type {
   CustomerMasterKeySpec,
   EncryptionAlgorithmSpec,
+  KeyAgreementAlgorithmSpec,
   KeySpec,
   KeyUsageType,
   MacAlgorithmSpec,
@@ -14,7 +15,10 @@ import type {
 export type HmacKeySpec = 'HMAC_224' | 'HMAC_256' | 'HMAC_384' | 'HMAC_512';
 export type RsaKeySpec = 'RSA_2048' | 'RSA_3072' | 'RSA_4096';
 export type EccKeySpec = 'ECC_NIST_P256' | 'ECC_NIST_P384' | 'ECC_NIST_P521' | 'ECC_SECG_P256K1' | 'ECC_NIST_EDWARDS25519';
-export type AsymmetricKeySpec = RsaKeySpec | EccKeySpec;
+export type MlDsaKeySpec = 'ML_DSA_44' | 'ML_DSA_65' | 'ML_DSA_87';
+/** Key pairs node:crypto generates and keeps as PKCS#8 (also the data key pair specs). */
+export type NodeKeyPairSpec = RsaKeySpec | EccKeySpec | 'SM2';
+export type AsymmetricKeySpec = NodeKeyPairSpec | MlDsaKeySpec;
 
 /** HMAC keys: the MAC algorithm, node:crypto's hash and the key length (= hash length). */
 export const HMAC_SPECS: Record<HmacKeySpec, { algorithm: MacAlgorithmSpec; hash: string; bytes: number }> = {
@@ -44,15 +48,27 @@ const RSA_SIGNING: SigningAlgorithmSpec[] = [
 ];
 export const RSA_ENCRYPTION: EncryptionAlgorithmSpec[] = ['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256'];
 
-const ECC_SIGNING: Record<EccKeySpec, SigningAlgorithmSpec[]> = {
+/** SM2 (China Regions only): one algorithm per usage. */
+const SM2_ALGORITHMS = { ENCRYPT_DECRYPT: 'SM2PKE', SIGN_VERIFY: 'SM2DSA' } as const;
+
+/** The signing algorithms of the elliptic-curve and ML-DSA specs (RSA has RSA_SIGNING). */
+const CURVE_AND_LATTICE_SIGNING: Record<EccKeySpec | MlDsaKeySpec | 'SM2', SigningAlgorithmSpec[]> = {
   ECC_NIST_P256: ['ECDSA_SHA_256'],
   ECC_NIST_P384: ['ECDSA_SHA_384'],
   ECC_NIST_P521: ['ECDSA_SHA_512'],
   ECC_SECG_P256K1: ['ECDSA_SHA_256'],
   ECC_NIST_EDWARDS25519: ['ED25519_SHA_512', 'ED25519_PH_SHA_512'],
+  ML_DSA_44: ['ML_DSA_SHAKE_256'],
+  ML_DSA_65: ['ML_DSA_SHAKE_256'],
+  ML_DSA_87: ['ML_DSA_SHAKE_256'],
+  SM2: [SM2_ALGORITHMS.SIGN_VERIFY],
 };
 
-/** The key usages kmsd accepts for each spec it can create (KEY_AGREEMENT is not built). */
+/**
+ * The key usages kmsd accepts for each spec it can create. KEY_AGREEMENT: the NIST curves and
+ * SM2 (AWS offers ECDH neither on secp256k1 nor on Ed25519). SM2 only in the China Regions
+ * (checked by CreateKey).
+ */
 const USAGES: Partial<Record<KeySpec, KeyUsageType[]>> = {
   SYMMETRIC_DEFAULT: ['ENCRYPT_DECRYPT'],
   HMAC_224: ['GENERATE_VERIFY_MAC'],
@@ -62,11 +78,15 @@ const USAGES: Partial<Record<KeySpec, KeyUsageType[]>> = {
   RSA_2048: ['ENCRYPT_DECRYPT', 'SIGN_VERIFY'],
   RSA_3072: ['ENCRYPT_DECRYPT', 'SIGN_VERIFY'],
   RSA_4096: ['ENCRYPT_DECRYPT', 'SIGN_VERIFY'],
-  ECC_NIST_P256: ['SIGN_VERIFY'],
-  ECC_NIST_P384: ['SIGN_VERIFY'],
-  ECC_NIST_P521: ['SIGN_VERIFY'],
+  ECC_NIST_P256: ['SIGN_VERIFY', 'KEY_AGREEMENT'],
+  ECC_NIST_P384: ['SIGN_VERIFY', 'KEY_AGREEMENT'],
+  ECC_NIST_P521: ['SIGN_VERIFY', 'KEY_AGREEMENT'],
   ECC_SECG_P256K1: ['SIGN_VERIFY'],
   ECC_NIST_EDWARDS25519: ['SIGN_VERIFY'],
+  ML_DSA_44: ['SIGN_VERIFY'],
+  ML_DSA_65: ['SIGN_VERIFY'],
+  ML_DSA_87: ['SIGN_VERIFY'],
+  SM2: ['ENCRYPT_DECRYPT', 'SIGN_VERIFY', 'KEY_AGREEMENT'],
 };
 
 /** The usages kmsd can create a key of this spec with; undefined when it cannot create the spec. */
@@ -83,17 +103,33 @@ export function isRsaSpec(spec: KeySpec): spec is RsaKeySpec {
 }
 
 export function isAsymmetricSpec(spec: KeySpec): spec is AsymmetricKeySpec {
-  return isRsaSpec(spec) || spec in ECC_SIGNING;
+  return isRsaSpec(spec) || spec in CURVE_AND_LATTICE_SIGNING;
+}
+
+export function isMlDsaSpec(spec: KeySpec): spec is MlDsaKeySpec {
+  return spec === 'ML_DSA_44' || spec === 'ML_DSA_65' || spec === 'ML_DSA_87';
 }
 
 /** The algorithm lists of KeyMetadata / GetPublicKey for a key. */
 export function algorithmsOf(
   spec: KeySpec,
   usage: KeyUsageType,
-): { EncryptionAlgorithms?: EncryptionAlgorithmSpec[]; SigningAlgorithms?: SigningAlgorithmSpec[]; MacAlgorithms?: MacAlgorithmSpec[] } {
+): {
+  EncryptionAlgorithms?: EncryptionAlgorithmSpec[];
+  SigningAlgorithms?: SigningAlgorithmSpec[];
+  MacAlgorithms?: MacAlgorithmSpec[];
+  KeyAgreementAlgorithms?: KeyAgreementAlgorithmSpec[];
+} {
   if (isHmacSpec(spec)) return { MacAlgorithms: [HMAC_SPECS[spec].algorithm] };
-  if (usage === 'ENCRYPT_DECRYPT') return { EncryptionAlgorithms: isRsaSpec(spec) ? RSA_ENCRYPTION : ['SYMMETRIC_DEFAULT'] };
-  if (usage === 'SIGN_VERIFY') return { SigningAlgorithms: isRsaSpec(spec) ? RSA_SIGNING : ECC_SIGNING[spec as EccKeySpec] };
+  if (usage === 'ENCRYPT_DECRYPT') {
+    return {
+      EncryptionAlgorithms: isRsaSpec(spec) ? RSA_ENCRYPTION : spec === 'SM2' ? [SM2_ALGORITHMS.ENCRYPT_DECRYPT] : ['SYMMETRIC_DEFAULT'],
+    };
+  }
+  if (usage === 'SIGN_VERIFY') {
+    return { SigningAlgorithms: isRsaSpec(spec) ? RSA_SIGNING : CURVE_AND_LATTICE_SIGNING[spec as EccKeySpec | MlDsaKeySpec | 'SM2'] };
+  }
+  if (usage === 'KEY_AGREEMENT') return { KeyAgreementAlgorithms: ['ECDH'] };
   return {};
 }
 

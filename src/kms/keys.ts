@@ -4,7 +4,8 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Scope, Table, Store } from '../store/store.js';
-import type { KeyMetadata, KeySpec, KeyState, KeyUsageType, OriginType } from '../generated/kms.js';
+import type { KeyMetadata, KeySpec, KeyState, KeyUsageType, MultiRegionConfiguration, OriginType } from '../generated/kms.js';
+import { AccessDeniedException } from '../core/service-error.js';
 import { DisabledException, InvalidArnException, KMSInvalidStateException, NotFoundException } from '../generated/kms.js';
 import type { KmsContext } from './context.js';
 import { aliasTable } from './aliases.js';
@@ -54,6 +55,18 @@ export interface KeyRow {
   cloudHsmClusterId?: string;
   /** Asymmetric keys: the DER SubjectPublicKeyInfo, base64 (public, so kept in the clear). */
   publicKey?: string;
+  /** 'AWS' for the AWS managed keys behind `alias/aws/...` (managed-keys.ts); absent: CUSTOMER. */
+  keyManager?: 'AWS';
+  /**
+   * Multi-Region keys (multi-region.ts): which Region holds the primary and which hold
+   * replicas. Every related key's row carries the same copy, updated together.
+   */
+  multiRegion?: { primaryRegion: string; replicaRegions: string[] };
+  /**
+   * A replica being created (Creating) or a primary/replica swap in progress (Updating) ends
+   * at `until` (epoch ms, service clock); the key then returns to state `then`.
+   */
+  transition?: { until: number; then: 'Enabled' | 'Disabled' };
 }
 
 export const keyTable = (store: Store): Table<KeyRow> => store.table<KeyRow>('kms_keys');
@@ -65,10 +78,24 @@ export const keyTable = (store: Store): Table<KeyRow> => store.table<KeyRow>('km
  */
 export function dueOf(key: KeyRow): number | null {
   if (key.state === 'PendingDeletion' && key.deletionDate !== undefined) return key.deletionDate;
-  if (key.state === 'Enabled' && key.rotation.enabled && key.rotation.nextRotationDate !== undefined) {
+  if (key.transition) return key.transition.until;
+  // A multi-Region replica never rotates by itself: its primary's rotation reaches it.
+  const rotatesHere = !key.multiRegion || key.multiRegion.primaryRegion === key.region;
+  if (key.state === 'Enabled' && rotatesHere && key.rotation.enabled && key.rotation.nextRotationDate !== undefined) {
     return key.rotation.nextRotationDate;
   }
   return null;
+}
+
+/**
+ * Ends a Creating/Updating transition whose time has come, in memory: the caller's next save
+ * stores it, and the sweeper stores it for keys nobody touches (reads never write).
+ */
+export function settleTransition(key: KeyRow, now: number): void {
+  if (key.transition && key.transition.until <= now) {
+    key.state = key.transition.then;
+    delete key.transition;
+  }
 }
 
 export async function saveKey(ctx: Pick<KmsContext, 'deps'>, key: KeyRow): Promise<void> {
@@ -144,17 +171,35 @@ export async function findKey(ctx: KmsContext, keyIdArg: string, options: FindKe
     keyId = keyIdArg;
   }
   if (!KEY_ID_RE.test(keyId)) throw new NotFoundException(`Invalid keyId '${keyIdArg}'`);
+  const key = await loadKey(ctx, keyId);
+  if (!key) throw new NotFoundException(`Key '${keyArn(ctx.scope, keyId)}' does not exist`);
+  return key;
+}
+
+/**
+ * The key with this id in the caller's account and Region as of the request's time, or
+ * undefined (also once its deletion window has passed).
+ */
+export async function loadKey(ctx: KmsContext, keyId: string): Promise<KeyRow | undefined> {
   const key = await keyTable(ctx.deps.store).get(ctx.scope, keyId);
-  if (!key || (await expireIfDue(ctx, key))) {
-    throw new NotFoundException(`Key '${keyArn(ctx.scope, keyId)}' does not exist`);
-  }
+  if (!key || (await expireIfDue(ctx, key))) return undefined;
+  settleTransition(key, ctx.now.getTime());
   return key;
 }
 
 async function aliasTarget(ctx: KmsContext, aliasName: string, shownAs: string): Promise<string> {
   const alias = await aliasTable(ctx.deps.store).get(ctx.scope, aliasName);
-  if (!alias) throw new NotFoundException(`Alias ${shownAs} is not found.`);
-  return alias.targetKeyId;
+  if (alias) return alias.targetKeyId;
+  // AWS creates the AWS managed key behind a predefined alias/aws/<service> on first use.
+  const managedKeyId = missingAliasHook ? await missingAliasHook(ctx, aliasName) : undefined;
+  if (managedKeyId === undefined) throw new NotFoundException(`Alias ${shownAs} is not found.`);
+  return managedKeyId;
+}
+
+/** Hook set by managed-keys.ts: the key id behind an alias that has no row yet, if any. */
+let missingAliasHook: ((ctx: KmsContext, aliasName: string) => Promise<string | undefined>) | undefined;
+export function onMissingAlias(fn: (ctx: KmsContext, aliasName: string) => Promise<string | undefined>): void {
+  missingAliasHook = fn;
 }
 
 /** Hook set by the deletion module, so lookups see a key whose window has passed as gone. */
@@ -182,10 +227,31 @@ export async function updateKey<R>(
 ): Promise<R> {
   return ctx.deps.store.transaction(async () => {
     const key = await findKey(ctx, keyIdArg, options);
+    // AWS managed keys: their key policy lets the account only describe, list and read them.
+    if (key.keyManager === 'AWS') throw awsManagedKeyDenied(ctx, key);
     const result = await change(key);
     await saveKey(ctx, key);
+    if (sharedPropertiesHook && key.multiRegion) await sharedPropertiesHook(ctx, key);
     return result;
   });
+}
+
+/**
+ * What AWS answers when a management operation targets an AWS managed key: its key policy
+ * allows the account only kms:Describe*, kms:Get*, kms:List* and kms:RevokeGrant, so every
+ * other direct call is an implicit deny (authorization.md §3.2, "no resource-based policy").
+ */
+export function awsManagedKeyDenied(ctx: KmsContext, key: KeyRow, operation = ctx.operation): AccessDeniedException {
+  const action = `kms:${operation ?? 'Unknown'}`;
+  return new AccessDeniedException(
+    `User: ${ctx.principalArn} is not authorized to perform: ${action} on resource: ${key.arn} because no resource-based policy allows the ${action} action`,
+  );
+}
+
+/** Hook set by multi-region.ts: copies a multi-Region key's shared properties to its related keys. */
+let sharedPropertiesHook: ((ctx: Pick<KmsContext, 'deps'>, key: KeyRow) => Promise<void>) | undefined;
+export function onSharedPropertiesChanged(fn: (ctx: Pick<KmsContext, 'deps'>, key: KeyRow) => Promise<void>): void {
+  sharedPropertiesHook = fn;
 }
 
 /** The state AWS reports: a key in a disconnected custom key store is Unavailable. */
@@ -217,7 +283,9 @@ export async function assertUsableForCrypto(ctx: KmsContext, key: KeyRow): Promi
     case 'Creating':
       throw new KMSInvalidStateException(`${key.arn} is creating.`);
     case 'Updating':
-      return; // Updating keys still serve cryptographic operations.
+      // Updating keys still serve cryptographic operations, unless they were disabled before.
+      if (key.transition?.then === 'Disabled') throw new DisabledException(`${key.arn} is disabled.`);
+      return;
     case 'PendingReplicaDeletion':
       throw new KMSInvalidStateException(`${key.arn} is pending replica deletion.`);
   }
@@ -226,6 +294,13 @@ export async function assertUsableForCrypto(ctx: KmsContext, key: KeyRow): Promi
 /** Management operations that a key pending deletion refuses (CreateAlias, tags, description, ...). */
 export function assertNotPendingDeletion(key: KeyRow): void {
   if (key.state === 'PendingDeletion') throw new KMSInvalidStateException(`${key.arn} is pending deletion.`);
+  if (key.state === 'PendingReplicaDeletion') throw new KMSInvalidStateException(`${key.arn} is pending replica deletion.`);
+}
+
+/** Key-state table notes 14 and 15: operations refused while a multi-Region key is Creating or Updating. */
+export function assertNotInTransition(key: KeyRow, states: ('Creating' | 'Updating')[] = ['Creating', 'Updating']): void {
+  if (key.state === 'Creating' && states.includes('Creating')) throw new KMSInvalidStateException(`${key.arn} is creating.`);
+  if (key.state === 'Updating' && states.includes('Updating')) throw new KMSInvalidStateException(`${key.arn} is updating.`);
 }
 
 export async function keyMetadata(ctx: KmsContext, key: KeyRow): Promise<KeyMetadata> {
@@ -240,15 +315,18 @@ export async function keyMetadata(ctx: KmsContext, key: KeyRow): Promise<KeyMeta
     KeyUsage: key.keyUsage,
     KeyState: state,
     Origin: key.origin,
-    KeyManager: 'CUSTOMER',
+    KeyManager: key.keyManager ?? 'CUSTOMER',
     CustomerMasterKeySpec: customerMasterKeySpecOf(key.keySpec),
     KeySpec: key.keySpec,
     ...algorithmsOf(key.keySpec, key.keyUsage),
-    MultiRegion: false,
+    MultiRegion: key.multiRegion !== undefined,
     // Documented only for AWS_KMS / EXTERNAL origins: a CloudHSM key's material never rotates.
-    CurrentKeyMaterialId: key.origin === 'AWS_CLOUDHSM' ? undefined : key.currentMaterialId,
+    // A replica still Creating has none yet (recorded ReplicateKey response, LS test_replicate_key).
+    CurrentKeyMaterialId: key.origin === 'AWS_CLOUDHSM' || key.state === 'Creating' ? undefined : key.currentMaterialId,
   };
-  if (key.state === 'PendingDeletion') {
+  if (key.multiRegion) md.MultiRegionConfiguration = multiRegionConfiguration(key);
+  // PendingReplicaDeletion: the window is known, its end is not (it starts with the last replica's deletion).
+  if (key.state === 'PendingDeletion' || key.state === 'PendingReplicaDeletion') {
     md.DeletionDate = key.deletionDate === undefined ? undefined : new Date(key.deletionDate);
     md.PendingDeletionWindowInDays = key.pendingWindowInDays;
   }
@@ -257,6 +335,18 @@ export async function keyMetadata(ctx: KmsContext, key: KeyRow): Promise<KeyMeta
     md.CloudHsmClusterId = key.cloudHsmClusterId;
   }
   return md;
+}
+
+/** KeyMetadata.MultiRegionConfiguration, the same view from the primary and from every replica. */
+export function multiRegionConfiguration(key: KeyRow): MultiRegionConfiguration | undefined {
+  if (!key.multiRegion) return undefined;
+  const { primaryRegion, replicaRegions } = key.multiRegion;
+  const scope = (region: string) => ({ account: key.account, region });
+  return {
+    MultiRegionKeyType: primaryRegion === key.region ? 'PRIMARY' : 'REPLICA',
+    PrimaryKey: { Arn: keyArn(scope(primaryRegion), key.keyId), Region: primaryRegion },
+    ReplicaKeys: replicaRegions.map((region) => ({ Arn: keyArn(scope(region), key.keyId), Region: region })),
+  };
 }
 
 /** What the key's backend needs in order to seal or open with one material version. */

@@ -7,6 +7,7 @@ import { DAY_MS } from '../core/clock.js';
 import { UnsupportedOperationException } from '../generated/kms.js';
 import type { KmsContext } from './context.js';
 import { backendRef, newMaterialId } from './keys.js';
+import { assertPrimaryKey, createSharedMaterial } from './multi-region.js';
 import type { KeyRow, RotationRecord } from './keys.js';
 
 export const DEFAULT_ROTATION_PERIOD_DAYS = 365;
@@ -24,6 +25,15 @@ export function assertRotatable(key: KeyRow): void {
   }
 }
 
+/**
+ * Automatic rotation is a shared property of multi-Region keys, set on the primary only;
+ * replicas show the primary's setting and receive its new versions (AWS: multi-Region keys,
+ * rotating). On-demand rotation likewise runs on the primary.
+ */
+export function assertRotationManagedHere(key: KeyRow): void {
+  if (key.multiRegion) assertPrimaryKey(key);
+}
+
 /** Adds and makes current a new material version; the caller saves the row. */
 export async function rotateKey(
   ctx: Pick<KmsContext, 'deps'>,
@@ -32,7 +42,10 @@ export async function rotateKey(
   now: number,
 ): Promise<void> {
   const materialId = newMaterialId();
-  await ctx.deps.localKeys.createMaterial(backendRef(key, materialId));
+  // A multi-Region primary's new version goes to every replica too (multi-region.ts); the
+  // caller's save shares the new version list with them.
+  if (key.multiRegion) await createSharedMaterial(ctx, key, materialId);
+  else await ctx.deps.localKeys.createMaterial(backendRef(key, materialId));
   key.materialIds.push(materialId);
   key.currentMaterialId = materialId;
   key.rotations.push({ KeyMaterialId: materialId, RotationDate: now, RotationType: type });

@@ -5,9 +5,13 @@ import type { KmsOperationName } from '../generated/kms.js';
 import type { KmsContext, KmsDeps } from './context.js';
 import { KMS_HANDLERS } from './operations/index.js';
 import { registerFinalDeletion } from './deletion.js';
+import { registerMultiRegionKeys } from './multi-region.js';
+import { registerManagedKeys } from './managed-keys.js';
 
 export function createKmsService(deps: KmsDeps): ServiceEndpoint {
   registerFinalDeletion();
+  registerMultiRegionKeys();
+  registerManagedKeys();
   return {
     model: KMS_MODEL,
     async handle(operation, input, caller: Caller) {
@@ -16,6 +20,7 @@ export function createKmsService(deps: KmsDeps): ServiceEndpoint {
         principalArn: `arn:aws:iam::${caller.accountId}:root`,
         now: deps.clock.now(),
         requestId: caller.requestId,
+        operation,
         deps,
       };
       const handler = KMS_HANDLERS[operation as KmsOperationName] as (i: unknown, c: KmsContext) => Promise<unknown>;

@@ -1,11 +1,13 @@
 /**
- * The KMS periodic task: deletes keys whose waiting period is over and rotates keys whose
- * automatic rotation date has come, on the service clock. Each key is handled in its own
+ * The KMS periodic task: deletes keys whose waiting period is over, rotates keys whose
+ * automatic rotation date has come and ends multi-Region Creating/Updating states, on the
+ * service clock. Each key is handled in its own
  * transaction from a fresh read, so a request racing the sweeper never loses its write.
  */
 import type { KmsDeps } from './context.js';
 import { deleteKeyFinally } from './deletion.js';
-import { dueOf, keyTable, saveKey } from './keys.js';
+import { dueOf, keyTable, saveKey, settleTransition } from './keys.js';
+import { shareWithRelated } from './multi-region.js';
 import { rotateKey } from './rotation.js';
 
 const BATCH = 100;
@@ -29,6 +31,7 @@ export async function sweepKeys(deps: KmsDeps, now: Date): Promise<void> {
         await deps.store.transaction(async () => {
           const key = await table.get(scope, id);
           if (!key) return;
+          settleTransition(key, time);
           const when = dueOf(key);
           if (when === null || when > time) {
             await saveKey(ctx, key); // a stale due time: store the right one
@@ -37,6 +40,7 @@ export async function sweepKeys(deps: KmsDeps, now: Date): Promise<void> {
           } else {
             await rotateKey(ctx, key, 'AUTOMATIC', time);
             await saveKey(ctx, key);
+            await shareWithRelated(ctx, key);
           }
         });
       } catch (err) {

@@ -9,7 +9,7 @@ import type { KmsContext } from './context.js';
 import { buildHeader, invalidCiphertext, parseCiphertext } from './ciphertext.js';
 import { encodeEncryptionContext } from './encryption-context.js';
 import type { EncryptionContext } from './encryption-context.js';
-import { assertUsableForCrypto, backendFor, backendRef, expireIfDue, findKey, keyTable } from './keys.js';
+import { assertUsableForCrypto, backendFor, backendRef, findKey, loadKey } from './keys.js';
 import type { KeyRow } from './keys.js';
 
 export function assertSymmetricEncryptionKey(key: KeyRow, algorithm: string | undefined): void {
@@ -47,10 +47,10 @@ export async function openBlob(
   algorithm: string | undefined,
 ): Promise<{ key: KeyRow; plaintext: Buffer; materialId: string }> {
   const { header, body } = parseCiphertext(blob);
-  const key = await keyTable(ctx.deps.store).get(ctx.scope, header.keyId);
-  // A blob naming a key this account does not have (deleted, past its deletion window,
-  // foreign) cannot be opened.
-  if (!key || (await expireIfDue(ctx, key)) || !key.materialIds.includes(header.materialId)) throw invalidCiphertext();
+  // A blob naming a key this account does not have here (deleted, past its deletion window,
+  // foreign) cannot be opened. A multi-Region key's blob opens with its relative in this Region.
+  const key = await loadKey(ctx, header.keyId);
+  if (!key || !key.materialIds.includes(header.materialId)) throw invalidCiphertext();
   if (keyIdArg !== undefined) {
     const named = await findKey(ctx, keyIdArg, { allowAlias: true });
     if (named.keyId !== key.keyId) {

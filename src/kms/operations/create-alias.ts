@@ -2,7 +2,7 @@ import type { CreateAliasRequest } from '../../generated/kms.js';
 import { AlreadyExistsException } from '../../generated/kms.js';
 import type { KmsHandler } from '../context.js';
 import { aliasTable, checkAliasName, checkAliasTarget } from '../aliases.js';
-import { aliasArn, assertNotPendingDeletion, findKey } from '../keys.js';
+import { aliasArn, assertNotPendingDeletion, awsManagedKeyDenied, findKey } from '../keys.js';
 
 /**
  * CreateAlias: a new name for a key of the same account and region (key id or key ARN, never
@@ -13,6 +13,8 @@ export const createAlias: KmsHandler<CreateAliasRequest, Record<string, never>> 
   checkAliasTarget(input.TargetKeyId);
   await ctx.deps.store.transaction(async () => {
     const key = await findKey(ctx, input.TargetKeyId, { allowAlias: false });
+    // Aliases name customer managed keys only; an AWS managed key's policy does not allow it.
+    if (key.keyManager === 'AWS') throw awsManagedKeyDenied(ctx, key);
     assertNotPendingDeletion(key);
     const table = aliasTable(ctx.deps.store);
     if (await table.get(ctx.scope, input.AliasName)) {

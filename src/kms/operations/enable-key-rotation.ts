@@ -2,7 +2,7 @@ import type { EnableKeyRotationRequest } from '../../generated/kms.js';
 import { DAY_MS } from '../../core/clock.js';
 import type { KmsHandler } from '../context.js';
 import { assertUsableForCrypto, updateKey } from '../keys.js';
-import { assertRotatable, DEFAULT_ROTATION_PERIOD_DAYS } from '../rotation.js';
+import { assertRotatable, assertRotationManagedHere, DEFAULT_ROTATION_PERIOD_DAYS } from '../rotation.js';
 
 /**
  * EnableKeyRotation: automatic rotation every RotationPeriodInDays (90–2560, checked by the
@@ -14,6 +14,7 @@ export const enableKeyRotation: KmsHandler<EnableKeyRotationRequest, Record<stri
   const period = input.RotationPeriodInDays ?? DEFAULT_ROTATION_PERIOD_DAYS;
   await updateKey(ctx, input.KeyId, { allowAlias: false }, async (key) => {
     assertRotatable(key);
+    assertRotationManagedHere(key);
     await assertUsableForCrypto(ctx, key);
     const now = ctx.now.getTime();
     const { rotation } = key;

@@ -53,6 +53,9 @@ import { retireGrant } from './retire-grant.js';
 import { listRetirableGrants } from './list-retirable-grants.js';
 import { listGrants } from './list-grants.js';
 import { createGrant } from './create-grant.js';
+import { deriveSharedSecret } from './derive-shared-secret.js';
+import { replicateKey } from './replicate-key.js';
+import { updatePrimaryRegion } from './update-primary-region.js';
 
 export type KmsHandlers = {
   [Op in KmsOperationName]: KmsHandler<KmsOperationTypes[Op]['input'], KmsOperationTypes[Op]['output']>;
@@ -75,7 +78,7 @@ export const KMS_HANDLERS: KmsHandlers = {
   DeleteAlias: deleteAlias,
   DeleteCustomKeyStore: deleteCustomKeyStore,
   DeleteImportedKeyMaterial: notImplemented('DeleteImportedKeyMaterial'),
-  DeriveSharedSecret: notImplemented('DeriveSharedSecret'),
+  DeriveSharedSecret: deriveSharedSecret,
   DescribeCustomKeyStores: describeCustomKeyStores,
   DescribeKey: describeKey,
   DisableKey: disableKey,
@@ -105,7 +108,7 @@ export const KMS_HANDLERS: KmsHandlers = {
   ListRetirableGrants: listRetirableGrants,
   PutKeyPolicy: putKeyPolicy,
   ReEncrypt: reEncrypt,
-  ReplicateKey: notImplemented('ReplicateKey'),
+  ReplicateKey: replicateKey,
   RetireGrant: retireGrant,
   RevokeGrant: revokeGrant,
   RotateKeyOnDemand: rotateKeyOnDemand,
@@ -116,7 +119,7 @@ export const KMS_HANDLERS: KmsHandlers = {
   UpdateAlias: updateAlias,
   UpdateCustomKeyStore: updateCustomKeyStore,
   UpdateKeyDescription: updateKeyDescription,
-  UpdatePrimaryRegion: notImplemented('UpdatePrimaryRegion'),
+  UpdatePrimaryRegion: updatePrimaryRegion,
   Verify: verify,
   VerifyMac: verifyMac,
 };

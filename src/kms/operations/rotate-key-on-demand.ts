@@ -1,7 +1,7 @@
 import type { RotateKeyOnDemandRequest, RotateKeyOnDemandResponse } from '../../generated/kms.js';
 import type { KmsHandler } from '../context.js';
 import { assertUsableForCrypto, updateKey } from '../keys.js';
-import { assertRotatable, rotateKey } from '../rotation.js';
+import { assertRotatable, assertRotationManagedHere, rotateKey } from '../rotation.js';
 
 /**
  * RotateKeyOnDemand: a new material version now, whether or not automatic rotation is on;
@@ -10,6 +10,7 @@ import { assertRotatable, rotateKey } from '../rotation.js';
 export const rotateKeyOnDemand: KmsHandler<RotateKeyOnDemandRequest, RotateKeyOnDemandResponse> = async (input, ctx) => {
   const key = await updateKey(ctx, input.KeyId, { allowAlias: false }, async (k) => {
     assertRotatable(k);
+    assertRotationManagedHere(k);
     await assertUsableForCrypto(ctx, k);
     await rotateKey(ctx, k, 'ON_DEMAND', ctx.now.getTime());
     return k;

@@ -2,7 +2,8 @@ import type { ScheduleKeyDeletionRequest, ScheduleKeyDeletionResponse } from '..
 import { DAY_MS } from '../../core/clock.js';
 import { validationError } from '../../core/validation-error.js';
 import type { KmsHandler } from '../context.js';
-import { assertNotPendingDeletion, updateKey } from '../keys.js';
+import { assertNotInTransition, assertNotPendingDeletion, updateKey } from '../keys.js';
+import { hasReplicas } from '../multi-region.js';
 
 const MIN_WINDOW_DAYS = 7;
 const MAX_WINDOW_DAYS = 30;
@@ -23,10 +24,23 @@ export const scheduleKeyDeletion: KmsHandler<ScheduleKeyDeletionRequest, Schedul
   const deletionDate = ctx.now.getTime() + days * DAY_MS;
   const key = await updateKey(ctx, input.KeyId, { allowAlias: false }, (k) => {
     assertNotPendingDeletion(k);
-    k.state = 'PendingDeletion';
-    k.deletionDate = deletionDate;
+    assertNotInTransition(k, ['Updating']);
+    // A replica still Creating may be scheduled (key-state table); it stops becoming Enabled.
+    delete k.transition;
     k.pendingWindowInDays = days;
+    if (hasReplicas(k)) {
+      // AWS: a multi-Region primary waits for its replicas; its own window starts when the
+      // last one is deleted (multi-region.ts leaveFamily), so there is no DeletionDate yet.
+      k.state = 'PendingReplicaDeletion';
+      delete k.deletionDate;
+    } else {
+      k.state = 'PendingDeletion';
+      k.deletionDate = deletionDate;
+    }
     return k;
   });
+  if (key.state === 'PendingReplicaDeletion') {
+    return { KeyId: key.arn, KeyState: 'PendingReplicaDeletion', PendingWindowInDays: days };
+  }
   return { KeyId: key.arn, DeletionDate: new Date(deletionDate), KeyState: 'PendingDeletion', PendingWindowInDays: days };
 };

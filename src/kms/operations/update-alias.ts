@@ -2,7 +2,7 @@ import type { UpdateAliasRequest } from '../../generated/kms.js';
 import { NotFoundException } from '../../generated/kms.js';
 import type { KmsHandler } from '../context.js';
 import { aliasTable, checkAliasName, checkAliasTarget } from '../aliases.js';
-import { aliasArn, assertNotPendingDeletion, findKey, keyTable } from '../keys.js';
+import { aliasArn, assertNotPendingDeletion, awsManagedKeyDenied, findKey, keyTable } from '../keys.js';
 import { isAsymmetricSpec, isHmacSpec } from '../key-specs.js';
 import type { KeySpec } from '../../generated/kms.js';
 import { ValidationException } from '../../core/service-error.js';
@@ -23,6 +23,8 @@ export const updateAlias: KmsHandler<UpdateAliasRequest, Record<string, never>> 
     const alias = await table.get(ctx.scope, input.AliasName);
     if (!alias) throw new NotFoundException(`Alias ${aliasArn(ctx.scope, input.AliasName)} is not found.`);
     const key = await findKey(ctx, input.TargetKeyId, { allowAlias: false });
+    // Aliases name customer managed keys only; an AWS managed key's policy does not allow it.
+    if (key.keyManager === 'AWS') throw awsManagedKeyDenied(ctx, key);
     assertNotPendingDeletion(key);
     // AWS lets an alias move only between keys of the same type (symmetric encryption,
     // asymmetric, HMAC) and the same key usage, so callers of the alias keep working.
