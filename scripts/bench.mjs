@@ -232,11 +232,22 @@ async function customKeyStoreKey(url) {
     await hsm.send(new InitializeClusterCommand({ ClusterId, SignedCert: readFileSync(join(dir, 'cluster.crt'), 'utf8'), TrustAnchor }));
     await until('INITIALIZED', describe, (c) => c.State === 'INITIALIZED');
 
-    const env = { ...process.env, AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey };
+    // Passwords through the environment (--password-env), as the README recommends.
+    const env = {
+      ...process.env,
+      AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+      BENCH_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      BENCH_KMSUSER_PASSWORD: 'kmsPswd1',
+    };
     const hsmCli = (args) =>
       run(process.execPath, [join(ROOT, 'bin/kmsd.js'), 'hsm', ...args, '--cluster-id', ClusterId, '--endpoint-url', url], { env });
-    await hsmCli(`cluster activate --password ${ADMIN_PASSWORD}`.split(' '));
-    await hsmCli(`user create --admin-password ${ADMIN_PASSWORD} --username kmsuser --role crypto-user --password kmsPswd1`.split(' '));
+    await hsmCli('cluster activate --password-env BENCH_ADMIN_PASSWORD'.split(' '));
+    await hsmCli(
+      'user create --admin-password-env BENCH_ADMIN_PASSWORD --username kmsuser --role crypto-user --password-env BENCH_KMSUSER_PASSWORD'.split(
+        ' ',
+      ),
+    );
     await until('ACTIVE', describe, (c) => c.State === 'ACTIVE');
 
     const { CustomKeyStoreId } = await kms.send(

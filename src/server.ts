@@ -2,10 +2,7 @@
  * createKmsd(options) -> { listen, close }: the library entry point. Wires the layers
  * together: store -> key backends -> services (KMS, CloudHSM V2) -> gateway.
  */
-import { createServer } from 'node:http';
-import type { Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { mkdirSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { Clock } from './core/clock.js';
 import { OffsetClock } from './core/clock.js';
@@ -47,10 +44,22 @@ import { knownPrincipals } from './auth/known-principals.js';
 import { SessionTokens } from './auth/session-tokens.js';
 import { createConsoleRoute } from './console/server/console-route.js';
 import type { KmsdConfig } from './config.js';
+import { defaultAllowedHosts, hostAllowList } from './gateway/host-check.js';
+import { createListener } from './server/listener.js';
+import type { TlsMaterial } from './server/listener.js';
+import { DATABASE_FILE, prepareDataDir } from './server/data-dir.js';
 
 export interface KmsdOptions {
   host?: string;
   port?: number;
+  /** Serve HTTPS (API and console) with this certificate and key instead of plain HTTP. */
+  tls?: TlsMaterial;
+  /**
+   * Host header values served (names or addresses, `*` for any); others get a 400 before
+   * anything runs. Default: the bind address (every interface on 0.0.0.0), localhost,
+   * 127.0.0.1 and ::1.
+   */
+  allowedHosts?: string[];
   /** Holds kmsd.sqlite and the root key. Ignored with inMemory. */
   dataDir?: string;
   inMemory?: boolean;
@@ -96,6 +105,10 @@ export interface Kmsd {
   close(): Promise<void>;
   readonly clock: Clock;
   readonly store: Store;
+  /** True when serving HTTPS. */
+  readonly secure: boolean;
+  /** Problems found at start that do not stop it (a data directory with loose modes). */
+  readonly warnings: string[];
 }
 
 /** Background work on the service clock (deletions, rotations, backups, state transitions). */
@@ -115,14 +128,15 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
 
   let store: Store;
   let rootKey: RootKey;
+  const warnings: string[] = [];
   const rootKeyB64 = options.rootKey ?? process.env.KMSD_ROOT_KEY;
   if (options.inMemory) {
     store = new SqliteStore(':memory:');
     rootKey = rootKeyB64 ? RootKey.fromBase64(rootKeyB64) : RootKey.random();
   } else {
     const dataDir = options.dataDir ?? './data';
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    store = new SqliteStore(join(dataDir, 'kmsd.sqlite'));
+    warnings.push(...prepareDataDir(dataDir));
+    store = new SqliteStore(join(dataDir, DATABASE_FILE));
     rootKey = rootKeyB64 ? RootKey.fromBase64(rootKeyB64) : RootKey.fromDataDir(dataDir);
   }
 
@@ -195,17 +209,21 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     clock,
     routes,
     log,
+    isAllowedHost: hostAllowList(options.allowedHosts ?? defaultAllowedHosts(options.host ?? '127.0.0.1')),
   });
   // Responses not yet sent when close() is called end their connection, so a keep-alive
   // client cannot hold a stopping kmsd open until its idle timeout.
   const unanswered = new Set<ServerResponse>();
   let closing = false;
-  const server: Server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
-    if (closing) res.setHeader('Connection', 'close');
-    unanswered.add(res);
-    res.once('close', () => unanswered.delete(res));
-    gateway(req, res);
-  });
+  const listener = createListener(
+    (req, res) => {
+      if (closing) res.setHeader('Connection', 'close');
+      unanswered.add(res);
+      res.once('close', () => unanswered.delete(res));
+      gateway(req, res);
+    },
+    { tls: options.tls, keepAliveTimeout: 65_000 },
+  );
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
 
@@ -225,29 +243,24 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
   return {
     clock,
     store,
+    secure: listener.secure,
+    warnings,
     async listen() {
       await checkRootKey(store, rootKey);
       await kmsDeps.keyUsage.start(clock.now());
       // Stores that were CONNECTED when kmsd stopped log in to their clusters again.
       await resumeConnectedStores(kmsDeps);
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(options.port ?? 4599, options.host ?? '127.0.0.1', () => resolve());
-      });
+      const addr = await listener.listen(options.port ?? 4599, options.host ?? '127.0.0.1');
       timer = setInterval(() => void runTasks(), TICK_MS);
       timer.unref();
-      const addr = server.address() as AddressInfo;
       const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-      return `http://${host}:${addr.port}`;
+      return `${listener.secure ? 'https' : 'http'}://${host}:${addr.port}`;
     },
     async close() {
       if (timer) clearInterval(timer);
       closing = true;
       for (const res of unanswered) if (!res.headersSent) res.setHeader('Connection', 'close');
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+      await listener.close();
       await running;
       await kmsDeps.keyUsage.flushAll();
       await keyStoreTransitionsIdle(kmsDeps);

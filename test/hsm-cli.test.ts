@@ -46,7 +46,13 @@ describe('kmsd hsm CLI', () => {
     expect(unknown.stderr).toContain("kmsd hsm: unknown command 'user frobnicate'");
     const missing = await hsm(['user', 'create', '--cluster-id', CLUSTER]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toBe('kmsd hsm: user create: missing --admin-password, --username, --role, --password\n');
+    expect(missing.stderr).toBe('kmsd hsm: user create: missing --username, --role\n');
+    // No password from any source, and no terminal to ask on.
+    const noPassword = await hsm(['user', 'list', '--cluster-id', CLUSTER]);
+    expect(noPassword.code).toBe(2);
+    expect(noPassword.stderr).toBe(
+      'kmsd hsm: missing --admin-password: give --admin-password-stdin, --admin-password-env <VAR>, or run on a terminal to be asked\n',
+    );
     const role = await hsm(['login', ...kmsuser('whatever1'), '--role', 'officer']);
     expect(role.code).toBe(2);
     expect(role.stderr).toBe("kmsd hsm: --role must be crypto-user or admin, not 'officer'\n");

@@ -4,12 +4,10 @@
  * Needs dist/ (`npm ci` builds it through the prepare script; or `npx tsc -p tsconfig.build.json`).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import {
   CreateKeyCommand,
@@ -22,93 +20,15 @@ import {
 } from '@aws-sdk/client-kms';
 import { DEV, REGION, awsCli, signedHeaders } from './helpers/kmsd.js';
 import { defaultConfig } from '../src/config.js';
-
-const BIN = resolve('bin/kmsd.js');
-const WAIT_MS = 20_000;
-
-interface Running {
-  url: string;
-  proc: ChildProcessWithoutNullStreams;
-  output(): string;
-  /** SIGTERM, then the exit code. */
-  stop(): Promise<number | null>;
-}
+import { runKmsd, serve, stopAllProcesses } from './helpers/kmsd-process.js';
 
 const temps: string[] = [];
-const procs: ChildProcessWithoutNullStreams[] = [];
 const clients: KMSClient[] = [];
 
 function tempDir(): string {
   const d = mkdtempSync(join(tmpdir(), 'kmsd-proc-'));
   temps.push(d);
   return d;
-}
-
-/** The environment without any KMSD_* the test runner may have. */
-function baseEnv(extra: Record<string, string>): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('KMSD_') && v !== undefined) env[k] = v;
-  return { ...env, ...extra };
-}
-
-function exited(proc: ChildProcessWithoutNullStreams): Promise<number | null> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve(proc.exitCode);
-  return new Promise((res, rej) => {
-    const timer = setTimeout(() => {
-      proc.kill('SIGKILL');
-      rej(new Error('kmsd did not exit in time'));
-    }, WAIT_MS);
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      res(code);
-    });
-  });
-}
-
-/** Runs a short command (help, bad flags) to completion. */
-async function runKmsd(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const proc = spawn(process.execPath, [BIN, ...args], { env: baseEnv(env) });
-  let stdout = '';
-  let stderr = '';
-  proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const code = await exited(proc);
-  return { code, stdout, stderr };
-}
-
-/** Starts `kmsd serve` and resolves once it prints its endpoint URL. */
-function serve(args: string[], env: Record<string, string> = {}, cwd?: string): Promise<Running> {
-  const proc = spawn(process.execPath, [BIN, 'serve', ...args], { env: baseEnv(env), cwd });
-  procs.push(proc);
-  let out = '';
-  proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  return new Promise((res, rej) => {
-    const timer = setTimeout(() => {
-      proc.kill('SIGKILL');
-      rej(new Error(`kmsd did not start in time:\n${out}`));
-    }, WAIT_MS);
-    const onData = () => {
-      const m = /kmsd listening on (http:\/\/\S+)/.exec(out);
-      if (!m) return;
-      clearTimeout(timer);
-      proc.stdout.off('data', onData);
-      res({
-        url: m[1],
-        proc,
-        output: () => out,
-        stop: () => {
-          proc.kill('SIGTERM');
-          return exited(proc);
-        },
-      });
-    };
-    proc.stdout.on('data', onData);
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      rej(new Error(`kmsd exited with ${code} before listening:\n${out}`));
-    });
-  });
 }
 
 function kms(url: string, creds: { accessKeyId: string; secretAccessKey: string } = DEV): KMSClient {
@@ -122,7 +42,7 @@ beforeAll(() => {
 });
 afterAll(() => {
   for (const c of clients) c.destroy();
-  for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  stopAllProcesses();
   for (const d of temps) rmSync(d, { recursive: true, force: true });
 });
 
@@ -134,12 +54,23 @@ describe('kmsd command line', () => {
 
     const help = await runKmsd(['serve', '--help']);
     expect(help.code).toBe(0);
-    const options = ['--host', '--port', '--data-dir', '--config', '--in-memory', '--test-hooks', '--enforce-request-quotas', '--help'];
+    const options = [
+      '--host',
+      '--port',
+      '--data-dir',
+      '--config',
+      '--audit-log',
+      '--in-memory',
+      '--test-hooks',
+      '--enforce-request-quotas',
+      '--help',
+    ];
     const env = [
       'KMSD_HOST',
       'KMSD_PORT',
       'KMSD_DATA_DIR',
       'KMSD_CONFIG',
+      'KMSD_AUDIT_LOG',
       'KMSD_IN_MEMORY',
       'KMSD_TEST_HOOKS',
       'KMSD_ENFORCE_REQUEST_QUOTAS',
@@ -154,10 +85,10 @@ describe('kmsd command line', () => {
     expect(cmd.code).toBe(2);
     expect(cmd.stderr).toContain("kmsd: unknown command 'frobnicate'");
     const opt = await runKmsd(['serve', '--bogus']);
-    expect(opt.code).toBe(1);
+    expect(opt.code).toBe(2);
     expect(opt.stderr).toContain("Unknown option '--bogus'");
     const port = await runKmsd(['serve', '--in-memory', '--port', '70000']);
-    expect(port.code).toBe(1);
+    expect(port.code).toBe(2);
     expect(port.stderr).toContain('kmsd: invalid port 70000');
   });
 

@@ -8,39 +8,52 @@ import { parseArgs } from 'node:util';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
+import { readSecret } from './secrets.js';
+import { UsageError } from './usage.js';
 
 const HELP = `Usage: kmsd hsm <command> [options]
 
 Manage the users and keys inside an emulated CloudHSM cluster (CloudHSM CLI equivalent).
 
 Commands:
-  cluster activate   --cluster-id <id> --password <new-admin-password>
+  cluster activate   --cluster-id <id> <new admin password>
                      Activate an INITIALIZED cluster: the unactivated admin ("admin",
                      password "password") gets the new password; the cluster becomes ACTIVE.
-  user create        --cluster-id <id> --admin-password <pw> --username <name>
-                     --role crypto-user|admin --password <pw>
-  user change-password --cluster-id <id> --admin-password <pw> --username <name>
-                     --role crypto-user|admin --password <new-pw>
+  user create        --cluster-id <id> <admin password> --username <name>
+                     --role crypto-user|admin <new user's password>
+  user change-password --cluster-id <id> <admin password> --username <name>
+                     --role crypto-user|admin <new password>
                      Also unlocks a user locked out after 5 failed logins.
-  user delete        --cluster-id <id> --admin-password <pw> --username <name>
+  user delete        --cluster-id <id> <admin password> --username <name>
                      --role crypto-user|admin
-  user list          --cluster-id <id> --admin-password <pw>
-  key list           --cluster-id <id> --username <crypto-user> --password <pw>
-  login              --cluster-id <id> --username <name> --role crypto-user|admin
-                     --password <pw>
+  user list          --cluster-id <id> <admin password>
+  key list           --cluster-id <id> --username <crypto-user> <password>
+  login              --cluster-id <id> --username <name> --role crypto-user|admin <password>
                      Opens a session that stays open until logout (while it is open,
                      AWS KMS cannot connect a key store as this user: USER_LOGGED_IN).
-  logout             --cluster-id <id> --username <name> --role crypto-user|admin
-                     --password <pw>
+  logout             --cluster-id <id> --username <name> --role crypto-user|admin <password>
+
+Passwords (<password> is the user's or new password, <admin password> the admin's), each
+from one of:
+  a prompt           when standard input is a terminal and no option below is given
+                     (nothing is echoed; a new password is asked twice)
+  --password-stdin, --admin-password-stdin
+                     one line read from standard input (one of the two per command)
+  --password-env <VAR>, --admin-password-env <VAR>
+                     the environment variable VAR
+  --password <pw>, --admin-password <pw>
+                     for scripts only: visible in ps output and shell history (warns)
 
 Options for every command:
   --admin-username <name>  Admin to authenticate as (default "admin")
-  --endpoint-url <url>     kmsd endpoint [KMSD_ENDPOINT, default http://127.0.0.1:4599]
+  --endpoint-url <url>     kmsd endpoint [KMSD_ENDPOINT, default http://127.0.0.1:4599];
+                           for https:// with a development certificate, set
+                           NODE_EXTRA_CA_CERTS=<data-dir>/dev-ca.pem
   --region <region>        [AWS_REGION, AWS_DEFAULT_REGION, default us-east-1]
   -h, --help               Show this help
 
 Requests are signed with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN
-if set). Prints the result as JSON; exits non-zero on any error.
+if set). Prints the result as JSON. Exit codes: 0 ok, 1 the request failed, 2 usage error.
 `;
 
 /** Command -> [operation, required options]. */
@@ -55,6 +68,18 @@ const COMMANDS: Record<string, { operation: string; required: string[] }> = {
   logout: { operation: 'Logout', required: ['cluster-id', 'username', 'role', 'password'] },
 };
 
+const SECRET_OPTIONS = ['admin-password', 'password'] as const;
+type SecretOption = (typeof SECRET_OPTIONS)[number];
+
+/** What the prompt asks for; new passwords are asked twice. */
+function secretPrompt(operation: string, option: SecretOption, username = '', adminUsername: string): { label: string; confirm: boolean } {
+  if (option === 'admin-password') return { label: `Password of admin ${adminUsername}`, confirm: false };
+  if (operation === 'ActivateCluster') return { label: `New password for admin ${adminUsername}`, confirm: true };
+  if (operation === 'CreateUser') return { label: `Password for the new user ${username}`, confirm: true };
+  if (operation === 'ChangePassword') return { label: `New password for ${username}`, confirm: true };
+  return { label: `Password of ${username}`, confirm: false };
+}
+
 /** CLI option -> request member. `--password` is the admin's new password for activate. */
 function requestBody(operation: string, values: Record<string, string | undefined>): Record<string, string> {
   const members: Record<string, string | undefined> = {
@@ -67,8 +92,6 @@ function requestBody(operation: string, values: Record<string, string | undefine
   };
   return Object.fromEntries(Object.entries(members).filter((e): e is [string, string] => e[1] !== undefined));
 }
-
-class UsageError extends Error {}
 
 function fail(message: string, code: number): void {
   process.stderr.write(`kmsd hsm: ${message}\n`);
@@ -151,6 +174,10 @@ export async function hsmMain(argv: string[]): Promise<void> {
         username: { type: 'string' },
         role: { type: 'string' },
         password: { type: 'string' },
+        'admin-password-stdin': { type: 'boolean' },
+        'admin-password-env': { type: 'string' },
+        'password-stdin': { type: 'boolean' },
+        'password-env': { type: 'string' },
         'endpoint-url': { type: 'string' },
         region: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -167,7 +194,10 @@ export async function hsmMain(argv: string[]): Promise<void> {
   const name = positionals.join(' ');
   const command = COMMANDS[name];
   if (!command) return fail(`unknown command '${name}'\n\n${HELP}`, 2);
-  const missing = command.required.filter((o) => values[o as keyof typeof values] === undefined);
+  // Passwords may come from stdin, the environment or a prompt: readSecret checks them.
+  const missing = command.required.filter(
+    (o) => !(SECRET_OPTIONS as readonly string[]).includes(o) && values[o as keyof typeof values] === undefined,
+  );
   if (missing.length > 0) return fail(`${name}: missing ${missing.map((o) => `--${o}`).join(', ')}`, 2);
   if (values.role !== undefined && values.role !== 'crypto-user' && values.role !== 'admin') {
     return fail(`--role must be crypto-user or admin, not '${values.role}'`, 2);
@@ -175,8 +205,21 @@ export async function hsmMain(argv: string[]): Promise<void> {
 
   const endpoint = values['endpoint-url'] ?? process.env.KMSD_ENDPOINT ?? 'http://127.0.0.1:4599';
   const region = values.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  if (values['password-stdin'] && values['admin-password-stdin']) {
+    return fail('only one of --password-stdin and --admin-password-stdin can read standard input', 2);
+  }
   const strings = Object.fromEntries(Object.entries(values).filter((e): e is [string, string] => typeof e[1] === 'string'));
   try {
+    for (const option of SECRET_OPTIONS) {
+      if (!command.required.includes(option)) continue;
+      strings[option] = await readSecret({
+        option,
+        inline: values[option],
+        fromStdin: values[`${option}-stdin`],
+        envVar: values[`${option}-env`],
+        ...secretPrompt(command.operation, option, values.username, values['admin-username'] ?? 'admin'),
+      });
+    }
     const result = await call(endpoint, region, command.operation, requestBody(command.operation, strings));
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   } catch (err) {

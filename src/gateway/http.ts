@@ -2,7 +2,7 @@
  * The one HTTP edge of kmsd, shared by KMS, CloudHSM V2, STS, the console and /health.
  *
  * A request's way through, each stage a small function below:
- *   size limit -> method/path -> Content-Type -> JSON parse (SerializationException)
+ *   Host allowed (host-check.ts) -> size limit -> method/path -> Content-Type -> JSON parse (SerializationException)
  *   -> X-Amz-Target (UnknownOperationException) -> SigV4 (MissingAuthenticationToken,
  *   IncompleteSignature, InvalidSignature, UnrecognizedClient, ExpiredToken) -> principal
  *   (root, IAM user, or role session from its session token) -> shape/type check
@@ -16,7 +16,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { TLSSocket } from 'node:tls';
 import type { Clock } from '../core/clock.js';
 import type { Caller, QueryServiceEndpoint, ServiceEndpoint } from '../core/endpoint.js';
 import { SerializationException, ServiceError, UnknownOperationException } from '../core/service-error.js';
@@ -29,6 +28,8 @@ import { hasOperation, invokeOperation, operationTarget } from './invoke.js';
 import type { OperationTarget } from './invoke.js';
 import type { SigV4Verifier, SignedRequest } from './sigv4.js';
 import type { Json } from './validate.js';
+import { checkHost } from './host-check.js';
+import { isSecureRequest } from './secure-transport.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -45,6 +46,8 @@ export interface GatewayOptions {
   clock: Clock;
   routes?: Route[];
   log?: (entry: Record<string, unknown>) => void;
+  /** Which Host headers are served (host-check.ts); every one when absent. */
+  isAllowedHost?: (hostHeader: string | undefined) => boolean;
 }
 
 interface Target extends OperationTarget {
@@ -86,6 +89,8 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
     });
 
     async function handle(): Promise<void> {
+      // Before anything else, routes included: a DNS-rebound page must not reach the console.
+      if (options.isAllowedHost) checkHost(options.isAllowedHost, req.headers.host);
       const body = await readBody(req);
       for (const route of options.routes ?? []) {
         if (await route(req, res, body)) return;
@@ -169,7 +174,7 @@ function isQueryRequest(req: IncomingMessage, contentType: string): boolean {
 export function connectionOf(req: IncomingMessage): { sourceIp: string; secureTransport: boolean } {
   return {
     sourceIp: normalizeIp(req.socket.remoteAddress ?? ''),
-    secureTransport: (req.socket as TLSSocket).encrypted === true,
+    secureTransport: isSecureRequest(req),
   };
 }
 

@@ -26,10 +26,15 @@ export async function ensureConsoleBuilt(): Promise<void> {
   await build({ configFile: join(ROOT, 'src/console/app/vite.config.ts'), logLevel: 'warn' });
 }
 
-export async function launchBrowser(): Promise<TestBrowser> {
+/**
+ * `home` sets Chromium's HOME: on Linux it trusts the certificate authorities in
+ * $HOME/.pki/nssdb (see test/helpers/tls.ts), as a desktop user's Chromium does.
+ */
+export async function launchBrowser(options: { home?: string } = {}): Promise<TestBrowser> {
   const profile = mkdtempSync(join(tmpdir(), 'kmsd-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium',
+    ...(options.home ? { env: { ...process.env, HOME: options.home } } : {}),
     headless: true,
     args: [
       '--headless',

@@ -18,6 +18,7 @@ import type { Caller, ServiceEndpoint } from '../../core/endpoint.js';
 import { ServiceError, ValidationException } from '../../core/service-error.js';
 import type { Route } from '../../gateway/http.js';
 import { connectionOf } from '../../gateway/http.js';
+import { isSecureRequest } from '../../gateway/secure-transport.js';
 import { invokeOperation, operationTarget } from '../../gateway/invoke.js';
 import type { OperationTarget } from '../../gateway/invoke.js';
 import type { Json } from '../../gateway/validate.js';
@@ -84,7 +85,7 @@ export function createConsoleRoute(options: ConsoleOptions): Route {
     checkOrigin(req);
     const sessionId = readCookie(req, SESSION_COOKIE);
     const route = `${req.method} ${endpoint}`;
-    if (route === 'POST session') return signIn(res, parseBody(req, body));
+    if (route === 'POST session') return signIn(req, res, parseBody(req, body));
     const session = sessions.get(sessionId);
     if (!session || !sessionId) throw notSignedIn();
     if (route === 'GET session') return sendJson(res, 200, sessionView(session));
@@ -92,13 +93,13 @@ export function createConsoleRoute(options: ConsoleOptions): Route {
     checkCsrf(req, session);
     if (route === 'DELETE session') {
       sessions.end(sessionId);
-      return sendJson(res, 200, {}, { 'Set-Cookie': cookie('', 0) });
+      return sendJson(res, 200, {}, { 'Set-Cookie': cookie(req, '', 0) });
     }
     if (route === 'POST call') return call(req, res, session, parseBody(req, body));
     throw new ConsoleError('NotFound', `No console API ${route}.`, 404);
   }
 
-  function signIn(res: ServerResponse, input: Record<string, Json>): void {
+  function signIn(req: IncomingMessage, res: ServerResponse, input: Record<string, Json>): void {
     const { accessKeyId, secretAccessKey } = input;
     if (typeof accessKeyId !== 'string' || typeof secretAccessKey !== 'string' || !accessKeyId || !secretAccessKey) {
       throw new ValidationException('Enter an access key ID and a secret access key.');
@@ -114,7 +115,7 @@ export function createConsoleRoute(options: ConsoleOptions): Route {
     }
     if (!check.ok) throw new ConsoleError('InvalidCredentials', 'The access key ID or the secret access key is not correct.', 401);
     const { id, session } = sessions.create(check.credential);
-    sendJson(res, 200, sessionView(session), { 'Set-Cookie': cookie(id, IDLE_MS / 1000) });
+    sendJson(res, 200, sessionView(session), { 'Set-Cookie': cookie(req, id, IDLE_MS / 1000) });
   }
 
   async function call(req: IncomingMessage, res: ServerResponse, session: ConsoleSession, input: Record<string, Json>): Promise<void> {
@@ -177,8 +178,10 @@ function sessionView(session: ConsoleSession): Record<string, string> {
   };
 }
 
-function cookie(value: string, maxAgeSeconds: number): string {
-  return `${SESSION_COOKIE}=${value}; Path=/console; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}`;
+/** Under TLS the cookie is Secure: a browser then never sends it over plain HTTP. */
+function cookie(req: IncomingMessage, value: string, maxAgeSeconds: number): string {
+  const secure = isSecureRequest(req) ? '; Secure' : '';
+  return `${SESSION_COOKIE}=${value}; Path=/console; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure}`;
 }
 
 function readCookie(req: IncomingMessage, name: string): string | undefined {
@@ -197,17 +200,23 @@ function checkCsrf(req: IncomingMessage, session: ConsoleSession): void {
   }
 }
 
-/** A browser always sends Origin on cross-site POSTs; refuse any that is not this server. */
+/**
+ * A browser always sends Origin on cross-site POSTs; refuse any that is not this server: same
+ * host and port (the gateway already checked Host) and same scheme, so a page served over
+ * plain HTTP cannot drive an HTTPS console.
+ */
 function checkOrigin(req: IncomingMessage): void {
   const origin = req.headers.origin;
   if (origin === undefined) return;
-  let host: string | undefined;
+  let url: URL | undefined;
   try {
-    host = new URL(origin).host;
+    url = new URL(origin);
   } catch {
-    host = undefined;
+    url = undefined;
   }
-  if (host !== req.headers.host) throw new ConsoleError('InvalidOrigin', 'Cross-origin requests to the console are not allowed.', 403);
+  const scheme = isSecureRequest(req) ? 'https:' : 'http:';
+  if (url?.host !== req.headers.host || url?.protocol !== scheme)
+    throw new ConsoleError('InvalidOrigin', 'Cross-origin requests to the console are not allowed.', 403);
 }
 
 function parseBody(req: IncomingMessage, body: Buffer): Record<string, Json> {

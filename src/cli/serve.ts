@@ -1,0 +1,190 @@
+/**
+ * `kmsd serve`: start the server. Flags and KMSD_* variables are read here; everything else
+ * is createKmsd's.
+ *
+ * Safe defaults: without --config kmsd serves the development account (test/test), which
+ * anyone may know, so it does so only on a loopback address unless --dev says otherwise.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createSecureContext } from 'node:tls';
+import { createKmsd } from '../server.js';
+import type { TlsMaterial } from '../server/listener.js';
+import { DEV_ACCOUNT } from '../config.js';
+import type { KmsdConfig } from '../config.js';
+import { readConfigFile } from './config-file.js';
+import { envFlag, kmsdVersion, parseOptions, UsageError } from './usage.js';
+
+export const SERVE_HELP = `Usage: kmsd serve [options]
+
+Start kmsd: the AWS KMS and CloudHSM V2 APIs and the web console, on one port.
+
+Options (each also settable as an environment variable):
+  --host <addr>           Address to listen on            [KMSD_HOST, default 127.0.0.1]
+  --port <n>              Port; 0 picks a free port        [KMSD_PORT, default 4599]
+  --data-dir <dir>        SQLite database and root key     [KMSD_DATA_DIR, default ./data]
+  --config <file>         JSON config: accounts (root keys, IAM users and roles),
+                          subnets, quotas                  [KMSD_CONFIG]
+                          (check one with: kmsd config check <file>)
+  --audit-log <file>      Append one JSON record per API call (CloudTrail-style)
+                                                           [KMSD_AUDIT_LOG]
+  --enforce-request-quotas
+                          Answer ThrottlingException beyond AWS KMS's request
+                          quotas (config "quotas.requestsPerSecond", AWS's
+                          defaults otherwise)   [KMSD_ENFORCE_REQUEST_QUOTAS=1]
+  --tls-cert <file>       Serve HTTPS with this PEM certificate (chain) [KMSD_TLS_CERT]
+  --tls-key <file>        ... and this PEM private key     [KMSD_TLS_KEY]
+                          (kmsd dev-cert makes a pair for localhost)
+  --allowed-hosts <list>  Comma-separated Host names/addresses answered; others get
+                          HTTP 400 (DNS-rebinding protection). "*" allows any.
+                          Default: the listen address (every interface address and
+                          the host name on 0.0.0.0), localhost, 127.0.0.1, ::1
+                                                           [KMSD_ALLOWED_HOSTS]
+  --dev                   Serve the development account on a non-loopback --host
+                          (anyone who can reach kmsd can then use it) [KMSD_DEV=1]
+  --in-memory             Keep everything in memory; write nothing to disk
+                                                           [KMSD_IN_MEMORY=1]
+  --test-hooks            Enable POST /_kmsd/test/clock to move the service clock
+                          (tests only, never in production) [KMSD_TEST_HOOKS=1]
+  -h, --help              Show this help
+
+The service root key comes from KMSD_ROOT_KEY (base64 of 32 bytes) or from
+<data-dir>/root-key, created with mode 0600 on first start (the directory 0700).
+Without --config, kmsd serves one development account, ${DEV_ACCOUNT.accountId},
+with access key "${DEV_ACCOUNT.accessKeyId}" and secret "${DEV_ACCOUNT.secretAccessKey}", and only on a loopback
+address (127.0.0.1, ::1, localhost) unless --dev is given.
+
+Exit codes: 0 stopped cleanly, 1 failed to start, 2 usage error.
+`;
+
+const WILDCARD = new Set(['0.0.0.0', '::', '[::]']);
+
+/** 127.0.0.0/8, ::1 and localhost: reachable only from this machine. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h) || /^::ffff:127(\.\d{1,3}){3}$/.test(h);
+}
+
+function readTls(certFile: string | undefined, keyFile: string | undefined): TlsMaterial | undefined {
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined || keyFile === undefined) throw new UsageError('--tls-cert and --tls-key go together: give both or neither');
+  const read = (what: string, file: string) => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new Error(`cannot read TLS ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  };
+  const tls = { cert: read('certificate', certFile), key: read('key', keyFile) };
+  try {
+    // Fails on a malformed PEM or a key that does not belong to the certificate.
+    createSecureContext(tls);
+  } catch (err) {
+    throw new Error(`cannot use ${certFile} with ${keyFile}: ${(err as Error).message}`);
+  }
+  return tls;
+}
+
+function listOption(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (items.length === 0) throw new UsageError('--allowed-hosts needs at least one name');
+  return items;
+}
+
+/** What kmsd serves, printed at start: where data lives, TLS, accounts (ids only), console. */
+function startBanner(o: { url: string; dataDir?: string; tlsCert?: string; config?: KmsdConfig }): string {
+  const data = o.dataDir
+    ? `Data: ${resolve(o.dataDir)} (database kmsd.sqlite; root key ${process.env.KMSD_ROOT_KEY ? 'from KMSD_ROOT_KEY' : 'root-key'})`
+    : 'Data: in memory only (nothing is written to disk; all of it is gone when kmsd stops)';
+  const tls = o.tlsCert ? `TLS: on (certificate ${resolve(o.tlsCert)})` : 'TLS: off (plain HTTP; see --tls-cert and kmsd dev-cert)';
+  const accounts = o.config
+    ? `Accounts: ${o.config.accounts.map((a) => a.accountId).join(', ')}`
+    : `No --config given: serving the development account ${DEV_ACCOUNT.accountId} ` +
+      `(access key "${DEV_ACCOUNT.accessKeyId}", secret "${DEV_ACCOUNT.secretAccessKey}").`;
+  // A wildcard address is not one a browser can open; localhost is, and the dev cert covers it.
+  const u = new URL(o.url);
+  if (WILDCARD.has(u.hostname)) u.hostname = 'localhost';
+  return [`kmsd ${kmsdVersion()}`, data, tls, accounts, `Console: ${u.origin}/console`].join('\n') + '\n';
+}
+
+export async function serve(argv: string[]): Promise<void> {
+  const { values } = parseOptions(argv, {
+    host: { type: 'string' },
+    port: { type: 'string' },
+    'data-dir': { type: 'string' },
+    config: { type: 'string' },
+    'audit-log': { type: 'string' },
+    'enforce-request-quotas': { type: 'boolean' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
+    'allowed-hosts': { type: 'string' },
+    dev: { type: 'boolean' },
+    'in-memory': { type: 'boolean' },
+    'test-hooks': { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    process.stdout.write(SERVE_HELP);
+    return;
+  }
+  const portText = values.port ?? process.env.KMSD_PORT ?? '4599';
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText.trim()) || !Number.isInteger(port) || port > 65535) throw new UsageError(`invalid port ${portText}`);
+  const host = values.host ?? process.env.KMSD_HOST ?? '127.0.0.1';
+  const dev = values.dev ?? envFlag('KMSD_DEV');
+  const configFile = values.config ?? process.env.KMSD_CONFIG;
+  if (!configFile && !isLoopbackHost(host) && !dev) {
+    throw new UsageError(
+      `refusing to start: without --config kmsd serves the development account ${DEV_ACCOUNT.accountId}, ` +
+        `whose access key "${DEV_ACCOUNT.accessKeyId}" and secret "${DEV_ACCOUNT.secretAccessKey}" everyone knows, and --host ${host} ` +
+        `makes it reachable from other machines. Give --config <file> with your own accounts, ` +
+        `or --dev to serve the development account there anyway.`,
+    );
+  }
+  const allowedHosts = listOption(values['allowed-hosts'] ?? process.env.KMSD_ALLOWED_HOSTS);
+  const tlsCert = values['tls-cert'] ?? process.env.KMSD_TLS_CERT;
+  const tls = readTls(tlsCert, values['tls-key'] ?? process.env.KMSD_TLS_KEY);
+  const config = configFile ? readConfigFile(configFile) : undefined;
+  const inMemory = values['in-memory'] ?? envFlag('KMSD_IN_MEMORY');
+  const dataDir = values['data-dir'] ?? process.env.KMSD_DATA_DIR ?? './data';
+
+  const kmsd = createKmsd({
+    host,
+    port,
+    dataDir,
+    inMemory,
+    testHooks: values['test-hooks'] ?? envFlag('KMSD_TEST_HOOKS'),
+    config,
+    auditLog: values['audit-log'] ?? (process.env.KMSD_AUDIT_LOG || undefined),
+    enforceRequestQuotas: values['enforce-request-quotas'] ?? envFlag('KMSD_ENFORCE_REQUEST_QUOTAS'),
+    tls,
+    allowedHosts,
+  });
+  for (const warning of kmsd.warnings) process.stderr.write(`kmsd: warning: ${warning}\n`);
+  if (!config && !isLoopbackHost(host)) {
+    process.stderr.write(`kmsd: warning: --dev: the development account is served on ${host}, to anyone who can reach it\n`);
+  }
+  const url = await kmsd.listen();
+  // Handlers first: whoever reads the line below may signal at once.
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`${signal} received; finishing requests in flight\n`);
+    kmsd.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.stdout.write(startBanner({ url, dataDir: inMemory ? undefined : dataDir, tlsCert: tls ? tlsCert : undefined, config }));
+  process.stdout.write(`kmsd listening on ${url}\n`);
+}

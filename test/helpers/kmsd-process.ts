@@ -1,0 +1,100 @@
+/**
+ * The built `kmsd` command as a child process (needs dist/: `npm ci` builds it through the
+ * prepare script; or `npx tsc -p tsconfig.build.json`). Call `stopAllProcesses()` in afterAll.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { resolve } from 'node:path';
+
+export const BIN = resolve('bin/kmsd.js');
+const WAIT_MS = 20_000;
+
+export interface Running {
+  url: string;
+  proc: ChildProcessWithoutNullStreams;
+  output(): string;
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | null>;
+}
+
+export interface Finished {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+const procs: ChildProcessWithoutNullStreams[] = [];
+
+/** The environment without any KMSD_* the test runner may have. */
+export function baseEnv(extra: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('KMSD_') && v !== undefined) env[k] = v;
+  return { ...env, ...extra };
+}
+
+export function exited(proc: ChildProcessWithoutNullStreams): Promise<number | null> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve(proc.exitCode);
+  return new Promise((res, rej) => {
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      rej(new Error('kmsd did not exit in time'));
+    }, WAIT_MS);
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      res(code);
+    });
+  });
+}
+
+/** Runs a short command (help, bad flags, config check) to completion; `input` goes to stdin. */
+export async function runKmsd(args: string[], env: Record<string, string> = {}, input?: string): Promise<Finished> {
+  const proc = spawn(process.execPath, [BIN, ...args], { env: baseEnv(env) });
+  procs.push(proc);
+  let stdout = '';
+  let stderr = '';
+  proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  proc.stdin.end(input);
+  const code = await exited(proc);
+  return { code, stdout, stderr };
+}
+
+/** Starts `kmsd serve` and resolves once it prints its endpoint URL. */
+export function serve(args: string[], env: Record<string, string> = {}, cwd?: string): Promise<Running> {
+  const proc = spawn(process.execPath, [BIN, 'serve', ...args], { env: baseEnv(env), cwd });
+  procs.push(proc);
+  let out = '';
+  proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  return new Promise((res, rej) => {
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      rej(new Error(`kmsd did not start in time:\n${out}`));
+    }, WAIT_MS);
+    const onData = () => {
+      const m = /kmsd listening on (https?:\/\/\S+)/.exec(out);
+      if (!m) return;
+      clearTimeout(timer);
+      proc.stdout.off('data', onData);
+      res({
+        url: m[1],
+        proc,
+        output: () => out,
+        stop: () => {
+          proc.kill('SIGTERM');
+          return exited(proc);
+        },
+      });
+    };
+    proc.stdout.on('data', onData);
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      rej(new Error(`kmsd exited with ${code} before listening:\n${out}`));
+    });
+  });
+}
+
+/** Kills whatever a test file left running. */
+export function stopAllProcesses(): void {
+  for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+}
