@@ -164,8 +164,9 @@ describe('a Deny-all identity policy refuses every operation', () => {
 
   it.each([...KMS_OPERATIONS])('KMS %s', async (op) => {
     const Command = (kmsSdk as unknown as Record<string, new (input: unknown) => kmsSdk.DescribeKeyCommand>)[`${op}Command`];
-    // ReEncrypt decides its destination key (kms:ReEncryptTo) before it opens the ciphertext.
-    const action = op === 'ReEncrypt' ? 'kms:ReEncryptTo' : KMS_AUTHORIZATION[op].actions[0];
+    // ReEncrypt decides its source key (kms:ReEncryptFrom) first: AWS checks the source before
+    // the destination (recorded order of checks, test/kms-aws-recordings.test.ts).
+    const action = op === 'ReEncrypt' ? 'kms:ReEncryptFrom' : KMS_AUTHORIZATION[op].actions[0];
     await expect(denied.send(new Command(kmsInput(op)))).rejects.toMatchObject({
       name: 'AccessDeniedException',
       message: `User: ${userArn('denied')} is not authorized to perform: ${action} on resource: ${resourceOf(op)} with an explicit deny in an identity-based policy`,

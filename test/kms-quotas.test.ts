@@ -31,9 +31,15 @@ import type { TestKmsd } from './helpers/kmsd.js';
 const GRANTEE = `arn:aws:iam::${DEV.accountId}:user/grantee`;
 const THROTTLED = 'You have exceeded the rate at which you may call KMS. Reduce the frequency of your calls.';
 
+/** A valid key policy (the account may do everything, so it passes the lockout check) of exactly n bytes. */
 function policyOfBytes(n: number): string {
-  const base = JSON.stringify({ Version: '2012-10-17', Statement: [], Id: '' });
-  return JSON.stringify({ Version: '2012-10-17', Statement: [], Id: 'x'.repeat(n - base.length) });
+  const policy = (id: string) =>
+    JSON.stringify({
+      Version: '2012-10-17',
+      Id: id,
+      Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' }],
+    });
+  return policy('x'.repeat(n - policy('').length));
 }
 
 describe('resource quotas from the configuration file', () => {
@@ -116,13 +122,13 @@ describe('resource quotas from the configuration file', () => {
       kmsPolicy.send(new CreateKeyCommand({ Policy: policyOfBytes(301) })),
       'LimitExceededException',
       400,
-      'The key policy exceeds the quota of 300 bytes.',
+      'The key policy exceeds the maximum size of 300 bytes.',
     );
     await expectError(
       kmsPolicy.send(new PutKeyPolicyCommand({ KeyId: key?.KeyId, PolicyName: 'default', Policy: policyOfBytes(301) })),
       'LimitExceededException',
       400,
-      'The key policy exceeds the quota of 300 bytes.',
+      'The key policy exceeds the maximum size of 300 bytes.',
     );
   });
 
