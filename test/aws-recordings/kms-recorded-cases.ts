@@ -143,6 +143,7 @@ function externalMetadata(
   description: string,
   spec: Record<string, Value>,
   phase: 'before' | 'imported' | 'deleted',
+  overrides: Record<string, Value> = {},
 ): Record<string, Value> {
   const imported = phase === 'imported';
   return {
@@ -160,6 +161,7 @@ function externalMetadata(
       MultiRegion: false,
       Origin: 'EXTERNAL',
       ...spec,
+      ...overrides,
     },
   };
 }
@@ -272,12 +274,8 @@ function replicaMetadata(state: Record<string, Value>): Record<string, Value> {
 
 /** DescribeKey of key `k` with imported material `materialId` current (recorded after each import and rotation). */
 function currentMaterial(materialId: string): Step {
-  const metadata = externalMetadata('k', 'test-key', SYMMETRIC_SPEC, 'imported') as { $exactly: Record<string, Value> };
-  return {
-    op: 'DescribeKey',
-    input: { KeyId: '{k.KeyMetadata.KeyId}' },
-    expect: { ok: { $exactly: { KeyMetadata: { $exactly: { ...metadata.$exactly, CurrentKeyMaterialId: materialId } } } } },
-  };
+  const metadata = externalMetadata('k', 'test-key', SYMMETRIC_SPEC, 'imported', { CurrentKeyMaterialId: materialId });
+  return { op: 'DescribeKey', input: { KeyId: '{k.KeyMetadata.KeyId}' }, expect: { ok: { $exactly: { KeyMetadata: metadata } } } };
 }
 
 /** Encrypt with key `k` (saved as `save`, the recorded response members) and decrypt it back. */
