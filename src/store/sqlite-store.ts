@@ -4,6 +4,7 @@
  * the same layout: scope, id, JSON row, and an optional due time for the sweeper.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { InvalidMarkerError } from './store.js';
 import type { ListOptions, Page, PutOptions, Scope, Scoped, Store, Table } from './store.js';
@@ -20,9 +21,12 @@ export class SqliteStore implements Store {
 
   /** `path` is a file, or ':memory:'. */
   constructor(path: string) {
+    // Created 0600 before SQLite opens it: SQLite gives the -wal and -shm files the database's mode.
+    if (path !== ':memory:') closeSync(openSync(path, 'a', 0o600));
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
+    // FULL: each commit is fsynced before it returns, so an acknowledged write survives a power loss.
+    this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
   }
 
