@@ -8,6 +8,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { CreateKeyCommand, DecryptCommand, EncryptCommand } from '@aws-sdk/client-kms';
+import { SqliteStore } from '../src/store/sqlite-store.js';
 import { removeDir, startKmsd } from './helpers/kmsd.js';
 import type { TestKmsd } from './helpers/kmsd.js';
 
@@ -46,5 +47,25 @@ describe('data directory durability', () => {
     // 2 = FULL (0 OFF, 1 NORMAL, 3 EXTRA).
     expect(db.pragma('synchronous', { simple: true })).toBe(2);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+  });
+});
+
+describe('a transaction that fails', () => {
+  it('leaves a table first used inside it usable after the rollback', async () => {
+    const store = new SqliteStore(':memory:');
+    const scope = { account: '111122223333', region: 'us-east-1' };
+    // The table's CREATE TABLE runs inside the transaction and is rolled back with it, as
+    // when COMMIT fails on a full disk.
+    await expect(
+      store.transaction(async () => {
+        await store.table<{ n: number }>('fresh').put(scope, 'a', { n: 1 });
+        throw new Error('database or disk is full');
+      }),
+    ).rejects.toThrow('database or disk is full');
+    const table = store.table<{ n: number }>('fresh');
+    expect(await table.get(scope, 'a')).toBeUndefined();
+    await table.put(scope, 'b', { n: 2 });
+    expect((await table.list(scope)).items).toEqual([{ n: 2 }]);
+    await store.close();
   });
 });

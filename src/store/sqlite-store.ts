@@ -14,6 +14,8 @@ const TABLE_NAME = /^[a-z][a-z0-9_]*$/;
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly tables = new Map<string, SqliteTable<unknown>>();
+  /** Tables first used inside the open transaction: their CREATE TABLE is undone by a rollback. */
+  private readonly createdInTransaction: string[] = [];
   private readonly inTransaction = new AsyncLocalStorage<true>();
   private lock: Promise<void> = Promise.resolve();
   /** Transactions running or waiting for the lock. */
@@ -36,6 +38,7 @@ export class SqliteStore implements Store {
       if (!TABLE_NAME.test(name)) throw new Error(`bad table name ${name}`);
       t = new SqliteTable<unknown>(this.db, name, (write) => this.write(write));
       this.tables.set(name, t);
+      if (this.db.inTransaction) this.createdInTransaction.push(name);
     }
     return t as Table<T>;
   }
@@ -52,7 +55,12 @@ export class SqliteStore implements Store {
         return result;
       } catch (err) {
         if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        // Forget them, so their next use creates them again (a failed commit, e.g. disk full,
+        // would otherwise leave a cached table that does not exist).
+        for (const name of this.createdInTransaction) this.tables.delete(name);
         throw err;
+      } finally {
+        this.createdInTransaction.length = 0;
       }
     } finally {
       release();
