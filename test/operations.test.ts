@@ -14,14 +14,16 @@ import {
   DisableKeyCommand,
   EncryptCommand,
   GenerateDataKeyCommand,
+  KMSClient,
   ListKeysCommand,
 } from '@aws-sdk/client-kms';
 import { defaultConfig } from '../src/config.js';
 import { createLogger } from '../src/server/logger.js';
-import { rawRequest, startKmsd } from './helpers/kmsd.js';
+import { DEV, REGION, rawRequest, startKmsd } from './helpers/kmsd.js';
 import type { TestKmsd } from './helpers/kmsd.js';
 import { ADMIN_PASSWORD, createKeyStoreCluster } from './helpers/cluster.js';
 import { expectError } from './helpers/errors.js';
+import { runKmsd, serve, stopAllProcesses } from './helpers/kmsd-process.js';
 
 const INTERNAL = 'The request was rejected because of an internal exception. Please try again.';
 
@@ -184,6 +186,36 @@ describe('readiness and a store that fails', () => {
     const failures = log.lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((e) => e.msg === 'request failed');
     expect(failures.map((e) => e.operation)).toEqual(['CreateKey', 'ListKeys']);
     expect(failures[0]).toMatchObject({ level: 'error', service: 'kms', err: { message: 'The database connection is not open' } });
+  });
+});
+
+describe('kmsd serve --metrics --log-level', () => {
+  afterAll(() => stopAllProcesses());
+
+  it('serves /metrics and writes a JSON line per request on stderr at debug level', async () => {
+    const k = await serve(['--port', '0', '--in-memory', '--metrics', '--log-level', 'debug']);
+    const kms = new KMSClient({ endpoint: k.url, region: REGION, credentials: DEV, maxAttempts: 1 });
+    try {
+      await kms.send(new CreateKeyCommand({}));
+      const text = await (await fetch(`${k.url}/metrics`)).text();
+      expect(text).toContain('kmsd_requests_total{service="kms",operation="CreateKey",status="200"} 1');
+      const requests = k
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((e) => e.msg === 'request');
+      expect(requests).toMatchObject([{ level: 'debug', service: 'kms', operation: 'CreateKey', status: 200 }]);
+    } finally {
+      kms.destroy();
+      expect(await k.stop()).toBe(0);
+    }
+  });
+
+  it('refuses an unknown log level as a usage error', async () => {
+    const r = await runKmsd(['serve', '--port', '0', '--in-memory'], { KMSD_LOG_LEVEL: 'loud' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('invalid log level loud; use one of debug, info, warn, error, silent');
   });
 });
 
