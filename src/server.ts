@@ -33,7 +33,6 @@ import { sm2Decrypt } from './kms/sm2.js';
 import { createCloudHsmService, cloudHsmSweeper } from './cloudhsm/service.js';
 import type { CloudHsmDeps } from './cloudhsm/context.js';
 import { ClusterCertificates } from './cloudhsm/certificates.js';
-import type { HardwareRootName } from './cloudhsm/certificates.js';
 import type { HsmContents } from './cloudhsm/hsm-contents.js';
 import { createHsmModule } from './cloudhsm/hsm/index.js';
 import { checkConfig, defaultConfig } from './config.js';
@@ -48,6 +47,15 @@ import { defaultAllowedHosts, hostAllowList } from './gateway/host-check.js';
 import { createListener } from './server/listener.js';
 import type { TlsMaterial } from './server/listener.js';
 import { DATABASE_FILE, prepareDataDir } from './server/data-dir.js';
+import type { Log } from './core/log.js';
+import { createLogger } from './server/logger.js';
+import type { LoggerLevel } from './server/logger.js';
+import { KmsdMetrics, metricsRoute } from './server/metrics.js';
+import { countKmsResources } from './kms/key-counts.js';
+import { checkRootKey, readRootKeyCheck } from './server/root-key-check.js';
+import { healthRoute, readyRoute } from './server/routes/health.js';
+import { hardwareRootsRoute } from './server/routes/hardware-roots.js';
+import { testClockRoute } from './server/routes/test-clock.js';
 
 export interface KmsdOptions {
   host?: string;
@@ -76,7 +84,15 @@ export interface KmsdOptions {
    * API's own behaviour can be tested in isolation. For tests only.
    */
   hsmContents?: HsmContents;
-  log?: (entry: Record<string, unknown>) => void;
+  /** Where log entries go; default: JSON lines on standard error at `logLevel`. */
+  log?: Log;
+  /** Default 'info'; 'debug' adds one line per API request. Ignored when `log` is given. */
+  logLevel?: LoggerLevel;
+  /**
+   * Serves GET /metrics (Prometheus text format) without authentication. Off by default:
+   * the counts cover every account, so only turn it on where the scraper alone can reach it.
+   */
+  metrics?: boolean;
   /** Appends one CloudTrail-style JSON line per API call to this file (created 0600). */
   auditLog?: string;
   /**
@@ -124,7 +140,7 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
   // A config handed over as an object gets the same checks as a config file.
   const config = options.config ? checkConfig(options.config, 'config') : defaultConfig();
   const clock = new OffsetClock();
-  const log = options.log ?? ((entry) => console.error(JSON.stringify(entry)));
+  const log = options.log ?? createLogger(options.logLevel);
 
   let store: Store;
   let rootKey: RootKey;
@@ -192,13 +208,17 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
   // Root keys, IAM users and roles; role sessions come back as self-contained STS tokens.
   const identities = new IdentityDirectory(config, new SessionTokens(rootKey.deriveKey('sts-session-token')));
   const auditLog = options.auditLog
-    ? new AuditLog(options.auditLog, (err) => log({ level: 'error', auditLog: options.auditLog, error: err.message }))
+    ? new AuditLog(options.auditLog, (err) => log({ level: 'error', msg: 'cannot write the audit log', auditLog: options.auditLog, err }))
     : undefined;
+  let closing = false;
+  const metrics = options.metrics ? new KmsdMetrics(() => countKmsResources(store), log) : undefined;
   const routes: Route[] = [
     healthRoute,
+    readyRoute({ checkStore: () => readRootKeyCheck(store), stopping: () => closing, log }),
     hardwareRootsRoute(cloudHsmDeps.certificates),
     createConsoleRoute({ services, credentials: (id) => identities.longTermKey(id), clock, auditLog }),
   ];
+  if (metrics) routes.push(metricsRoute(metrics));
   if (options.testHooks) routes.push(testClockRoute(clock, () => runTasks()));
 
   const gateway = createGateway({
@@ -209,12 +229,15 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     clock,
     routes,
     log,
+    onOutcome(outcome) {
+      metrics?.observe(outcome);
+      log({ level: 'debug', msg: 'request', ...outcome });
+    },
     isAllowedHost: hostAllowList(options.allowedHosts ?? defaultAllowedHosts(options.host ?? '127.0.0.1')),
   });
   // Responses not yet sent when close() is called end their connection, so a keep-alive
   // client cannot hold a stopping kmsd open until its idle timeout.
   const unanswered = new Set<ServerResponse>();
-  let closing = false;
   const listener = createListener(
     (req, res) => {
       if (closing) res.setHeader('Connection', 'close');
@@ -233,7 +256,7 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
         try {
           await task(clock.now());
         } catch (err) {
-          log({ level: 'error', task: task.name, error: (err as Error).stack ?? String(err) });
+          log({ level: 'error', msg: 'background task failed', task: task.name, err });
         }
       }
     });
@@ -268,74 +291,5 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
       await auditLog?.close();
       await store.close();
     },
-  };
-}
-
-const ROOT_KEY_CHECK_AAD = 'kmsd:root-key-check';
-
-/**
- * A data directory remembers which root key it was created with (a value wrapped under it).
- * Starting with another key (a changed KMSD_ROOT_KEY, a lost root-key file) would make every
- * stored key unusable one request at a time; refuse to start instead.
- */
-async function checkRootKey(store: Store, rootKey: RootKey): Promise<void> {
-  const meta = store.table<{ wrapped: string }>('kmsd_meta');
-  const scope = { account: '', region: '' };
-  const row = await meta.get(scope, 'root-key-check');
-  if (!row) {
-    await meta.put(scope, 'root-key-check', { wrapped: rootKey.wrap(Buffer.from(ROOT_KEY_CHECK_AAD), ROOT_KEY_CHECK_AAD) });
-    return;
-  }
-  try {
-    rootKey.unwrap(row.wrapped, ROOT_KEY_CHECK_AAD);
-  } catch {
-    throw new Error(
-      'the root key (KMSD_ROOT_KEY or <data-dir>/root-key) is not the one this data directory was created with; refusing to start',
-    );
-  }
-}
-
-const healthRoute: Route = async (req, res) => {
-  if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/health') return false;
-  res.writeHead(200, { 'Content-Type': 'application/json' });
-  res.end('{"status":"ok"}');
-  return true;
-};
-
-/**
- * GET /cloudhsm/hardware-roots/{aws,manufacturer}.pem: kmsd's stand-ins for the AWS CloudHSM
- * root and the HSM manufacturer's root, which AWS publishes for verifying an HSM's identity
- * (verify-hsm-identity.md). Public certificates only.
- */
-function hardwareRootsRoute(certificates: ClusterCertificates): Route {
-  return async (req, res) => {
-    const m = /^\/cloudhsm\/hardware-roots\/(aws|manufacturer)\.pem$/.exec((req.url ?? '').split('?')[0]);
-    if (req.method !== 'GET' || !m) return false;
-    const pem = await certificates.rootCertificate(m[1] as HardwareRootName);
-    res.writeHead(200, { 'Content-Type': 'application/x-pem-file' });
-    res.end(pem);
-    return true;
-  };
-}
-
-function testClockRoute(clock: OffsetClock, afterMove: () => Promise<void>): Route {
-  return async (req, res, body) => {
-    if (req.method !== 'POST' || req.url !== '/_kmsd/test/clock') return false;
-    let advanceSeconds: unknown;
-    try {
-      ({ advanceSeconds } = JSON.parse(body.toString('utf8') || '{}') as { advanceSeconds?: unknown });
-    } catch {
-      advanceSeconds = undefined;
-    }
-    if (typeof advanceSeconds !== 'number' || !(advanceSeconds >= 0)) {
-      res.writeHead(400, { 'Content-Type': 'application/json' });
-      res.end('{"message":"advanceSeconds must be a non-negative number"}');
-      return true;
-    }
-    clock.advance(advanceSeconds * 1000);
-    await afterMove();
-    res.writeHead(200, { 'Content-Type': 'application/json' });
-    res.end(JSON.stringify({ now: clock.now().toISOString() }));
-    return true;
   };
 }

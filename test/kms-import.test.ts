@@ -313,10 +313,10 @@ describe('on-demand rotation of imported material', () => {
     const third = randomBytes(32);
     const error = await importMaterial(key.KeyId, third, { ImportType: 'NEW_KEY_MATERIAL' }).catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'KMSInvalidStateException' });
-    // AWS's recorded text, naming the refused material's id, the key id and the pending material.
+    // AWS's recorded text, naming the refused material's id, the key ARN and the pending material.
     expect((error as Error).message).toMatch(
       new RegExp(
-        `^New key material \\(id: [a-f0-9]{64}\\) cannot be imported into KMS key ${key.KeyId}, because another key material \\(id: ${second.KeyMaterialId}\\) is pending rotation\\.$`,
+        `^New key material \\(id: [a-f0-9]{64}\\) cannot be imported into KMS key ${key.Arn}, because another key material \\(id: ${second.KeyMaterialId}\\) is pending rotation\\.$`,
       ),
     );
 

@@ -14,6 +14,8 @@ import { DEV_ACCOUNT } from '../config.js';
 import type { KmsdConfig } from '../config.js';
 import { readConfigFile } from './config-file.js';
 import { envFlag, kmsdVersion, parseOptions, UsageError } from './usage.js';
+import { LOG_LEVELS } from '../server/logger.js';
+import type { LoggerLevel } from '../server/logger.js';
 
 export const SERVE_HELP = `Usage: kmsd serve [options]
 
@@ -32,6 +34,11 @@ Options (each also settable as an environment variable):
                           Answer ThrottlingException beyond AWS KMS's request
                           quotas (config "quotas.requestsPerSecond", AWS's
                           defaults otherwise)   [KMSD_ENFORCE_REQUEST_QUOTAS=1]
+  --metrics               Serve GET /metrics (Prometheus text format) without
+                          authentication; counts cover every account, so keep
+                          it reachable by the scraper only      [KMSD_METRICS=1]
+  --log-level <level>     debug (adds a line per API request), info, warn, error
+                          or silent; JSON lines on stderr [KMSD_LOG_LEVEL, default info]
   --tls-cert <file>       Serve HTTPS with this PEM certificate (chain) [KMSD_TLS_CERT]
   --tls-key <file>        ... and this PEM private key     [KMSD_TLS_KEY]
                           (kmsd dev-cert makes a pair for localhost)
@@ -85,6 +92,10 @@ function readTls(certFile: string | undefined, keyFile: string | undefined): Tls
   return tls;
 }
 
+function isLogLevel(value: string): value is LoggerLevel {
+  return (LOG_LEVELS as readonly string[]).includes(value);
+}
+
 function listOption(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;
   const items = value
@@ -119,6 +130,8 @@ export async function serve(argv: string[]): Promise<void> {
     config: { type: 'string' },
     'audit-log': { type: 'string' },
     'enforce-request-quotas': { type: 'boolean' },
+    metrics: { type: 'boolean' },
+    'log-level': { type: 'string' },
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
     'allowed-hosts': { type: 'string' },
@@ -151,6 +164,8 @@ export async function serve(argv: string[]): Promise<void> {
   const config = configFile ? readConfigFile(configFile) : undefined;
   const inMemory = values['in-memory'] ?? envFlag('KMSD_IN_MEMORY');
   const dataDir = values['data-dir'] ?? process.env.KMSD_DATA_DIR ?? './data';
+  const logLevel = values['log-level'] ?? process.env.KMSD_LOG_LEVEL ?? 'info';
+  if (!isLogLevel(logLevel)) throw new UsageError(`invalid log level ${logLevel}; use one of ${LOG_LEVELS.join(', ')}`);
 
   const kmsd = createKmsd({
     host,
@@ -161,6 +176,8 @@ export async function serve(argv: string[]): Promise<void> {
     config,
     auditLog: values['audit-log'] ?? (process.env.KMSD_AUDIT_LOG || undefined),
     enforceRequestQuotas: values['enforce-request-quotas'] ?? envFlag('KMSD_ENFORCE_REQUEST_QUOTAS'),
+    metrics: values.metrics ?? envFlag('KMSD_METRICS'),
+    logLevel,
     tls,
     allowedHosts,
   });

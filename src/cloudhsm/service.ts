@@ -6,6 +6,7 @@ import type { CloudHsmContext, CloudHsmDeps } from './context.js';
 import { CLOUDHSM_HANDLERS } from './operations/index.js';
 import { sweep } from './backups.js';
 import { authorizeCloudHsmOperation } from './authorization.js';
+import type { Log } from '../core/log.js';
 
 export function createCloudHsmService(deps: CloudHsmDeps): ServiceEndpoint {
   return {
@@ -30,10 +31,8 @@ export function createCloudHsmService(deps: CloudHsmDeps): ServiceEndpoint {
 }
 
 /** The CloudHSM periodic task: state transitions, daily backups and retention, purges. */
-export function cloudHsmSweeper(deps: CloudHsmDeps, log: (entry: Record<string, unknown>) => void): (now: Date) => Promise<void> {
+export function cloudHsmSweeper(deps: CloudHsmDeps, log: Log): (now: Date) => Promise<void> {
   return async function cloudhsmSweep(now: Date) {
-    await sweep(deps, now, (err) =>
-      log({ level: 'error', task: 'cloudhsm', error: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
-    );
+    await sweep(deps, now, (err) => log({ level: 'error', msg: 'background task failed', task: 'cloudhsm', err }));
   };
 }

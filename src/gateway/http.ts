@@ -12,11 +12,16 @@
  * A form-encoded body (or a GET with ?Action=) is STS's awsQuery protocol instead: SigV4 for
  * `sts` -> Action/Version -> the operation -> XML (awsquery.ts); the JSON path pays one
  * Content-Type comparison for it.
- * Anything unexpected is logged and answered as a 500 InternalFailure that leaks nothing.
+ * Anything unexpected (a bug, a store that fails: disk full, database gone) is logged and
+ * answered as the service's 500 (KMSInternalException for KMS) that leaks nothing.
+ * Every API request ends with one outcome (operation, status, error type, duration) for
+ * metrics and the request log; routes that handled a request report none.
  */
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../core/clock.js';
+import type { Log } from '../core/log.js';
 import type { Caller, QueryServiceEndpoint, ServiceEndpoint } from '../core/endpoint.js';
 import { SerializationException, ServiceError, UnknownOperationException } from '../core/service-error.js';
 import type { AuditEvent, AuditLog } from '../audit/audit-log.js';
@@ -45,9 +50,24 @@ export interface GatewayOptions {
   verifier: SigV4Verifier;
   clock: Clock;
   routes?: Route[];
-  log?: (entry: Record<string, unknown>) => void;
+  log?: Log;
+  /** Called once per API request when its answer is written. */
+  onOutcome?: (outcome: RequestOutcome) => void;
   /** Which Host headers are served (host-check.ts); every one when absent. */
   isAllowedHost?: (hostHeader: string | undefined) => boolean;
+}
+
+/** How one API request ended. Names come from the service models, never from the request. */
+export interface RequestOutcome {
+  requestId: string;
+  /** The signing name (kms, cloudhsm, sts, ...), or `unknown` before the target is known. */
+  service: string;
+  /** The operation or STS action, or `unknown` when the request named none that exists. */
+  operation: string;
+  status: number;
+  /** The error's __type (or query error code), absent on success. */
+  errorType?: string;
+  seconds: number;
 }
 
 interface Target extends OperationTarget {
@@ -62,9 +82,11 @@ class RequestTooLarge extends ServiceError {
 
 export function createGateway(options: GatewayOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const validators = new Map(options.services.map((s) => [s.model.targetPrefix, operationTarget(s)]));
-  const log = options.log ?? ((entry) => console.error(JSON.stringify(entry)));
+  const log: Log = options.log ?? ((entry) => console.error(JSON.stringify(entry)));
+  const onOutcome = options.onOutcome ?? (() => undefined);
 
   return (req, res) => {
+    const started = performance.now();
     const requestId = randomUUID();
     // Every response carries the request id, errors and non-API routes (health) included.
     res.setHeader('x-amzn-RequestId', requestId);
@@ -76,9 +98,12 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
     let query: QueryServiceEndpoint | undefined;
     // Filled in as the request is understood; recorded once the call has an operation.
     let audit: AuditEvent | undefined;
+    const api = { service: 'unknown', operation: 'unknown' };
+    const finish = (status: number, errorType?: string) =>
+      onOutcome({ requestId, ...api, status, errorType, seconds: (performance.now() - started) / 1000 });
     handle().catch((err: unknown) => {
       if (!(err instanceof ServiceError) || err.status === 500) {
-        log({ level: 'error', requestId, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+        log({ level: 'error', msg: 'request failed', requestId, ...api, err });
       }
       let error = err instanceof ServiceError && err.status !== 500 ? err : internalFailure(messageMember, query !== undefined);
       if (query) error = asQueryError(error);
@@ -86,6 +111,7 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
       if (res.headersSent) res.destroy();
       else if (query) writeXmlError(res, requestId, query.xmlNamespace, error);
       else writeError(res, requestId, error, messageMember);
+      finish(error.status, error.code);
     });
 
     async function handle(): Promise<void> {
@@ -110,6 +136,8 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
       const target = resolveTarget(req, validators);
       messageMember = target.service.model.errorMessageMember;
       const model = target.service.model;
+      api.service = model.signingName;
+      api.operation = target.operation;
       if (options.auditLog) audit = auditEvent(eventSourceOf(model.signingName, model.targetPrefix), target.operation);
       const identity = await options.verifier.verify(signedRequest(req, body), model.signingName, options.clock.now());
       const caller = callerOf(identity);
@@ -117,12 +145,15 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
       const output = await invokeOperation(target, target.operation, json, caller);
       writeJson(res, 200, requestId, output);
       if (audit) options.auditLog?.record(audit);
+      finish(200);
     }
 
     async function handleQuery(service: QueryServiceEndpoint, body: Buffer): Promise<void> {
       const url = req.url ?? '/';
       const params = new URLSearchParams(req.method === 'GET' ? url.slice(url.indexOf('?') + 1) : body.toString('utf8'));
       const action = params.get('Action') ?? '';
+      api.service = service.signingName;
+      if (service.hasAction(action)) api.operation = action;
       if (options.auditLog) audit = auditEvent(eventSourceOf(service.signingName), action);
       const identity = await options.verifier.verify(signedRequest(req, body), service.signingName, options.clock.now());
       const caller = callerOf(identity);
@@ -134,6 +165,7 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
       const result = await service.handle(action, params, caller);
       writeXmlResult(res, requestId, service.xmlNamespace, action, result);
       if (audit) options.auditLog?.record(audit);
+      finish(200);
     }
 
     function screenCredentials(): void {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -73,5 +73,31 @@ describe('RootKey', () => {
     chmodSync(file, 0o644);
     RootKey.fromDataDir(dir);
     expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('writes the new root-key file complete, through a temporary file it removes', () => {
+    const dir = tempDir();
+    RootKey.fromDataDir(dir);
+    // Only the finished file: the temporary one was linked into place and removed.
+    expect(readdirSync(dir)).toEqual(['root-key']);
+    expect(readFileSync(join(dir, 'root-key'), 'utf8')).toMatch(/^[A-Za-z0-9+/]{43}=\n$/);
+  });
+
+  it('keeps an existing root-key file rather than replacing it', () => {
+    const dir = tempDir();
+    const b64 = randomBytes(32).toString('base64');
+    writeFileSync(join(dir, 'root-key'), b64 + '\n', { mode: 0o600 });
+    const wrapped = RootKey.fromBase64(b64).wrap(Buffer.from('kept'), 'a');
+    expect(RootKey.fromDataDir(dir).unwrap(wrapped, 'a').toString()).toBe('kept');
+    expect(readFileSync(join(dir, 'root-key'), 'utf8')).toBe(b64 + '\n');
+  });
+
+  it('refuses a damaged root-key file (empty or cut short) instead of starting with it', () => {
+    const dir = tempDir();
+    const file = join(dir, 'root-key');
+    writeFileSync(file, '', { mode: 0o600 });
+    expect(() => RootKey.fromDataDir(dir)).toThrow(`${file} does not hold the base64 encoding of 32 bytes; it is damaged`);
+    writeFileSync(file, randomBytes(32).toString('base64').slice(0, 20));
+    expect(() => RootKey.fromDataDir(dir)).toThrow(`${file} does not hold the base64 encoding of 32 bytes; it is damaged`);
   });
 });

@@ -8,8 +8,8 @@
  * random key lives only in the process.
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync, statSync, chmodSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, closeSync, existsSync, fsyncSync, linkSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 const WRAP_VERSION = 1;
 
@@ -29,12 +29,12 @@ export class RootKey {
   /** Loads `<dataDir>/root-key`, creating it (0600) on first start. */
   static fromDataDir(dataDir: string): RootKey {
     const file = join(dataDir, 'root-key');
-    if (!existsSync(file)) {
-      writeFileSync(file, randomBytes(32).toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
-    }
+    if (!existsSync(file)) createKeyFile(file);
     const mode = statSync(file).mode & 0o777;
     if (mode !== 0o600) chmodSync(file, 0o600);
-    return RootKey.fromBase64(readFileSync(file, 'utf8').trim());
+    const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+    if (key.length !== 32) throw new Error(`${file} does not hold the base64 encoding of 32 bytes; it is damaged`);
+    return new RootKey(key);
   }
 
   /**
@@ -62,5 +62,41 @@ export class RootKey {
     decipher.setAAD(Buffer.from(aad, 'utf8'));
     decipher.setAuthTag(buf.subarray(13, 29));
     return Buffer.concat([decipher.update(buf.subarray(29)), decipher.final()]);
+  }
+}
+
+/**
+ * Writes a new random key to `file` so that a crash or power loss at any moment leaves
+ * either no file or the complete one, never an empty or partial key (which would make every
+ * stored key undecryptable): the key goes to a temporary file that is fsynced, then linked
+ * into place, then the directory is fsynced so the new name itself is on disk. A link, unlike
+ * a rename, never replaces an existing file: when two processes start on one data directory
+ * at once, the first key wins and the other process reads it.
+ */
+function createKeyFile(file: string): void {
+  const temp = `${file}.${process.pid}.tmp`;
+  const fd = openSync(temp, 'w', 0o600);
+  try {
+    writeSync(fd, randomBytes(32).toString('base64') + '\n');
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    linkSync(temp, file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  } finally {
+    unlinkSync(temp);
+  }
+  fsyncDirectory(dirname(file));
+}
+
+function fsyncDirectory(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }

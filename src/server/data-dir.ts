@@ -4,7 +4,7 @@
  * copied with looser modes is reported (not silently changed: the operator may share it on
  * purpose, and should know).
  */
-import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const DATABASE_FILE = 'kmsd.sqlite';
@@ -12,7 +12,7 @@ export const ROOT_KEY_FILE = 'root-key';
 /** SQLite creates the -wal and -shm files with the database file's own mode. */
 const DATA_FILES = [DATABASE_FILE, `${DATABASE_FILE}-wal`, `${DATABASE_FILE}-shm`, ROOT_KEY_FILE];
 
-/** Creates the directory and an empty database file if missing; returns warnings about modes. */
+/** Creates the directory if missing (the store creates its database 0600); returns warnings about modes. */
 export function prepareDataDir(dir: string): string[] {
   const warnings: string[] = [];
   if (!existsSync(dir)) {
@@ -32,9 +32,6 @@ export function prepareDataDir(dir: string): string[] {
       warnings.push(`${file} has mode ${octal(mode)}: other users may read it; ${fix}`);
     }
   }
-  const database = join(dir, DATABASE_FILE);
-  // Created before SQLite opens it, so the database (and its -wal/-shm) start out 0600.
-  if (!existsSync(database)) closeSync(openSync(database, 'a', 0o600));
   return warnings;
 }
 

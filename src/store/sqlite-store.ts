@@ -4,6 +4,7 @@
  * the same layout: scope, id, JSON row, and an optional due time for the sweeper.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { InvalidMarkerError } from './store.js';
 import type { ListOptions, Page, PutOptions, Scope, Scoped, Store, Table } from './store.js';
@@ -13,6 +14,8 @@ const TABLE_NAME = /^[a-z][a-z0-9_]*$/;
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly tables = new Map<string, SqliteTable<unknown>>();
+  /** Tables first used inside the open transaction: their CREATE TABLE is undone by a rollback. */
+  private readonly createdInTransaction: string[] = [];
   private readonly inTransaction = new AsyncLocalStorage<true>();
   private lock: Promise<void> = Promise.resolve();
   /** Transactions running or waiting for the lock. */
@@ -20,9 +23,12 @@ export class SqliteStore implements Store {
 
   /** `path` is a file, or ':memory:'. */
   constructor(path: string) {
+    // Created 0600 before SQLite opens it: SQLite gives the -wal and -shm files the database's mode.
+    if (path !== ':memory:') closeSync(openSync(path, 'a', 0o600));
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
+    // FULL: each commit is fsynced before it returns, so an acknowledged write survives a power loss.
+    this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
   }
 
@@ -32,6 +38,7 @@ export class SqliteStore implements Store {
       if (!TABLE_NAME.test(name)) throw new Error(`bad table name ${name}`);
       t = new SqliteTable<unknown>(this.db, name, (write) => this.write(write));
       this.tables.set(name, t);
+      if (this.db.inTransaction) this.createdInTransaction.push(name);
     }
     return t as Table<T>;
   }
@@ -48,7 +55,12 @@ export class SqliteStore implements Store {
         return result;
       } catch (err) {
         if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        // Forget them, so their next use creates them again (a failed commit, e.g. disk full,
+        // would otherwise leave a cached table that does not exist).
+        for (const name of this.createdInTransaction) this.tables.delete(name);
         throw err;
+      } finally {
+        this.createdInTransaction.length = 0;
       }
     } finally {
       release();

@@ -59,9 +59,13 @@ export async function runKmsd(args: string[], env: Record<string, string> = {}, 
   return { code, stdout, stderr };
 }
 
-/** Starts `kmsd serve` and resolves once it prints its endpoint URL. */
-export function serve(args: string[], env: Record<string, string> = {}, cwd?: string): Promise<Running> {
-  const proc = spawn(process.execPath, [BIN, 'serve', ...args], { env: baseEnv(env), cwd });
+/**
+ * Starts `kmsd serve` and resolves once it prints its endpoint URL. `launcher` runs it through
+ * another command that ends by exec'ing its arguments (e.g. unshare), so the pid stays kmsd's.
+ */
+export function serve(args: string[], env: Record<string, string> = {}, cwd?: string, launcher: string[] = []): Promise<Running> {
+  const command = [...launcher, process.execPath, BIN, 'serve', ...args];
+  const proc = spawn(command[0], command.slice(1), { env: baseEnv(env), cwd });
   procs.push(proc);
   let out = '';
   proc.stdout.on('data', (d: Buffer) => (out += d.toString()));

@@ -128,9 +128,10 @@ function addNewMaterial(
     }
     const pending = pendingRotation(key);
     if (pending) {
-      // AWS's message, recorded (it names the key by id, not ARN).
+      // AWS's message, recorded (LS test_import_key_material_raises_if_there_is_already_key_material_pending):
+      // it names the key by the same string as ImportKeyMaterial's KeyId, its ARN.
       throw new KMSInvalidStateException(
-        `New key material (id: ${materialId}) cannot be imported into KMS key ${key.keyId}, because another key material (id: ${pending.materialId}) is pending rotation.`,
+        `New key material (id: ${materialId}) cannot be imported into KMS key ${key.arn}, because another key material (id: ${pending.materialId}) is pending rotation.`,
       );
     }
     if (key.state === 'PendingImport') throw new KMSInvalidStateException(`${key.arn} is pending import.`);
