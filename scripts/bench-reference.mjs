@@ -85,9 +85,10 @@ const OPERATIONS = {
 };
 
 function reply(res, status, body) {
-  const payload = Buffer.from(JSON.stringify(body));
-  res.writeHead(status, { 'Content-Type': 'application/x-amz-json-1.1', 'Content-Length': payload.length });
-  res.end(payload);
+  // A string body: Node sends it in one write with the headers, as kmsd does.
+  const payload = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/x-amz-json-1.1', 'Content-Length': Buffer.byteLength(payload) });
+  res.end(payload, 'utf8');
 }
 
 const server = createServer({ keepAliveTimeout: 65_000 }, async (req, res) => {

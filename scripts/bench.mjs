@@ -7,7 +7,7 @@
 //
 // Every request is SigV4-signed (signed once per request shape and replayed, so the client
 // spends its CPU on sending, not signing; the servers verify every request in full) and sent
-// over 50 keep-alive connections.
+// over 50 keep-alive connections by autocannon in a process of its own (bench-load.mjs).
 //
 // Environment: BENCH_SECONDS (per measurement, default 5), BENCH_KEYS (default 100000).
 import { execFile, spawn } from 'node:child_process';
@@ -39,6 +39,8 @@ const ROOT = resolve(import.meta.dirname, '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const KEYS = Number(process.env.BENCH_KEYS ?? 100_000);
 const CONNECTIONS = 50;
+/** The load generator's busy share of one core above which it, not the server, may set the pace. */
+const CLIENT_BOUND_SHARE = 0.9;
 const PLAINTEXT = Buffer.alloc(1024, 7).toString('base64');
 const TARGETS = {
   customKeyStoreRps: 1800,
@@ -153,35 +155,34 @@ async function call(url, target, input) {
 }
 
 /**
- * `makeRequest()` gives the next request; run CONNECTIONS loops for `seconds`. With `pid`,
- * also the server's CPU time per request: on a shared machine req/s depends on the
- * neighbours, CPU per request much less.
+ * Replays the signed request `s` over CONNECTIONS keep-alive connections for `seconds`,
+ * driven by scripts/bench-load.mjs (autocannon) in its own process. With `pid`, also the
+ * server's CPU time per request: on a shared machine req/s depends on the neighbours, CPU
+ * per request much less. `clientCpuShare` is the load generator's busy fraction of one core:
+ * near 1, the client, not the server, sets the pace.
  */
-async function load(makeRequest, seconds = SECONDS, pid = undefined) {
-  const latencies = [];
-  let errors = 0;
-  let firstError;
-  const end = performance.now() + seconds * 1000;
-  const worker = async () => {
-    while (performance.now() < end) {
-      const s = await makeRequest();
-      const t0 = performance.now();
-      const r = await send(s);
-      latencies.push(performance.now() - t0);
-      if (r.status !== 200) {
-        errors++;
-        firstError ??= `${r.status} ${r.body.slice(0, 200)}`;
-      }
-    }
+function withoutContentLength(headers) {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => name !== 'content-length'));
+}
+
+async function load(s, seconds = SECONDS, pid = undefined) {
+  const job = {
+    url: `http://${s.host}:${s.port}`,
+    connections: CONNECTIONS,
+    seconds,
+    // autocannon sets Content-Length itself; a second one would make the request malformed.
+    requests: [{ method: 'POST', path: '/', headers: withoutContentLength(s.headers), body: s.body }],
   };
-  const t0 = performance.now();
   const cpu0 = pid ? cpuMs(pid) : NaN;
-  await Promise.all(Array.from({ length: CONNECTIONS }, worker));
-  const elapsed = (performance.now() - t0) / 1000;
-  const cpuUsPerRequest = pid ? ((cpuMs(pid) - cpu0) * 1000) / latencies.length : NaN;
-  latencies.sort((a, b) => a - b);
-  const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
-  return { count: latencies.length, rps: latencies.length / elapsed, p50: pct(50), p99: pct(99), cpuUsPerRequest, errors, firstError };
+  const out = await new Promise((res, rej) => {
+    const child = execFile(process.execPath, [join(ROOT, 'scripts/bench-load.mjs')], { maxBuffer: 1 << 20 }, (err, stdout) =>
+      err ? rej(err) : res(stdout),
+    );
+    child.stdin.end(JSON.stringify(job));
+  });
+  const r = JSON.parse(out);
+  const cpuUsPerRequest = pid ? ((cpuMs(pid) - cpu0) * 1000) / r.count : NaN;
+  return { ...r, cpuUsPerRequest, clientCpuShare: r.clientCpuMs / (r.seconds * 1000) };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -355,8 +356,8 @@ async function runCases({ url, proc }, keyId, kmsdInMemory = false) {
       results[c.name] = { skipped: err.message };
       continue;
     }
-    await load(async () => s, 1); // warm-up
-    results[c.name] = await load(async () => s, SECONDS, proc.pid);
+    await load(s, 1); // warm-up
+    results[c.name] = await load(s, SECONDS, proc.pid);
   }
   return results;
 }
@@ -415,7 +416,9 @@ async function main() {
     const sqlKey = (await call(sqlite.url, 'CreateKey', {})).KeyMetadata.KeyId;
     const sqlResults = await runCases(sqlite, sqlKey);
 
-    console.log('Operation            server            req/s    p50 ms   p99 ms  CPU µs/req  kmsd/reference (req/s, CPU)');
+    console.log(
+      'Operation            server            req/s    p50 ms   p99 ms p99.9 ms  CPU µs/req  client CPU  kmsd/reference (req/s, CPU)',
+    );
     for (const c of CASES) {
       const ref = refResults[c.name];
       for (const [label, r] of [
@@ -434,14 +437,14 @@ async function main() {
             : `${fmt(r.rps / ref.rps, 2)}, ${fmt(ref.cpuUsPerRequest / r.cpuUsPerRequest, 2)}`;
         const errors = r.errors > 0 ? `  (${r.errors} errors, first: ${r.firstError})` : '';
         console.log(
-          `${c.name.padEnd(20)} ${label.padEnd(16)} ${fmt(r.rps).padStart(7)} ${fmt(r.p50, 2).padStart(9)} ${fmt(r.p99, 2).padStart(8)} ${fmt(r.cpuUsPerRequest).padStart(11)}   ${ratio}${errors}`,
+          `${c.name.padEnd(20)} ${label.padEnd(16)} ${fmt(r.rps).padStart(7)} ${fmt(r.p50, 2).padStart(9)} ${fmt(r.p99, 2).padStart(8)} ${fmt(r.p999, 2).padStart(8)} ${fmt(r.cpuUsPerRequest).padStart(11)} ${`${fmt(r.clientCpuShare * 100)}%`.padStart(11)}  ${ratio}${errors}`,
         );
       }
     }
 
     // CreateKey takes no unique input: replaying one signed request creates a key each time.
     const createReq = await signed(sqlite.url, 'CreateKey', {});
-    const create = await load(async () => createReq, SECONDS, sqlite.proc.pid);
+    const create = await load(createReq, SECONDS, sqlite.proc.pid);
     const existing = 1 + create.count;
     console.log(
       `\nCreateKey on SQLite: ${fmt(create.rps)} keys/s, p50 ${fmt(create.p50, 2)} ms, p99 ${fmt(create.p99, 2)} ms, ${fmt(create.cpuUsPerRequest)} CPU µs/key`,
@@ -472,6 +475,14 @@ async function main() {
     console.log(
       `Start-up with those keys: ${fmt(restarted.startupMs)} ms to "listening" (RSS after start ${fmt(restartRss)} MB; ListKeys ok: ${listed.Keys.length === 1})`,
     );
+
+    // A load generator that saturates makes every ratio to the reference look better than it is.
+    const clientBound = Object.entries(refResults).filter(([, r]) => r.clientCpuShare > CLIENT_BOUND_SHARE);
+    for (const [name, r] of clientBound) {
+      console.log(
+        `WARNING: the load generator used ${fmt(r.clientCpuShare * 100)}% of a core on the reference's ${name}: the reference may be client-bound, and kmsd's ratio to it flattered.`,
+      );
+    }
 
     console.log('\nTargets');
     const enc = memResults['Encrypt 1 KiB'];

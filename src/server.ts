@@ -45,7 +45,7 @@ import { createConsoleRoute } from './console/server/console-route.js';
 import type { KmsdConfig } from './config.js';
 import { defaultAllowedHosts, hostAllowList } from './gateway/host-check.js';
 import { createListener } from './server/listener.js';
-import type { TlsMaterial } from './server/listener.js';
+import type { ServerLimits, TlsMaterial } from './server/listener.js';
 import { DATABASE_FILE, prepareDataDir } from './server/data-dir.js';
 import type { Log } from './core/log.js';
 import { createLogger } from './server/logger.js';
@@ -112,6 +112,8 @@ export interface KmsdOptions {
    * from the config file's `quotas.requestsPerSecond`, AWS's defaults otherwise). Off by default.
    */
   enforceRequestQuotas?: boolean;
+  /** Timeouts and the connection cap (server/listener.ts's DEFAULT_LIMITS for any not given). */
+  limits?: Partial<ServerLimits>;
 }
 
 export interface Kmsd {
@@ -245,7 +247,7 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
       res.once('close', () => unanswered.delete(res));
       gateway(req, res);
     },
-    { tls: options.tls, keepAliveTimeout: 65_000 },
+    { tls: options.tls, limits: options.limits },
   );
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();

@@ -220,6 +220,34 @@ describe('SigV4', () => {
     );
   });
 
+  it('refuses an unsigned or unknown-key request from its headers, without waiting for its body', async () => {
+    // Headers announce a 1 MB body that never comes: only an answer from the headers can end this.
+    const { connect } = await import('node:net');
+    const url = new URL(t.url);
+    const answer = (headers: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(url.port), url.hostname, () =>
+          socket.write(
+            `POST / HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/x-amz-json-1.1\r\n` +
+              `X-Amz-Target: TrentService.ListKeys\r\nContent-Length: 1000000\r\n${headers}\r\n`,
+          ),
+        );
+        let text = '';
+        socket.on('data', (d) => (text += d.toString('utf8')));
+        socket.on('close', () => resolve(text));
+        socket.on('error', reject);
+      });
+    const unsigned = await answer('');
+    expect(unsigned).toMatch(/^HTTP\/1\.1 400 /);
+    expect(unsigned).toContain('"__type":"MissingAuthenticationTokenException"');
+    const date = amzDate(new Date());
+    const unknownKey = await answer(
+      `X-Amz-Date: ${date}\r\nAuthorization: AWS4-HMAC-SHA256 Credential=AKIDNOBODY/${date.slice(0, 8)}/us-east-1/kms/aws4_request, ` +
+        `SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=${'0'.repeat(64)}\r\n`,
+    );
+    expect(unknownKey).toContain('"__type":"UnrecognizedClientException"');
+  });
+
   it('rejects a malformed Authorization header', async () => {
     const date = amzDate(new Date());
     const withAuth = (authorization: string) =>

@@ -39,6 +39,14 @@ Options (each also settable as an environment variable):
                           it reachable by the scraper only      [KMSD_METRICS=1]
   --log-level <level>     debug (adds a line per API request), info, warn, error
                           or silent; JSON lines on stderr [KMSD_LOG_LEVEL, default info]
+  --request-timeout <s>   A request (headers and body) must arrive within this
+                          many seconds            [KMSD_REQUEST_TIMEOUT, default 30]
+  --headers-timeout <s>   ... and its headers within this [KMSD_HEADERS_TIMEOUT, default 20]
+  --keep-alive-timeout <s>
+                          Idle keep-alive connections close after this
+                                                  [KMSD_KEEP_ALIVE_TIMEOUT, default 65]
+  --max-connections <n>   Connections beyond this are closed at once
+                                                  [KMSD_MAX_CONNECTIONS, default 10000]
   --tls-cert <file>       Serve HTTPS with this PEM certificate (chain) [KMSD_TLS_CERT]
   --tls-key <file>        ... and this PEM private key     [KMSD_TLS_KEY]
                           (kmsd dev-cert makes a pair for localhost)
@@ -106,6 +114,22 @@ function listOption(value: string | undefined): string[] | undefined {
   return items;
 }
 
+/** A positive number of seconds, in milliseconds; undefined keeps the default. */
+function seconds(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0)
+    throw new UsageError(`${flag} needs a positive number of seconds, not ${value}`);
+  return Math.round(n * 1000);
+}
+
+/** A positive whole number; undefined keeps the default. */
+function count(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value.trim()) || Number(value) < 1) throw new UsageError(`${flag} needs a positive whole number, not ${value}`);
+  return Number(value);
+}
+
 /** What kmsd serves, printed at start: where data lives, TLS, accounts (ids only), console. */
 function startBanner(o: { url: string; dataDir?: string; tlsCert?: string; config?: KmsdConfig }): string {
   const data = o.dataDir
@@ -132,6 +156,10 @@ export async function serve(argv: string[]): Promise<void> {
     'enforce-request-quotas': { type: 'boolean' },
     metrics: { type: 'boolean' },
     'log-level': { type: 'string' },
+    'request-timeout': { type: 'string' },
+    'headers-timeout': { type: 'string' },
+    'keep-alive-timeout': { type: 'string' },
+    'max-connections': { type: 'string' },
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
     'allowed-hosts': { type: 'string' },
@@ -180,6 +208,12 @@ export async function serve(argv: string[]): Promise<void> {
     logLevel,
     tls,
     allowedHosts,
+    limits: {
+      requestTimeoutMs: seconds('--request-timeout', values['request-timeout'] ?? process.env.KMSD_REQUEST_TIMEOUT),
+      headersTimeoutMs: seconds('--headers-timeout', values['headers-timeout'] ?? process.env.KMSD_HEADERS_TIMEOUT),
+      keepAliveTimeoutMs: seconds('--keep-alive-timeout', values['keep-alive-timeout'] ?? process.env.KMSD_KEEP_ALIVE_TIMEOUT),
+      maxConnections: count('--max-connections', values['max-connections'] ?? process.env.KMSD_MAX_CONNECTIONS),
+    },
   });
   for (const warning of kmsd.warnings) process.stderr.write(`kmsd: warning: ${warning}\n`);
   if (!config && !isLoopbackHost(host)) {

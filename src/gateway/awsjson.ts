@@ -32,14 +32,17 @@ export function writeJson(
   body: unknown,
   extraHeaders: Record<string, string> = {},
 ): void {
-  const payload = Buffer.from(JSON.stringify(body ?? {}), 'utf8');
+  // A string, not a Buffer: Node joins a string body to the header block and sends both in
+  // one write; a Buffer goes out as a second chunk through writev (a syscall's cost per
+  // response, the largest single cost in a profile of Encrypt under load).
+  const payload = JSON.stringify(body ?? {});
   res.writeHead(status, {
     'Content-Type': JSON_CONTENT_TYPE,
-    'Content-Length': payload.length,
+    'Content-Length': Buffer.byteLength(payload),
     'x-amzn-RequestId': requestId,
     ...extraHeaders,
   });
-  res.end(payload);
+  res.end(payload, 'utf8');
 }
 
 /**

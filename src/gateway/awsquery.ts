@@ -33,9 +33,9 @@ function element(name: string, value: XmlValue): string {
 }
 
 function send(res: ServerResponse, status: number, requestId: string, xml: string): void {
-  const payload = Buffer.from(xml, 'utf8');
-  res.writeHead(status, { 'Content-Type': 'text/xml', 'Content-Length': payload.length, 'x-amzn-RequestId': requestId });
-  res.end(payload);
+  // A string body goes out in one write with the headers (see writeJson).
+  res.writeHead(status, { 'Content-Type': 'text/xml', 'Content-Length': Buffer.byteLength(xml), 'x-amzn-RequestId': requestId });
+  res.end(xml, 'utf8');
 }
 
 export function writeXmlResult(res: ServerResponse, requestId: string, namespace: string, action: string, result: XmlValue): void {

@@ -117,6 +117,9 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
     async function handle(): Promise<void> {
       // Before anything else, routes included: a DNS-rebound page must not reach the console.
       if (options.isAllowedHost) checkHost(options.isAllowedHost, req.headers.host);
+      // API calls (always on `/`) whose Authorization cannot be good are refused from their
+      // headers: an anonymous client must not make kmsd read and hold its body.
+      if ((req.url ?? '/').split('?')[0] === '/') screenCredentials();
       const body = await readBody(req);
       for (const route of options.routes ?? []) {
         if (await route(req, res, body)) return;
@@ -163,6 +166,19 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
       writeXmlResult(res, requestId, service.xmlNamespace, action, result);
       if (audit) options.auditLog?.record(audit);
       finish(200);
+    }
+
+    function screenCredentials(): void {
+      if (options.queryService && isQueryRequest(req, mediaType(req))) query = options.queryService;
+      else messageMember = errorMessageMemberOf(req, validators) ?? messageMember;
+      try {
+        options.verifier.screen(req.headers, options.clock.now());
+      } catch (err) {
+        // The body is left unread: the connection closes after the answer.
+        res.setHeader('Connection', 'close');
+        req.resume();
+        throw err;
+      }
     }
 
     function callerOf(identity: Awaited<ReturnType<SigV4Verifier['verify']>>): Caller {
@@ -270,6 +286,14 @@ function resolveTarget(req: IncomingMessage, services: Map<string, OperationTarg
     throw new UnknownOperationException(`Unknown operation ${target}.`);
   }
   return { ...entry, operation };
+}
+
+/** The service's error message member (`message` or `Message`) from X-Amz-Target, if it names a service. */
+function errorMessageMemberOf(req: IncomingMessage, services: Map<string, OperationTarget>): string | undefined {
+  const header = req.headers['x-amz-target'];
+  const target = Array.isArray(header) ? header[0] : header;
+  const prefix = target?.split('.')[0] ?? '';
+  return services.get(prefix)?.service.model.errorMessageMember;
 }
 
 function signedRequest(req: IncomingMessage, body: Buffer): SignedRequest {

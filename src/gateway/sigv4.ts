@@ -47,6 +47,7 @@ export interface SignedRequest {
 }
 
 const MAX_SKEW_MS = 5 * 60 * 1000;
+const MAX_CACHED_SIGNING_KEYS = 10_000;
 const HEADER_NAME = /^[a-z0-9-]+$/;
 const SIGNATURE_MISMATCH =
   'The request signature we calculated does not match the signature you provided. ' +
@@ -200,9 +201,20 @@ function rootCredentials(credentials: AccountCredential[]): CredentialSource {
 export class SigV4Verifier {
   private readonly canonicalForm = new CanonicalForm();
   private readonly credentials: CredentialSource;
+  private readonly signingKeys = new Map<string, { secret: string; key: Uint8Array }>();
 
   constructor(credentials: CredentialSource | AccountCredential[]) {
     this.credentials = Array.isArray(credentials) ? rootCredentials(credentials) : credentials;
+  }
+
+  /**
+   * The checks that need only the headers: an Authorization header that parses, a date, the
+   * signed-header rules and a known, unexpired access key. The gateway runs them before it
+   * reads a body, so an anonymous client cannot make kmsd buffer a megabyte; verify() runs
+   * them again, in the same order, so either way a request gets the same error.
+   */
+  screen(headers: SignedRequest['headers'], now: Date): void {
+    this.checkHeaders(headers, now);
   }
 
   /**
@@ -210,37 +222,7 @@ export class SigV4Verifier {
    * signed it and for which region. Throws the AWS error for each kind of fault.
    */
   async verify(req: SignedRequest, service: string, now: Date): Promise<CallerIdentity> {
-    const authorization = headerValue(req.headers['authorization']);
-    if (!authorization) throw new MissingAuthenticationTokenException();
-    const auth = parseAuthorization(authorization);
-
-    const amzDateHeader = headerValue(req.headers['x-amz-date']);
-    if (!amzDateHeader) {
-      throw new IncompleteSignatureException(
-        `Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=${authorization.trim()}`,
-      );
-    }
-    const signingDate = parseAmzDate(amzDateHeader);
-    if (!signingDate) {
-      throw new IncompleteSignatureException(
-        `Date must be in ISO-8601 'basic format'. Got '${amzDateHeader}'. See http://en.wikipedia.org/wiki/ISO_8601`,
-      );
-    }
-    if (!auth.signedHeaders.includes('host')) {
-      throw new InvalidSignatureException("'Host' must be a 'SignedHeader' in the AWS Authorization.");
-    }
-    // In name order, so the header named is the same whatever order the client sent them in.
-    const unsigned = Object.keys(req.headers)
-      .filter((name) => mustBeSigned(name) && !auth.signedHeaders.includes(name))
-      .sort();
-    if (unsigned.length > 0) {
-      throw new InvalidSignatureException(`'${displayName(unsigned[0])}' must be a 'SignedHeader' in the AWS Authorization.`);
-    }
-
-    // A session token binds to the temporary key it was issued with; long-term keys take none.
-    const credential = this.credentials.resolve(auth.accessKeyId, headerValue(req.headers['x-amz-security-token']), now);
-    if (credential === 'unknown') throw new UnrecognizedClientException();
-    if (credential === 'expired') throw new ExpiredTokenException();
+    const { auth, amzDateHeader, signingDate, credential } = this.checkHeaders(req.headers, now);
 
     if (auth.service !== service) {
       throw new InvalidSignatureException(`Credential should be scoped to correct service: '${service}'. `);
@@ -293,7 +275,7 @@ export class SigV4Verifier {
     const payloadHash = createHash('sha256').update(req.body).digest('hex');
     const scope = createScope(auth.date, auth.region, service);
     const stringToSign = await this.canonicalForm.stringToSign(request, signedHeaders, payloadHash, amzDateHeader, scope);
-    const signingKey = await getSigningKey(sha256, credential, auth.date, auth.region, service);
+    const signingKey = await this.signingKey(credential, auth.date, auth.region, service);
     const expected = createHmac('sha256', signingKey).update(stringToSign).digest();
     const given = /^[0-9a-f]{64}$/.test(auth.signature) ? Buffer.from(auth.signature, 'hex') : Buffer.alloc(0);
     if (given.length !== expected.length || !timingSafeEqual(expected, given)) throw new InvalidSignatureException(SIGNATURE_MISMATCH);
@@ -304,5 +286,56 @@ export class SigV4Verifier {
       region: auth.region,
       principal: credential.principal,
     };
+  }
+
+  /**
+   * The SigV4 signing key of an access key for one day, Region and service. Derived once and
+   * kept: four HMACs per request otherwise. Keyed by the secret too, so a changed secret
+   * derives anew; the cache empties itself when it grows large (many keys, or many days).
+   */
+  private async signingKey(credential: { accessKeyId: string; secretAccessKey: string }, date: string, region: string, service: string) {
+    const id = `${credential.accessKeyId}/${date}/${region}/${service}`;
+    const cached = this.signingKeys.get(id);
+    if (cached && cached.secret === credential.secretAccessKey) return cached.key;
+    const key = await getSigningKey(sha256, credential, date, region, service);
+    if (this.signingKeys.size >= MAX_CACHED_SIGNING_KEYS) this.signingKeys.clear();
+    this.signingKeys.set(id, { secret: credential.secretAccessKey, key });
+    return key;
+  }
+
+  /** screen()'s checks, in AWS's order; returns what verify() goes on with. */
+  private checkHeaders(headers: SignedRequest['headers'], now: Date) {
+    const authorization = headerValue(headers['authorization']);
+    if (!authorization) throw new MissingAuthenticationTokenException();
+    const auth = parseAuthorization(authorization);
+
+    const amzDateHeader = headerValue(headers['x-amz-date']);
+    if (!amzDateHeader) {
+      throw new IncompleteSignatureException(
+        `Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=${authorization.trim()}`,
+      );
+    }
+    const signingDate = parseAmzDate(amzDateHeader);
+    if (!signingDate) {
+      throw new IncompleteSignatureException(
+        `Date must be in ISO-8601 'basic format'. Got '${amzDateHeader}'. See http://en.wikipedia.org/wiki/ISO_8601`,
+      );
+    }
+    if (!auth.signedHeaders.includes('host')) {
+      throw new InvalidSignatureException("'Host' must be a 'SignedHeader' in the AWS Authorization.");
+    }
+    // In name order, so the header named is the same whatever order the client sent them in.
+    const unsigned = Object.keys(headers)
+      .filter((name) => mustBeSigned(name) && !auth.signedHeaders.includes(name))
+      .sort();
+    if (unsigned.length > 0) {
+      throw new InvalidSignatureException(`'${displayName(unsigned[0])}' must be a 'SignedHeader' in the AWS Authorization.`);
+    }
+
+    // A session token binds to the temporary key it was issued with; long-term keys take none.
+    const credential = this.credentials.resolve(auth.accessKeyId, headerValue(headers['x-amz-security-token']), now);
+    if (credential === 'unknown') throw new UnrecognizedClientException();
+    if (credential === 'expired') throw new ExpiredTokenException();
+    return { authorization, auth, amzDateHeader, signingDate, credential };
   }
 }

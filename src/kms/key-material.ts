@@ -16,22 +16,43 @@ import { newMlDsaKey } from './ml-dsa.js';
 
 const generate = promisify(generateKeyPair);
 
-export async function createKeyMaterial(ctx: KmsContext, key: KeyRow): Promise<void> {
-  const ref = backendRef(key, key.currentMaterialId);
-  if (isHmacSpec(key.keySpec)) {
-    await ctx.deps.localKeys.storeMaterial(ref, randomBytes(HMAC_SPECS[key.keySpec].bytes));
-  } else if (isMlDsaSpec(key.keySpec)) {
-    const { pkcs8, spki } = newMlDsaKey(key.keySpec);
-    await ctx.deps.localKeys.storeMaterial(ref, pkcs8);
-    pkcs8.fill(0);
-    key.publicKey = spki.toString('base64');
-  } else if (isAsymmetricSpec(key.keySpec)) {
-    const { privateKey, publicKey } = await newKeyPair(key.keySpec);
-    await ctx.deps.localKeys.storeMaterial(ref, privateKey.export({ format: 'der', type: 'pkcs8' }));
-    key.publicKey = publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
-  } else {
-    await ctx.deps.localKeys.createMaterial(ref);
+/** A new key's material, made but not yet stored. */
+export interface NewKeyMaterial {
+  /** The bytes to wrap and store: a symmetric or HMAC key, or a PKCS#8 DER private key. */
+  material: Buffer;
+  /** SubjectPublicKeyInfo, base64, for asymmetric specs. */
+  publicKey?: string;
+}
+
+/**
+ * Makes a key's material. Call it before the store transaction that saves the key, never
+ * inside: an RSA_4096 key pair takes hundreds of milliseconds, and a transaction holds the
+ * store's write lock for every other client meanwhile.
+ */
+export async function generateKeyMaterial(keySpec: KeyRow['keySpec']): Promise<NewKeyMaterial> {
+  if (isHmacSpec(keySpec)) return { material: randomBytes(HMAC_SPECS[keySpec].bytes) };
+  if (isMlDsaSpec(keySpec)) {
+    const { pkcs8, spki } = newMlDsaKey(keySpec);
+    return { material: pkcs8, publicKey: spki.toString('base64') };
   }
+  if (isAsymmetricSpec(keySpec)) {
+    const { privateKey, publicKey } = await newKeyPair(keySpec);
+    return {
+      material: privateKey.export({ format: 'der', type: 'pkcs8' }),
+      publicKey: publicKey.export({ format: 'der', type: 'spki' }).toString('base64'),
+    };
+  }
+  return { material: randomBytes(32) };
+}
+
+/**
+ * Wraps and stores material from generateKeyMaterial as the key's current version. The
+ * caller zeroes `made.material` once its transaction is over: not here, because a
+ * transaction that retries runs this again with the same bytes.
+ */
+export async function storeKeyMaterial(ctx: KmsContext, key: KeyRow, made: NewKeyMaterial): Promise<void> {
+  await ctx.deps.localKeys.storeMaterial(backendRef(key, key.currentMaterialId), made.material);
+  if (made.publicKey) key.publicKey = made.publicKey;
 }
 
 /** A fresh key pair of the spec (also used for data key pairs). */

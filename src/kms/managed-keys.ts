@@ -14,7 +14,7 @@
  */
 import type { KmsContext } from './context.js';
 import { aliasTable } from './aliases.js';
-import { createKeyMaterial } from './key-material.js';
+import { generateKeyMaterial, storeKeyMaterial } from './key-material.js';
 import { keyArn, newKeyId, newMaterialId, onMissingAlias, saveKey } from './keys.js';
 import type { KeyRow } from './keys.js';
 import { DEFAULT_ROTATION_PERIOD_DAYS } from './rotation.js';
@@ -123,7 +123,10 @@ async function createManagedKeyOnFirstUse(ctx: KmsContext, aliasName: string): P
       rotations: [],
       keyManager: 'AWS',
     };
-    await createKeyMaterial(ctx, key);
+    // 32 random bytes: cheap enough to make inside the transaction.
+    const made = await generateKeyMaterial(key.keySpec);
+    await storeKeyMaterial(ctx, key, made);
+    made.material.fill(0);
     await saveKey(ctx, key);
     await aliases.put(ctx.scope, aliasName, { aliasName, targetKeyId: keyId, creationDate: now, lastUpdatedDate: now });
     return keyId;

@@ -21,9 +21,33 @@ export interface TlsMaterial {
   key: string | Buffer;
 }
 
+/** How long a client may take and how many may connect; every value settable (kmsd serve). */
+export interface ServerLimits {
+  /** The whole request, headers and body, must arrive within this (Node's requestTimeout). */
+  requestTimeoutMs: number;
+  /** The headers must arrive within this (Node's headersTimeout; at most requestTimeoutMs). */
+  headersTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
+  /** Connections beyond this are closed at once. */
+  maxConnections: number;
+}
+
+/**
+ * A slow client is cut off after 30 s (the request) or 20 s (its headers); keep-alive
+ * connections idle for 65 s close, longer than the 60 s idle timeout of AWS's load balancers so a
+ * client behind one never reuses a connection kmsd has just closed.
+ */
+export const DEFAULT_LIMITS: ServerLimits = {
+  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 20_000,
+  keepAliveTimeoutMs: 65_000,
+  maxConnections: 10_000,
+};
+
 export interface ListenerOptions {
   tls?: TlsMaterial;
-  keepAliveTimeout?: number;
+  limits?: Partial<ServerLimits>;
 }
 
 export interface Listener {
@@ -45,9 +69,23 @@ const FIRST_BYTE_TIMEOUT_MS = 30_000;
 export const HSTS_HEADER = 'max-age=31536000';
 
 export function createListener(handler: RequestListener, options: ListenerOptions = {}): Listener {
-  const keepAliveTimeout = options.keepAliveTimeout ?? 65_000;
-  if (!options.tls) return plainListener(createHttpServer({ keepAliveTimeout }, handler));
-  return tlsListener(options.tls, keepAliveTimeout, handler);
+  // A limit given as undefined keeps its default (a plain spread would copy the undefined).
+  const given = Object.entries(options.limits ?? {}).filter(([, v]) => v !== undefined);
+  const limits: ServerLimits = { ...DEFAULT_LIMITS, ...Object.fromEntries(given) };
+  const serverOptions = {
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    headersTimeout: Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs),
+    // Node looks for timed-out requests every 30 s by default, which would let a slow client
+    // hold on for up to twice its timeout.
+    connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+  };
+  if (!options.tls) {
+    const server = createHttpServer(serverOptions, handler);
+    server.maxConnections = limits.maxConnections;
+    return plainListener(server);
+  }
+  return tlsListener(options.tls, serverOptions, limits.maxConnections, handler);
 }
 
 function plainListener(server: HttpServer): Listener {
@@ -62,8 +100,13 @@ function plainListener(server: HttpServer): Listener {
   };
 }
 
-function tlsListener(tls: TlsMaterial, keepAliveTimeout: number, handler: RequestListener): Listener {
-  const https = createHttpsServer({ cert: tls.cert, key: tls.key, keepAliveTimeout, minVersion: 'TLSv1.2' }, (req, res) => {
+function tlsListener(
+  tls: TlsMaterial,
+  serverOptions: { keepAliveTimeout: number; requestTimeout: number; headersTimeout: number; connectionsCheckingInterval: number },
+  maxConnections: number,
+  handler: RequestListener,
+): Listener {
+  const https = createHttpsServer({ cert: tls.cert, key: tls.key, ...serverOptions, minVersion: 'TLSv1.2' }, (req, res) => {
     res.setHeader('Strict-Transport-Security', HSTS_HEADER);
     handler(req, res);
   });
@@ -96,6 +139,8 @@ function tlsListener(tls: TlsMaterial, keepAliveTimeout: number, handler: Reques
       }
     });
   });
+  // The front server accepts every connection, so it is the one that counts them.
+  front.maxConnections = maxConnections;
   return {
     secure: true,
     listen: (port, host) => listenOn(front, port, host),

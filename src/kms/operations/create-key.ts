@@ -4,7 +4,7 @@ import { ValidationException } from '../../core/service-error.js';
 import type { KmsHandler } from '../context.js';
 import { usagesOf } from '../key-specs.js';
 import { isSm2Region } from '../sm2.js';
-import { createKeyMaterial } from '../key-material.js';
+import { generateKeyMaterial, storeKeyMaterial } from '../key-material.js';
 import { backendFor, backendRef, defaultKeyPolicy, keyArn, keyMetadata, keyTable, newKeyId, newMaterialId, saveKey } from '../keys.js';
 import type { KeyRow } from '../keys.js';
 import { mergeTags, validateRequestTags } from '../tags.js';
@@ -88,16 +88,20 @@ export const createKey: KmsHandler<CreateKeyRequest, CreateKeyResponse> = async 
     key.customKeyStoreId = store.id;
     key.cloudHsmClusterId = store.clusterId;
   }
-  await ctx.deps.store.transaction(async () => {
-    // Every customer managed key counts, in any key state (resource quota "AWS KMS keys").
-    if ((await keyTable(ctx.deps.store).count(ctx.scope)) >= quotas.keysPerRegion) {
-      throw new LimitExceededException(
-        `The request would exceed the quota of ${quotas.keysPerRegion} KMS keys in this account and Region.`,
-      );
-    }
-    if (store) await backendFor(ctx, key).createMaterial(backendRef(key, materialId));
-    else if (!external) await createKeyMaterial(ctx, key);
-    await saveKey(ctx, key);
-  });
+  // Made before the transaction: key pair generation must not hold the store's write lock.
+  const made = store || external ? undefined : await generateKeyMaterial(key.keySpec);
+  await ctx.deps.store
+    .transaction(async () => {
+      // Every customer managed key counts, in any key state (resource quota "AWS KMS keys").
+      if ((await keyTable(ctx.deps.store).count(ctx.scope)) >= quotas.keysPerRegion) {
+        throw new LimitExceededException(
+          `The request would exceed the quota of ${quotas.keysPerRegion} KMS keys in this account and Region.`,
+        );
+      }
+      if (store) await backendFor(ctx, key).createMaterial(backendRef(key, materialId));
+      else if (made) await storeKeyMaterial(ctx, key, made);
+      await saveKey(ctx, key);
+    })
+    .finally(() => made?.material.fill(0));
   return { KeyMetadata: await keyMetadata(ctx, key) };
 };
