@@ -3,7 +3,9 @@
  * cluster's users and keys. A backup carries users with the password hashes they have at
  * backup time (so kmsuser's password is the one current then, as in AWS), the keys with
  * their handles and labels, and the cluster secret re-wrapped by the root key for the
- * snapshot — never plaintext — so a cluster restored from it can use the old keys.
+ * snapshot — never plaintext — so a cluster restored from it can use the old keys. Failed-login
+ * counts are kept per password hash (login-failures.ts), so a restore brings back the count and
+ * lockout of each copied password rather than resetting them.
  */
 import type { Scope } from '../../store/store.js';
 import type { HsmContents } from '../hsm-contents.js';
@@ -72,8 +74,6 @@ export function createContents(core: HsmCore): HsmContents {
           username: UNACTIVATED_ADMIN.username,
           role: 'admin',
           password,
-          failedLogins: 0,
-          lockedOut: false,
         });
       });
     },

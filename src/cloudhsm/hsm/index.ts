@@ -18,6 +18,7 @@ import type { HsmSession } from './sessions.js';
 import type { HsmKeyRow, HsmSecretRow } from './tables.js';
 import { clusterRows, keyId, userId } from './tables.js';
 import { hashPassword, passwordProblem } from './passwords.js';
+import { withPassword } from './login-failures.js';
 
 export type { HsmModuleDeps } from './core.js';
 export type { HsmManagement } from './management.js';
@@ -102,7 +103,7 @@ export function createHsmModule(deps: HsmModuleDeps): HsmModule {
         const id = userId(session.clusterId, session.username);
         const user = await tables.users.get(session.scope, id);
         if (!user) throw new HsmUnavailableError('SESSION_CLOSED', `User ${session.username} no longer exists.`);
-        await tables.users.put(session.scope, id, { ...user, password, failedLogins: 0, lockedOut: false });
+        await tables.users.put(session.scope, id, withPassword(user, password));
       });
     },
 
