@@ -8,8 +8,12 @@ import type { Clock } from './core/clock.js';
 import { OffsetClock } from './core/clock.js';
 import { createGateway } from './gateway/http.js';
 import type { Route } from './gateway/http.js';
+import { checkTestHooksHost, newTestHooksToken, testClockRoute } from './server/test-hooks.js';
 import { SigV4Verifier } from './gateway/sigv4.js';
-import { RootKey } from './keystores/root-key.js';
+import { RootKey, takeRootKeyFromEnv } from './keystores/root-key.js';
+
+/** For the CLI: it reports where the root key came from. */
+export { takeRootKeyFromEnv };
 import { LocalKeyBackend } from './keystores/local-key-backend.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { Store } from './store/store.js';
@@ -68,7 +72,8 @@ export interface KmsdOptions {
   rootKey?: string;
   /**
    * Enables POST /_kmsd/test/clock, which moves the service clock forward (deletion
-   * windows, rotation, backups). For tests only: never enable it in production.
+   * windows, rotation, backups). For tests only: never enable it in production. Needs a
+   * loopback host and the per-run testHooksToken (src/server/test-hooks.ts).
    */
   testHooks?: boolean;
   /**
@@ -109,6 +114,8 @@ export interface Kmsd {
   readonly secure: boolean;
   /** Problems found at start that do not stop it (a data directory with loose modes). */
   readonly warnings: string[];
+  /** With testHooks: the token every test-hook call must send (header X-Kmsd-Test-Token). */
+  readonly testHooksToken?: string;
 }
 
 /** Background work on the service clock (deletions, rotations, backups, state transitions). */
@@ -129,7 +136,9 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
   let store: Store;
   let rootKey: RootKey;
   const warnings: string[] = [];
-  const rootKeyB64 = options.rootKey ?? process.env.KMSD_ROOT_KEY;
+  // Taken out of the environment even when options.rootKey wins: no child may inherit it.
+  const envRootKey = takeRootKeyFromEnv();
+  const rootKeyB64 = options.rootKey ?? envRootKey;
   if (options.inMemory) {
     store = new SqliteStore(':memory:');
     rootKey = rootKeyB64 ? RootKey.fromBase64(rootKeyB64) : RootKey.random();
@@ -199,7 +208,12 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     hardwareRootsRoute(cloudHsmDeps.certificates),
     createConsoleRoute({ services, credentials: (id) => identities.longTermKey(id), clock, auditLog }),
   ];
-  if (options.testHooks) routes.push(testClockRoute(clock, () => runTasks()));
+  let testHooksToken: string | undefined;
+  if (options.testHooks) {
+    checkTestHooksHost(options.host ?? '127.0.0.1');
+    testHooksToken = newTestHooksToken();
+    routes.push(testClockRoute(clock, testHooksToken, () => runTasks()));
+  }
 
   const gateway = createGateway({
     services,
@@ -245,6 +259,7 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     store,
     secure: listener.secure,
     warnings,
+    testHooksToken,
     async listen() {
       await checkRootKey(store, rootKey);
       await kmsDeps.keyUsage.start(clock.now());
@@ -314,28 +329,6 @@ function hardwareRootsRoute(certificates: ClusterCertificates): Route {
     const pem = await certificates.rootCertificate(m[1] as HardwareRootName);
     res.writeHead(200, { 'Content-Type': 'application/x-pem-file' });
     res.end(pem);
-    return true;
-  };
-}
-
-function testClockRoute(clock: OffsetClock, afterMove: () => Promise<void>): Route {
-  return async (req, res, body) => {
-    if (req.method !== 'POST' || req.url !== '/_kmsd/test/clock') return false;
-    let advanceSeconds: unknown;
-    try {
-      ({ advanceSeconds } = JSON.parse(body.toString('utf8') || '{}') as { advanceSeconds?: unknown });
-    } catch {
-      advanceSeconds = undefined;
-    }
-    if (typeof advanceSeconds !== 'number' || !(advanceSeconds >= 0)) {
-      res.writeHead(400, { 'Content-Type': 'application/json' });
-      res.end('{"message":"advanceSeconds must be a non-negative number"}');
-      return true;
-    }
-    clock.advance(advanceSeconds * 1000);
-    await afterMove();
-    res.writeHead(200, { 'Content-Type': 'application/json' });
-    res.end(JSON.stringify({ now: clock.now().toISOString() }));
     return true;
   };
 }

@@ -68,7 +68,10 @@ export class HsmCore {
   }
 
   newClusterSecret(clusterId: string): string {
-    return this.deps.rootKey.wrap(randomBytes(32), secretAad(clusterId));
+    const secret = randomBytes(32);
+    const wrapped = this.deps.rootKey.wrap(secret, secretAad(clusterId));
+    secret.fill(0);
+    return wrapped;
   }
 
   unwrapClusterSecret(contents: HsmSecretRow): Buffer {
@@ -81,11 +84,21 @@ export class HsmCore {
 
   /** Protects a key's material under the cluster secret. */
   sealKeyMaterial(contents: HsmSecretRow, handle: string, material: Buffer): string {
-    return Wrapper.fromBase64(this.unwrapClusterSecret(contents).toString('base64')).wrap(material, keyAad(handle));
+    return this.withClusterKey(contents, (k) => k.wrap(material, keyAad(handle)));
   }
 
   openKeyMaterial(contents: HsmSecretRow, handle: string, sealed: string): Buffer {
-    return Wrapper.fromBase64(this.unwrapClusterSecret(contents).toString('base64')).unwrap(sealed, keyAad(handle));
+    return this.withClusterKey(contents, (k) => k.unwrap(sealed, keyAad(handle)));
+  }
+
+  /** The cluster secret is unwrapped for one use and zeroed right after. */
+  private withClusterKey<T>(contents: HsmSecretRow, use: (key: Wrapper) => T): T {
+    const key = Wrapper.fromBytes(this.unwrapClusterSecret(contents));
+    try {
+      return use(key);
+    } finally {
+      key.dispose();
+    }
   }
 
   /**
