@@ -8,8 +8,12 @@ import type { Clock } from './core/clock.js';
 import { OffsetClock } from './core/clock.js';
 import { createGateway } from './gateway/http.js';
 import type { Route } from './gateway/http.js';
+import { checkTestHooksHost, newTestHooksToken, testClockRoute } from './server/test-hooks.js';
 import { SigV4Verifier } from './gateway/sigv4.js';
-import { RootKey } from './keystores/root-key.js';
+import { RootKey, takeRootKeyFromEnv } from './keystores/root-key.js';
+
+/** For the CLI: it reports where the root key came from. */
+export { takeRootKeyFromEnv };
 import { LocalKeyBackend } from './keystores/local-key-backend.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { Store } from './store/store.js';
@@ -55,7 +59,6 @@ import { countKmsResources } from './kms/key-counts.js';
 import { checkRootKey, readRootKeyCheck } from './server/root-key-check.js';
 import { healthRoute, readyRoute } from './server/routes/health.js';
 import { hardwareRootsRoute } from './server/routes/hardware-roots.js';
-import { testClockRoute } from './server/routes/test-clock.js';
 
 export interface KmsdOptions {
   host?: string;
@@ -76,7 +79,8 @@ export interface KmsdOptions {
   rootKey?: string;
   /**
    * Enables POST /_kmsd/test/clock, which moves the service clock forward (deletion
-   * windows, rotation, backups). For tests only: never enable it in production.
+   * windows, rotation, backups). For tests only: never enable it in production. Needs a
+   * loopback host and the per-run testHooksToken (src/server/test-hooks.ts).
    */
   testHooks?: boolean;
   /**
@@ -127,6 +131,8 @@ export interface Kmsd {
   readonly secure: boolean;
   /** Problems found at start that do not stop it (a data directory with loose modes). */
   readonly warnings: string[];
+  /** With testHooks: the token every test-hook call must send (header X-Kmsd-Test-Token). */
+  readonly testHooksToken?: string;
 }
 
 /** Background work on the service clock (deletions, rotations, backups, state transitions). */
@@ -147,7 +153,9 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
   let store: Store;
   let rootKey: RootKey;
   const warnings: string[] = [];
-  const rootKeyB64 = options.rootKey ?? process.env.KMSD_ROOT_KEY;
+  // Taken out of the environment even when options.rootKey wins: no child may inherit it.
+  const envRootKey = takeRootKeyFromEnv();
+  const rootKeyB64 = options.rootKey ?? envRootKey;
   if (options.inMemory) {
     store = new SqliteStore(':memory:');
     rootKey = rootKeyB64 ? RootKey.fromBase64(rootKeyB64) : RootKey.random();
@@ -221,7 +229,12 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     createConsoleRoute({ services, credentials: (id) => identities.longTermKey(id), clock, auditLog }),
   ];
   if (metrics) routes.push(metricsRoute(metrics));
-  if (options.testHooks) routes.push(testClockRoute(clock, () => runTasks()));
+  let testHooksToken: string | undefined;
+  if (options.testHooks) {
+    checkTestHooksHost(options.host ?? '127.0.0.1');
+    testHooksToken = newTestHooksToken();
+    routes.push(testClockRoute(clock, testHooksToken, () => runTasks()));
+  }
 
   const gateway = createGateway({
     services,
@@ -270,6 +283,7 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     store,
     secure: listener.secure,
     warnings,
+    testHooksToken,
     async listen() {
       await checkRootKey(store, rootKey);
       await kmsDeps.keyUsage.start(clock.now());

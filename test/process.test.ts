@@ -109,8 +109,14 @@ describe('kmsd command line', () => {
     const k = await serve([], { KMSD_PORT: '0', KMSD_HOST: '127.0.0.1', KMSD_DATA_DIR: dataDir, KMSD_TEST_HOOKS: '1' });
     expect(k.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(existsSync(join(dataDir, 'kmsd.sqlite'))).toBe(true);
-    // KMSD_TEST_HOOKS enabled the clock route.
-    const moved = await fetch(`${k.url}/_kmsd/test/clock`, { method: 'POST', body: '{"advanceSeconds":0}' });
+    // KMSD_TEST_HOOKS enabled the clock route, with the token printed at start.
+    const token = /Test hooks: on; send header X-Kmsd-Test-Token: (\S+)/.exec(k.output())?.[1] ?? '';
+    expect(token).toMatch(/^[\w-]{32}$/);
+    const moved = await fetch(`${k.url}/_kmsd/test/clock`, {
+      method: 'POST',
+      headers: { 'X-Kmsd-Test-Token': token },
+      body: '{"advanceSeconds":0}',
+    });
     expect(moved.status).toBe(200);
     expect(await k.stop()).toBe(0);
 

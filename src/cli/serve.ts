@@ -8,7 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
-import { createKmsd } from '../server.js';
+import { createKmsd, takeRootKeyFromEnv } from '../server.js';
+import { isLoopbackHost } from '../server/loopback.js';
 import type { TlsMaterial } from '../server/listener.js';
 import { DEV_ACCOUNT } from '../config.js';
 import type { KmsdConfig } from '../config.js';
@@ -60,7 +61,9 @@ Options (each also settable as an environment variable):
   --in-memory             Keep everything in memory; write nothing to disk
                                                            [KMSD_IN_MEMORY=1]
   --test-hooks            Enable POST /_kmsd/test/clock to move the service clock
-                          (tests only, never in production) [KMSD_TEST_HOOKS=1]
+                          (tests only, never in production; loopback --host only;
+                          calls send the X-Kmsd-Test-Token printed at start)
+                                                           [KMSD_TEST_HOOKS=1]
   -h, --help              Show this help
 
 The service root key comes from KMSD_ROOT_KEY (base64 of 32 bytes) or from
@@ -73,12 +76,6 @@ Exit codes: 0 stopped cleanly, 1 failed to start, 2 usage error.
 `;
 
 const WILDCARD = new Set(['0.0.0.0', '::', '[::]']);
-
-/** 127.0.0.0/8, ::1 and localhost: reachable only from this machine. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
-  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h) || /^::ffff:127(\.\d{1,3}){3}$/.test(h);
-}
 
 function readTls(certFile: string | undefined, keyFile: string | undefined): TlsMaterial | undefined {
   if (certFile === undefined && keyFile === undefined) return undefined;
@@ -131,9 +128,9 @@ function count(flag: string, value: string | undefined): number | undefined {
 }
 
 /** What kmsd serves, printed at start: where data lives, TLS, accounts (ids only), console. */
-function startBanner(o: { url: string; dataDir?: string; tlsCert?: string; config?: KmsdConfig }): string {
+function startBanner(o: { url: string; dataDir?: string; rootKeyFromEnv: boolean; tlsCert?: string; config?: KmsdConfig }): string {
   const data = o.dataDir
-    ? `Data: ${resolve(o.dataDir)} (database kmsd.sqlite; root key ${process.env.KMSD_ROOT_KEY ? 'from KMSD_ROOT_KEY' : 'root-key'})`
+    ? `Data: ${resolve(o.dataDir)} (database kmsd.sqlite; root key ${o.rootKeyFromEnv ? 'from KMSD_ROOT_KEY' : 'root-key'})`
     : 'Data: in memory only (nothing is written to disk; all of it is gone when kmsd stops)';
   const tls = o.tlsCert ? `TLS: on (certificate ${resolve(o.tlsCert)})` : 'TLS: off (plain HTTP; see --tls-cert and kmsd dev-cert)';
   const accounts = o.config
@@ -195,7 +192,9 @@ export async function serve(argv: string[]): Promise<void> {
   const logLevel = values['log-level'] ?? process.env.KMSD_LOG_LEVEL ?? 'info';
   if (!isLogLevel(logLevel)) throw new UsageError(`invalid log level ${logLevel}; use one of ${LOG_LEVELS.join(', ')}`);
 
+  const rootKey = takeRootKeyFromEnv();
   const kmsd = createKmsd({
+    rootKey,
     host,
     port,
     dataDir,
@@ -236,6 +235,15 @@ export async function serve(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
-  process.stdout.write(startBanner({ url, dataDir: inMemory ? undefined : dataDir, tlsCert: tls ? tlsCert : undefined, config }));
+  process.stdout.write(
+    startBanner({
+      url,
+      dataDir: inMemory ? undefined : dataDir,
+      rootKeyFromEnv: rootKey !== undefined,
+      tlsCert: tls ? tlsCert : undefined,
+      config,
+    }),
+  );
+  if (kmsd.testHooksToken) process.stdout.write(`Test hooks: on; send header X-Kmsd-Test-Token: ${kmsd.testHooksToken}\n`);
   process.stdout.write(`kmsd listening on ${url}\n`);
 }

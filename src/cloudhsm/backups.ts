@@ -24,6 +24,36 @@ export async function saveBackup(deps: CloudHsmDeps, scope: Scope, row: BackupRo
   const due =
     row.BackupState === 'PENDING_DELETION' && row.DeleteTimestamp !== undefined ? row.DeleteTimestamp + PENDING_DELETION_MS : null;
   await backupTable(deps.store).put(scope, row.BackupId, row, { due });
+  if (row.resourcePolicy !== undefined)
+    await sharedIndex(deps).put(sharedScope(scope), sharedId(scope, row.BackupId), { scope, backupId: row.BackupId });
+  else await sharedIndex(deps).delete(sharedScope(scope), sharedId(scope, row.BackupId));
+}
+
+/**
+ * The backups that carry a resource policy, per Region across accounts: DescribeBackups with
+ * Shared=true reads these instead of every account's backups (issue 14). Kept by saveBackup,
+ * the only writer of backup rows, and by the purge below.
+ */
+interface SharedBackupRef {
+  scope: Scope;
+  backupId: string;
+}
+const sharedIndex = (deps: CloudHsmDeps) => deps.store.table<SharedBackupRef>('cloudhsm_shared_backups');
+const sharedScope = (owner: Scope): Scope => ({ account: '*', region: owner.region });
+const sharedId = (owner: Scope, backupId: string): string => `${owner.account}/${backupId}`;
+
+/** Backups of other accounts in the caller's Region that have a resource policy, page by page. */
+export async function* backupsWithPolicies(deps: CloudHsmDeps, caller: Scope): AsyncGenerator<{ scope: Scope; row: BackupRow }> {
+  let marker: string | undefined;
+  do {
+    const page = await sharedIndex(deps).list(sharedScope(caller), { limit: 100, marker });
+    for (const ref of page.items) {
+      if (ref.scope.account === caller.account) continue;
+      const row = await backupTable(deps.store).get(ref.scope, ref.backupId);
+      if (row) yield { scope: ref.scope, row };
+    }
+    marker = page.next;
+  } while (marker);
 }
 
 /** Snapshots the cluster's contents now; the caller stores the cluster's new nextBackupAt. */
@@ -150,7 +180,10 @@ export async function sweep(deps: CloudHsmDeps, now: Date, log: (err: unknown) =
   for (const { scope, id } of await backups.dueBefore(t, 100)) {
     await deps.store.transaction(async () => {
       const row = await backups.get(scope, id);
-      if (row?.BackupState === 'PENDING_DELETION' && (row.DeleteTimestamp ?? 0) + PENDING_DELETION_MS <= t) await backups.delete(scope, id);
+      if (row?.BackupState === 'PENDING_DELETION' && (row.DeleteTimestamp ?? 0) + PENDING_DELETION_MS <= t) {
+        await backups.delete(scope, id);
+        await sharedIndex(deps).delete(sharedScope(scope), sharedId(scope, id));
+      }
     });
   }
 }

@@ -105,7 +105,11 @@ export class ClusterCertificates {
       return created;
     });
     const pkcs8 = this.rootKey.unwrap(row.privateKeyWrapped, aad);
-    const key = await subtle().importKey('pkcs8', new Uint8Array(pkcs8), RSA, false, ['sign']);
+    const copy = new Uint8Array(pkcs8);
+    pkcs8.fill(0);
+    const key = await subtle()
+      .importKey('pkcs8', copy, RSA, false, ['sign'])
+      .finally(() => copy.fill(0));
     return { cert: new x509.X509Certificate(row.certificate), key };
   }
 

@@ -85,7 +85,11 @@ export class CloudHsmKeyBackend implements SymmetricKeyBackend {
   }
 
   unwrapPassword(scope: Scope, customKeyStoreId: string, wrapped: string): string {
-    return this.deps.rootKey.unwrap(wrapped, passwordAad(scope, customKeyStoreId)).toString('utf8');
+    const bytes = this.deps.rootKey.unwrap(wrapped, passwordAad(scope, customKeyStoreId));
+    // The string cannot be wiped (JavaScript strings are immutable); the bytes can.
+    const password = bytes.toString('utf8');
+    bytes.fill(0);
+    return password;
   }
 
   /**

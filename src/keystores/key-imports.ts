@@ -140,10 +140,12 @@ export class KeyImports {
     const pkcs8 = this.rootKey.unwrap(row.wrappedPrivateKey, aadOf(id, keyArn));
     if (row.algorithm === 'SM2PKE') {
       const material = this.sm2Decrypt?.(pkcs8, encrypted);
+      pkcs8.fill(0);
       if (!material) throw new UnwrapError();
       return material;
     }
     const privateKey = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
+    pkcs8.fill(0);
     try {
       return unwrapMaterial(row.algorithm, privateKey, encrypted);
     } catch {

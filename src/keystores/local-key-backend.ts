@@ -23,7 +23,11 @@ interface MaterialRow {
 }
 
 const KDF_LABEL = Buffer.from('kmsd symmetric encryption', 'utf8');
-/** Unwrapped material is kept hot for the encrypt path; bounded to keep memory flat. */
+/**
+ * Unwrapped material is kept hot for the encrypt path; bounded to keep memory flat. Keyed by
+ * the key ARN (account, Region, key id) and material version, never by key id alone: a
+ * replica in another Region or a key of another account must never be served this entry.
+ */
 const CACHE_LIMIT = 10_000;
 
 export class LocalKeyBackend implements SymmetricKeyBackend {
@@ -38,7 +42,12 @@ export class LocalKeyBackend implements SymmetricKeyBackend {
   }
 
   async createMaterial(ref: BackendKeyRef): Promise<void> {
-    await this.storeMaterial(ref, randomBytes(32));
+    const material = randomBytes(32);
+    try {
+      await this.storeMaterial(ref, material);
+    } finally {
+      material.fill(0);
+    }
   }
 
   /**
@@ -51,11 +60,11 @@ export class LocalKeyBackend implements SymmetricKeyBackend {
   }
 
   /**
-   * The unwrapped material, for the HMAC and asymmetric operations that use it directly.
-   * Never returned to a caller of the API.
+   * A copy of the unwrapped material, for the HMAC and asymmetric operations that use it
+   * directly; the caller zeroes it when done. Never returned to a caller of the API.
    */
   async rawMaterial(ref: BackendKeyRef): Promise<Buffer> {
-    return this.material(ref);
+    return Buffer.from(await this.material(ref));
   }
 
   async seal(ref: BackendKeyRef, plaintext: Buffer, aad: Buffer): Promise<Buffer> {
@@ -64,7 +73,9 @@ export class LocalKeyBackend implements SymmetricKeyBackend {
     const random = randomBytes(28);
     const nonce = random.subarray(0, 16);
     const iv = random.subarray(16);
-    const cipher = createCipheriv('aes-256-gcm', deriveKey(material, nonce), iv);
+    const key = deriveKey(material, nonce);
+    const cipher = createCipheriv('aes-256-gcm', key, iv);
+    key.fill(0);
     cipher.setAAD(aad);
     const ct = Buffer.concat([cipher.update(plaintext), cipher.final()]);
     return Buffer.concat([nonce, iv, ct, cipher.getAuthTag()]);
@@ -73,7 +84,9 @@ export class LocalKeyBackend implements SymmetricKeyBackend {
   async open(ref: BackendKeyRef, body: Buffer, aad: Buffer): Promise<Buffer> {
     if (body.length < 16 + 12 + 16) throw new CiphertextAuthenticationError();
     const material = await this.material(ref);
-    const decipher = createDecipheriv('aes-256-gcm', deriveKey(material, body.subarray(0, 16)), body.subarray(16, 28));
+    const key = deriveKey(material, body.subarray(0, 16));
+    const decipher = createDecipheriv('aes-256-gcm', key, body.subarray(16, 28));
+    key.fill(0);
     decipher.setAAD(aad);
     decipher.setAuthTag(body.subarray(body.length - 16));
     try {
@@ -84,7 +97,7 @@ export class LocalKeyBackend implements SymmetricKeyBackend {
   }
 
   async destroyMaterial(ref: BackendKeyRef): Promise<void> {
-    this.cache.delete(rowId(ref));
+    this.forget(aadOf(ref));
     await this.table.delete(ref.scope, rowId(ref));
   }
 
@@ -97,17 +110,31 @@ export class LocalKeyBackend implements SymmetricKeyBackend {
     }
   }
 
+  /**
+   * The cached buffer: callers use it synchronously (no await in between), since an evicted
+   * or destroyed entry is zeroed.
+   */
   private async material(ref: BackendKeyRef): Promise<Buffer> {
-    const id = rowId(ref);
-    const cached = this.cache.get(id);
+    const cacheId = aadOf(ref);
+    const cached = this.cache.get(cacheId);
     if (cached) return cached;
-    const row = await this.table.get(ref.scope, id);
+    const row = await this.table.get(ref.scope, rowId(ref));
     // A blob naming material we do not have cannot be opened: same outcome as tampering.
     if (!row || row.keyArn !== ref.arn) throw new CiphertextAuthenticationError();
-    const material = this.rootKey.unwrap(row.wrapped, aadOf(ref));
-    if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value as string);
-    this.cache.set(id, material);
+    const material = this.rootKey.unwrap(row.wrapped, cacheId);
+    const raced = this.cache.get(cacheId);
+    if (raced) {
+      material.fill(0);
+      return raced;
+    }
+    if (this.cache.size >= CACHE_LIMIT) this.forget(this.cache.keys().next().value as string);
+    this.cache.set(cacheId, material);
     return material;
+  }
+
+  private forget(cacheId: string): void {
+    this.cache.get(cacheId)?.fill(0);
+    this.cache.delete(cacheId);
   }
 }
 

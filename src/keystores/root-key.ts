@@ -5,7 +5,8 @@
  *
  * Source, in order: KMSD_ROOT_KEY (base64 of 32 bytes); else `<data-dir>/root-key`,
  * created with mode 0600 on first start. With --in-memory and no KMSD_ROOT_KEY, a fresh
- * random key lives only in the process.
+ * random key lives only in the process. KMSD_ROOT_KEY is read once and removed from the
+ * environment (takeRootKeyFromEnv), so processes started later never inherit it.
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, fsyncSync, linkSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
@@ -13,8 +14,26 @@ import { dirname, join } from 'node:path';
 
 const WRAP_VERSION = 1;
 
+/** KMSD_ROOT_KEY, removed from process.env as it is read (issue 14). */
+export function takeRootKeyFromEnv(): string | undefined {
+  const value = process.env.KMSD_ROOT_KEY;
+  delete process.env.KMSD_ROOT_KEY;
+  return value;
+}
+
 export class RootKey {
   private constructor(private readonly key: Buffer) {}
+
+  /** Takes ownership of `key` (32 bytes): dispose() zeroes it. */
+  static fromBytes(key: Buffer): RootKey {
+    if (key.length !== 32) throw new Error('a wrapping key must be exactly 32 bytes');
+    return new RootKey(key);
+  }
+
+  /** Overwrites the key bytes; for short-lived keys (a cluster secret in use). */
+  dispose(): void {
+    this.key.fill(0);
+  }
 
   static fromBase64(value: string): RootKey {
     const key = Buffer.from(value, 'base64');
@@ -32,9 +51,14 @@ export class RootKey {
     if (!existsSync(file)) createKeyFile(file);
     const mode = statSync(file).mode & 0o777;
     if (mode !== 0o600) chmodSync(file, 0o600);
-    const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
-    if (key.length !== 32) throw new Error(`${file} does not hold the base64 encoding of 32 bytes; it is damaged`);
-    return new RootKey(key);
+    const text = readFileSync(file);
+    try {
+      const key = Buffer.from(text.toString('utf8').trim(), 'base64');
+      if (key.length !== 32) throw new Error(`${file} does not hold the base64 encoding of 32 bytes; it is damaged`);
+      return new RootKey(key);
+    } finally {
+      text.fill(0);
+    }
   }
 
   /**

@@ -75,13 +75,21 @@ export function publicKeyOf(key: KeyRow): KeyObject {
   return createPublicKey({ key: spkiOf(key), format: 'der', type: 'spki' });
 }
 
-/** The key's PKCS#8 DER private key, unwrapped; never returned to a caller of the API. */
-export async function privateKeyDer(ctx: KmsContext, key: KeyRow): Promise<Buffer> {
-  return ctx.deps.localKeys.rawMaterial(backendRef(key, key.currentMaterialId));
+/**
+ * Runs `use` with the key's PKCS#8 DER private key, unwrapped, and zeroes those bytes when it
+ * returns. Never returned to a caller of the API.
+ */
+export async function withPrivateKeyDer<T>(ctx: KmsContext, key: KeyRow, use: (pkcs8: Buffer) => T): Promise<T> {
+  const der = await ctx.deps.localKeys.rawMaterial(backendRef(key, key.currentMaterialId));
+  try {
+    return use(der);
+  } finally {
+    der.fill(0);
+  }
 }
 
 export async function privateKeyOf(ctx: KmsContext, key: KeyRow): Promise<KeyObject> {
-  return createPrivateKey({ key: await privateKeyDer(ctx, key), format: 'der', type: 'pkcs8' });
+  return withPrivateKeyDer(ctx, key, (der) => createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }));
 }
 
 /**
@@ -116,9 +124,9 @@ export async function signMessage(
   messageType: MessageType,
   message: Buffer,
 ): Promise<Buffer> {
-  // The backend caches unwrapped material: the buffer is shared and must not be wiped here.
-  if (isMlDsaSpec(key.keySpec)) return mlDsaSign(key.keySpec, await privateKeyDer(ctx, key), messageType, message);
-  if (scheme.kind === 'sm2dsa') return sm2Sign(await privateKeyDer(ctx, key), spkiOf(key), messageType, message);
+  const spec = key.keySpec;
+  if (isMlDsaSpec(spec)) return withPrivateKeyDer(ctx, key, (der) => mlDsaSign(spec, der, messageType, message));
+  if (scheme.kind === 'sm2dsa') return withPrivateKeyDer(ctx, key, (der) => sm2Sign(der, spkiOf(key), messageType, message));
   const privateKey = await privateKeyOf(ctx, key);
   if (messageType === 'DIGEST') return signDigest(scheme, privateKey, message);
   return sign(scheme.hash, message, nodeOptions(scheme, privateKey));
@@ -229,7 +237,7 @@ async function sm2PkeDecrypt(
 ): Promise<Buffer> {
   assertSm2Pke(key, algorithm);
   assertNoContext(context);
-  const plaintext = sm2Decrypt(await privateKeyDer(ctx, key), ciphertext);
+  const plaintext = await withPrivateKeyDer(ctx, key, (der) => sm2Decrypt(der, ciphertext));
   if (plaintext === undefined) throw invalidCiphertext();
   return plaintext;
 }

@@ -10,7 +10,7 @@ import type { KeyObject } from 'node:crypto';
 import { ValidationException } from '../core/service-error.js';
 import type { KmsContext } from './context.js';
 import type { KeyRow } from './keys.js';
-import { privateKeyDer, privateKeyOf, publicKeyOf } from './asymmetric.js';
+import { privateKeyOf, publicKeyOf, withPrivateKeyDer } from './asymmetric.js';
 import { isSm2Spki, sm2SharedSecret } from './sm2.js';
 
 /**
@@ -39,7 +39,7 @@ export function assertPeerPublicKey(key: KeyRow, spki: Buffer): void {
 
 /** ECDH with a peer public key that assertPeerPublicKey accepted. */
 export async function ecdhSharedSecret(ctx: KmsContext, key: KeyRow, peerSpki: Buffer): Promise<Buffer> {
-  if (key.keySpec === 'SM2') return sm2SharedSecret(await privateKeyDer(ctx, key), peerSpki);
+  if (key.keySpec === 'SM2') return withPrivateKeyDer(ctx, key, (der) => sm2SharedSecret(der, peerSpki));
   return diffieHellman({
     privateKey: await privateKeyOf(ctx, key),
     publicKey: createPublicKey({ key: peerSpki, format: 'der', type: 'spki' }),

@@ -28,5 +28,9 @@ export async function computeMac(
     throw new InvalidKeyUsageException(`Algorithm ${algorithm} is incompatible with key spec ${key.keySpec}.`);
   }
   const material = await ctx.deps.localKeys.rawMaterial(backendRef(key, key.currentMaterialId));
-  return { key, mac: createHmac(spec.hash, material).update(message).digest() };
+  try {
+    return { key, mac: createHmac(spec.hash, material).update(message).digest() };
+  } finally {
+    material.fill(0);
+  }
 }

@@ -79,9 +79,12 @@ export async function shareWithRelated(ctx: Pick<KmsContext, 'deps'>, key: KeyRo
 /** Wraps every material version of `from` for `to` (a new replica), under `to`'s own ARN. */
 export async function copyMaterial(ctx: Pick<KmsContext, 'deps'>, from: KeyRow, to: KeyRow): Promise<void> {
   for (const materialId of from.materialIds) {
-    // rawMaterial hands out the backend's cached buffer: it is wrapped again, never changed.
     const material = await ctx.deps.localKeys.rawMaterial(backendRef(from, materialId));
-    await ctx.deps.localKeys.storeMaterial(backendRef(to, materialId), material);
+    try {
+      await ctx.deps.localKeys.storeMaterial(backendRef(to, materialId), material);
+    } finally {
+      material.fill(0);
+    }
   }
 }
 

@@ -82,7 +82,11 @@ export async function startKmsd(options: KmsdOptions & { persistent?: boolean } 
       return new Date(Date.now() + clockOffsetMs);
     },
     async advanceClock(seconds: number) {
-      const res = await fetch(`${url}/_kmsd/test/clock`, { method: 'POST', body: JSON.stringify({ advanceSeconds: seconds }) });
+      const res = await fetch(`${url}/_kmsd/test/clock`, {
+        method: 'POST',
+        headers: { 'x-kmsd-test-token': kmsd.testHooksToken ?? '' },
+        body: JSON.stringify({ advanceSeconds: seconds }),
+      });
       if (res.status !== 200) throw new Error(`clock advance failed: ${res.status}`);
       clockOffsetMs += seconds * 1000;
       for (const c of clients) c.config.systemClockOffset = clockOffsetMs;

@@ -3,7 +3,9 @@
  * cluster's users and keys. A backup carries users with the password hashes they have at
  * backup time (so kmsuser's password is the one current then, as in AWS), the keys with
  * their handles and labels, and the cluster secret re-wrapped by the root key for the
- * snapshot — never plaintext — so a cluster restored from it can use the old keys.
+ * snapshot — never plaintext — so a cluster restored from it can use the old keys. Failed-login
+ * counts are kept per password hash (login-failures.ts), so a restore brings back the count and
+ * lockout of each copied password rather than resetting them.
  */
 import type { Scope } from '../../store/store.js';
 import type { HsmContents } from '../hsm-contents.js';
@@ -72,8 +74,6 @@ export function createContents(core: HsmCore): HsmContents {
           username: UNACTIVATED_ADMIN.username,
           role: 'admin',
           password,
-          failedLogins: 0,
-          lockedOut: false,
         });
       });
     },
@@ -82,9 +82,12 @@ export function createContents(core: HsmCore): HsmContents {
       const contents = await tables.secrets.get(scope, clusterId);
       if (!contents) throw new Error(`cluster ${clusterId} has no HSM contents to back up`);
       const strip = <T extends { clusterId: string }>({ clusterId: _c, ...rest }: T): Omit<T, 'clusterId'> => rest;
+      const clusterSecret = core.unwrapClusterSecret(contents);
+      const secret = deps.rootKey.wrap(clusterSecret, SNAPSHOT_SECRET_AAD);
+      clusterSecret.fill(0);
       const snapshot: Snapshot = {
         v: SNAPSHOT_VERSION,
-        secret: deps.rootKey.wrap(core.unwrapClusterSecret(contents), SNAPSHOT_SECRET_AAD),
+        secret,
         nextHandle: contents.nextHandle,
         activated: contents.activated,
         users: (await clusterRows(tables.users, scope, clusterId)).map(strip),
@@ -95,13 +98,15 @@ export function createContents(core: HsmCore): HsmContents {
 
     async restore(scope, clusterId, text) {
       const snapshot = parseSnapshot(text);
-      const secret = deps.rootKey.unwrap(snapshot.secret, SNAPSHOT_SECRET_AAD);
+      const unwrapped = deps.rootKey.unwrap(snapshot.secret, SNAPSHOT_SECRET_AAD);
+      const secret = core.rewrapClusterSecret(unwrapped, clusterId);
+      unwrapped.fill(0);
       await deps.store.transaction(async () => {
         sessions.closeCluster(scope, clusterId);
         await drop(scope, clusterId);
         await tables.secrets.put(scope, clusterId, {
           clusterId,
-          secret: core.rewrapClusterSecret(secret, clusterId),
+          secret,
           nextHandle: snapshot.nextHandle,
           activated: snapshot.activated,
         });

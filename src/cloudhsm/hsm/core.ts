@@ -1,7 +1,8 @@
 /**
  * What every part of the emulated HSM shares: the cluster as the API side stores it, the
  * cluster secret that protects key material, and user authentication with CloudHSM's
- * lockout rule (5 consecutive failed logins lock a user until an admin changes its password).
+ * lockout rule (5 consecutive failed logins lock a user until an admin changes its password;
+ * counted per password hash, see login-failures.ts).
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
@@ -11,7 +12,8 @@ import type { Scope, Store } from '../../store/store.js';
 import type { ClusterRow } from '../rows.js';
 import { clusterTable } from '../rows.js';
 import { nextDue, settleCluster } from '../clusters.js';
-import { canonicalUsername, verifyPassword } from './passwords.js';
+import { canonicalUsername, hashPassword, needsRehash, verifyPassword } from './passwords.js';
+import { LoginFailures, MAX_FAILED_LOGINS, withPassword } from './login-failures.js';
 import { Sessions } from './sessions.js';
 import type { HsmRole, HsmSecretRow, HsmTables, HsmUserRow } from './tables.js';
 import { hsmTables, userId } from './tables.js';
@@ -21,8 +23,6 @@ export interface HsmModuleDeps {
   clock: Clock;
   rootKey: RootKey;
 }
-
-export const MAX_FAILED_LOGINS = 5;
 
 export type AuthFailure = 'USER_NOT_FOUND' | 'USER_LOCKED_OUT' | 'INVALID_CREDENTIALS';
 export type AuthResult = { ok: true; user: HsmUserRow } | { ok: false; failure: AuthFailure; attemptsLeft?: number };
@@ -38,9 +38,11 @@ const keyAad = (handle: string): string => `kmsd:cloudhsm:hsm-key:${handle}`;
 export class HsmCore {
   readonly tables: HsmTables;
   readonly sessions = new Sessions();
+  readonly failures: LoginFailures;
 
   constructor(readonly deps: HsmModuleDeps) {
     this.tables = hsmTables(deps.store);
+    this.failures = new LoginFailures(deps.store);
   }
 
   /** The cluster as it is now (ended transitions applied, as the API side reads it). */
@@ -66,7 +68,10 @@ export class HsmCore {
   }
 
   newClusterSecret(clusterId: string): string {
-    return this.deps.rootKey.wrap(randomBytes(32), secretAad(clusterId));
+    const secret = randomBytes(32);
+    const wrapped = this.deps.rootKey.wrap(secret, secretAad(clusterId));
+    secret.fill(0);
+    return wrapped;
   }
 
   unwrapClusterSecret(contents: HsmSecretRow): Buffer {
@@ -79,34 +84,64 @@ export class HsmCore {
 
   /** Protects a key's material under the cluster secret. */
   sealKeyMaterial(contents: HsmSecretRow, handle: string, material: Buffer): string {
-    return Wrapper.fromBase64(this.unwrapClusterSecret(contents).toString('base64')).wrap(material, keyAad(handle));
+    return this.withClusterKey(contents, (k) => k.wrap(material, keyAad(handle)));
   }
 
   openKeyMaterial(contents: HsmSecretRow, handle: string, sealed: string): Buffer {
-    return Wrapper.fromBase64(this.unwrapClusterSecret(contents).toString('base64')).unwrap(sealed, keyAad(handle));
+    return this.withClusterKey(contents, (k) => k.unwrap(sealed, keyAad(handle)));
+  }
+
+  /** The cluster secret is unwrapped for one use and zeroed right after. */
+  private withClusterKey<T>(contents: HsmSecretRow, use: (key: Wrapper) => T): T {
+    const key = Wrapper.fromBytes(this.unwrapClusterSecret(contents));
+    try {
+      return use(key);
+    } finally {
+      key.dispose();
+    }
   }
 
   /**
-   * Checks a user's password and applies lockout. Runs (and commits) in its own transaction so
-   * a failed attempt is counted even when the caller then rejects the request.
+   * Checks a user's password and applies lockout. The attempt is counted before the password
+   * is checked, in its own committed transaction, so parallel guesses are all counted and a
+   * failed attempt stays counted even when the caller then rejects the request. The slow
+   * scrypt check itself runs outside any transaction: it must not hold the store's write lock.
+   * A success resets the count and re-hashes a password stored at weaker scrypt parameters.
    * A user of another role counts as not found: logins name the role (CloudHSM CLI --role,
    * PKCS#11 CKU_USER for crypto users).
    */
-  authenticate(scope: Scope, clusterId: string, username: string, password: string, role: HsmRole): Promise<AuthResult> {
-    return this.deps.store.transaction(async () => {
-      const name = canonicalUsername(username);
-      const user = name ? await this.tables.users.get(scope, userId(clusterId, name)) : undefined;
-      if (!user || user.role !== role) return { ok: false, failure: 'USER_NOT_FOUND' };
-      if (user.lockedOut) return { ok: false, failure: 'USER_LOCKED_OUT' };
-      if (await verifyPassword(password, user.password)) {
-        if (user.failedLogins !== 0) await this.tables.users.put(scope, userId(clusterId, user.username), { ...user, failedLogins: 0 });
-        return { ok: true, user };
-      }
-      const failedLogins = user.failedLogins + 1;
-      const lockedOut = failedLogins >= MAX_FAILED_LOGINS;
-      await this.tables.users.put(scope, userId(clusterId, user.username), { ...user, failedLogins, lockedOut });
-      return { ok: false, failure: 'INVALID_CREDENTIALS', attemptsLeft: MAX_FAILED_LOGINS - failedLogins };
+  async authenticate(scope: Scope, clusterId: string, username: string, password: string, role: HsmRole): Promise<AuthResult> {
+    const name = canonicalUsername(username);
+    const id = name && userId(clusterId, name);
+    const user = id ? await this.tables.users.get(scope, id) : undefined;
+    if (!id || !user || user.role !== role) return { ok: false, failure: 'USER_NOT_FOUND' };
+    const attempt = await this.deps.store.transaction(async () => {
+      const failed = await this.failures.count(user);
+      if (failed >= MAX_FAILED_LOGINS) return undefined;
+      await this.failures.set(user, failed + 1);
+      return failed + 1;
     });
+    if (attempt === undefined) return { ok: false, failure: 'USER_LOCKED_OUT' };
+    if (!(await verifyPassword(password, user.password))) {
+      return { ok: false, failure: 'INVALID_CREDENTIALS', attemptsLeft: MAX_FAILED_LOGINS - attempt };
+    }
+    const upgraded = needsRehash(user.password) ? await hashPassword(password) : undefined;
+    const current = await this.deps.store.transaction(async () => {
+      await this.failures.set(user, 0);
+      const row = await this.tables.users.get(scope, id);
+      // The password was changed (or the user deleted) while it was being checked.
+      if (row?.password.salt !== user.password.salt) return undefined;
+      if (upgraded || row.failedLogins !== undefined || row.lockedOut !== undefined) {
+        await this.tables.users.put(scope, id, withPassword(row, upgraded ?? row.password));
+      }
+      return row;
+    });
+    if (!current) return { ok: false, failure: 'INVALID_CREDENTIALS', attemptsLeft: MAX_FAILED_LOGINS };
+    return { ok: true, user: current };
+  }
+
+  async lockedOut(user: HsmUserRow): Promise<boolean> {
+    return this.failures.lockedOut(user);
   }
 }
 

@@ -1,3 +1,4 @@
+import { randomBytes, scryptSync } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OffsetClock } from '../../core/clock.js';
 import { RootKey } from '../../keystores/root-key.js';
@@ -7,7 +8,7 @@ import { clusterTable } from '../rows.js';
 import { createHsmModule } from './index.js';
 import type { HsmModule } from './index.js';
 import { hsmTables } from './tables.js';
-import { hashPassword, verifyPassword } from './passwords.js';
+import { hashPassword, needsRehash, verifyPassword } from './passwords.js';
 import { TEST_SCOPE as scope, clusterRow, setupCluster } from '../../../test/helpers/hsm-cluster.js';
 
 const C1 = 'cluster-abcdefghijk';
@@ -41,11 +42,53 @@ describe('password hashing', () => {
   it('records scrypt parameters and a per-hash salt, and verifies only the right password', async () => {
     const a = await hashPassword('correct horse');
     const b = await hashPassword('correct horse');
-    expect(a).toMatchObject({ alg: 'scrypt', N: 16384, r: 8, p: 1 });
+    expect(a).toMatchObject({ alg: 'scrypt', N: 131072, r: 8, p: 1 });
     expect(a.salt).not.toBe(b.salt);
     expect(a.hash).not.toBe(b.hash);
     expect(await verifyPassword('correct horse', a)).toBe(true);
     expect(await verifyPassword('Correct horse', a)).toBe(false);
+  });
+});
+
+describe('password upgrade', () => {
+  /** A hash as kmsd made them before N was raised to 2^17. */
+  async function legacyHash(password: string) {
+    const salt = randomBytes(16);
+    const hash = scryptSync(password, salt, 32, { N: 16384, r: 8, p: 1 });
+    return { alg: 'scrypt' as const, N: 16384, r: 8, p: 1, salt: salt.toString('base64'), hash: hash.toString('base64') };
+  }
+
+  it('keeps verifying an N=2^14 hash and replaces it at N=2^17 on the next successful login only', async () => {
+    await activeWithKmsuser();
+    const users = hsmTables(store).users;
+    const id = `${C1}/kmsuser`;
+    const before = await users.get(scope, id);
+    if (!before) throw new Error('kmsuser missing');
+    const legacy = await legacyHash('kmsPswd1');
+    expect(needsRehash(legacy)).toBe(true);
+    await users.put(scope, id, { ...before, password: legacy });
+
+    expect(await hsm.login(scope, C1, 'kmsuser', 'wrong-pass')).toEqual({ ok: false, failure: 'INVALID_CREDENTIALS' });
+    expect((await users.get(scope, id))?.password).toEqual(legacy);
+
+    await hsm.logout(await kmsLogin());
+    const upgraded = (await users.get(scope, id))?.password;
+    expect(upgraded).toMatchObject({ N: 131072, r: 8, p: 1 });
+    expect(upgraded?.salt).not.toBe(legacy.salt);
+    expect(upgraded && needsRehash(upgraded)).toBe(false);
+    expect((await hsm.login(scope, C1, 'kmsuser', 'kmsPswd1')).ok).toBe(true);
+  });
+
+  it('keeps a user locked out whose row recorded the lockout before counts moved out of it', async () => {
+    await activeWithKmsuser();
+    const users = hsmTables(store).users;
+    const row = await users.get(scope, `${C1}/kmsuser`);
+    if (!row) throw new Error('kmsuser missing');
+    await users.put(scope, `${C1}/kmsuser`, { ...row, failedLogins: 5, lockedOut: true });
+    expect(await hsm.login(scope, C1, 'kmsuser', 'kmsPswd1')).toEqual({ ok: false, failure: 'USER_LOCKED_OUT' });
+    await users.put(scope, `${C1}/kmsuser`, { ...row, failedLogins: 4, lockedOut: false });
+    expect(await hsm.login(scope, C1, 'kmsuser', 'wrong-pass')).toEqual({ ok: false, failure: 'INVALID_CREDENTIALS' });
+    expect(await hsm.login(scope, C1, 'kmsuser', 'kmsPswd1')).toEqual({ ok: false, failure: 'USER_LOCKED_OUT' });
   });
 });
 
@@ -312,6 +355,22 @@ describe('backups', () => {
     const other = createHsmModule({ store, clock: new OffsetClock(), rootKey: RootKey.random() });
     await expect(other.restore(scope, 'cluster-cdefghijklm', snapshot)).rejects.toThrow();
     await expect(hsm.restore(scope, C2, '{"v":2}')).rejects.toThrow('unsupported HSM snapshot format');
+  });
+
+  it('keeps failed-login counts and lockout across restores of a backup taken before the guesses', async () => {
+    await activeWithKmsuser();
+    const snapshot = await hsm.snapshot(scope, C1);
+    for (let i = 0; i < 4; i++) await hsm.login(scope, C1, 'kmsuser', 'guess-' + i);
+    await clusterTable(store).put(scope, C2, clusterRow(C2, { State: 'ACTIVE', SourceBackupId: 'backup-abcdefghijk' }));
+    await hsm.restore(scope, C2, snapshot);
+    expect(await hsm.login(scope, C2, 'kmsuser', 'guess-4')).toEqual({ ok: false, failure: 'INVALID_CREDENTIALS' });
+    // Locked everywhere the password was copied, whatever is restored next.
+    await hsm.restore(scope, C2, snapshot);
+    for (const c of [C1, C2]) expect(await hsm.login(scope, c, 'kmsuser', 'kmsPswd1')).toEqual({ ok: false, failure: 'USER_LOCKED_OUT' });
+    // An admin's password change unlocks that cluster's user only.
+    await hsm.management.changePassword(scope, C2, ADMIN, { username: 'kmsuser', role: 'crypto-user', password: 'newPswd22' });
+    expect((await hsm.login(scope, C2, 'kmsuser', 'newPswd22')).ok).toBe(true);
+    expect(await hsm.login(scope, C1, 'kmsuser', 'kmsPswd1')).toEqual({ ok: false, failure: 'USER_LOCKED_OUT' });
   });
 
   it('stores no password, cluster secret or key material in plaintext', async () => {

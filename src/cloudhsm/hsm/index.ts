@@ -18,6 +18,7 @@ import type { HsmSession } from './sessions.js';
 import type { HsmKeyRow, HsmSecretRow } from './tables.js';
 import { clusterRows, keyId, userId } from './tables.js';
 import { hashPassword, passwordProblem } from './passwords.js';
+import { withPassword } from './login-failures.js';
 
 export type { HsmModuleDeps } from './core.js';
 export type { HsmManagement } from './management.js';
@@ -62,6 +63,16 @@ export function createHsmModule(deps: HsmModuleDeps): HsmModule {
     return core.openKeyMaterial(contents, key.handle, key.material);
   }
 
+  /** A fresh AES-256 key, sealed under the cluster secret; the plaintext bytes are zeroed. */
+  function sealNewKey(contents: HsmSecretRow, handle: string): string {
+    const material = randomBytes(32);
+    try {
+      return core.sealKeyMaterial(contents, handle, material);
+    } finally {
+      material.fill(0);
+    }
+  }
+
   const clusters: CloudHsmClusters = {
     async describeCluster(scope: Scope, clusterId: string): Promise<ClusterView | undefined> {
       const cluster = await core.cluster(scope, clusterId);
@@ -102,7 +113,7 @@ export function createHsmModule(deps: HsmModuleDeps): HsmModule {
         const id = userId(session.clusterId, session.username);
         const user = await tables.users.get(session.scope, id);
         if (!user) throw new HsmUnavailableError('SESSION_CLOSED', `User ${session.username} no longer exists.`);
-        await tables.users.put(session.scope, id, { ...user, password, failedLogins: 0, lockedOut: false });
+        await tables.users.put(session.scope, id, withPassword(user, password));
       });
     },
 
@@ -125,7 +136,7 @@ export function createHsmModule(deps: HsmModuleDeps): HsmModule {
           owner: session.username,
           keyType: 'aes',
           keySizeBits: 256,
-          material: core.sealKeyMaterial(contents, handle, randomBytes(32)),
+          material: sealNewKey(contents, handle),
           createdAt: deps.clock.now().getTime(),
         });
         return handle;
@@ -140,13 +151,23 @@ export function createHsmModule(deps: HsmModuleDeps): HsmModule {
     },
 
     async encrypt(sessionId, keyHandle, plaintext, aad) {
-      return gcmSeal(await keyMaterial(sessionId, keyHandle), plaintext, aad);
+      const key = await keyMaterial(sessionId, keyHandle);
+      try {
+        return gcmSeal(key, plaintext, aad);
+      } finally {
+        key.fill(0);
+      }
     },
 
     async decrypt(sessionId, keyHandle, sealed, aad) {
-      const plaintext = gcmOpen(await keyMaterial(sessionId, keyHandle), sealed, aad);
-      if (!plaintext) throw new HsmDecryptError();
-      return plaintext;
+      const key = await keyMaterial(sessionId, keyHandle);
+      try {
+        const plaintext = gcmOpen(key, sealed, aad);
+        if (!plaintext) throw new HsmDecryptError();
+        return plaintext;
+      } finally {
+        key.fill(0);
+      }
     },
 
     async deleteKey(sessionId, keyHandle) {

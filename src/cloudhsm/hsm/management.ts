@@ -13,7 +13,7 @@ import {
 import type { Scope } from '../../store/store.js';
 import type { ClusterRow } from '../rows.js';
 import type { AuthResult, ClusterAccess, HsmCore } from './core.js';
-import { MAX_FAILED_LOGINS } from './core.js';
+import { MAX_FAILED_LOGINS, withPassword } from './login-failures.js';
 import { canonicalUsername, hashPassword, passwordProblem } from './passwords.js';
 import type { HsmRole, HsmSecretRow, HsmUserRow } from './tables.js';
 import { clusterRows, userId } from './tables.js';
@@ -108,10 +108,10 @@ function checkedPassword(password: string): void {
 export function createManagement(core: HsmCore): HsmManagement {
   const { tables, sessions, deps } = core;
 
-  const view = (scope: Scope, u: HsmUserRow): HsmUserView => ({
+  const view = async (scope: Scope, u: HsmUserRow): Promise<HsmUserView> => ({
     Username: u.username,
     Role: u.role,
-    LockedOut: u.lockedOut,
+    LockedOut: await core.lockedOut(u),
     LoggedIn: sessions.ofUser(scope, u.clusterId, u.username) !== undefined,
   });
 
@@ -181,7 +181,7 @@ export function createManagement(core: HsmCore): HsmManagement {
         const { cluster, contents } = await activation();
         const admin = await tables.users.get(scope, userId(clusterId, UNACTIVATED_ADMIN.username));
         if (!admin) throw new CloudHsmInvalidRequestException(`Cluster ${clusterId} has no unactivated admin.`);
-        await tables.users.put(scope, userId(clusterId, admin.username), { ...admin, password, failedLogins: 0, lockedOut: false });
+        await tables.users.put(scope, userId(clusterId, admin.username), withPassword(admin, password));
         await tables.secrets.put(scope, clusterId, { ...contents, activated: true });
         await core.saveCluster(scope, { ...cluster, State: 'ACTIVE', StateMessage: undefined });
       });
@@ -200,7 +200,7 @@ export function createManagement(core: HsmCore): HsmManagement {
         if ((await tables.users.count(scope, `${clusterId}/`)) >= MAX_USERS_PER_CLUSTER) {
           throw new CloudHsmResourceLimitExceededException(`Cluster ${clusterId} already has ${MAX_USERS_PER_CLUSTER} users.`);
         }
-        const row: HsmUserRow = { clusterId, username: name, role: spec.role, password, failedLogins: 0, lockedOut: false };
+        const row: HsmUserRow = { clusterId, username: name, role: spec.role, password };
         await tables.users.put(scope, userId(clusterId, name), row);
         return view(scope, row);
       });
@@ -214,7 +214,7 @@ export function createManagement(core: HsmCore): HsmManagement {
       return deps.store.transaction(async () => {
         const user = await target(scope, clusterId, spec);
         notHeldByKms(scope, clusterId, user.username, 'change its password');
-        const row: HsmUserRow = { ...user, password, failedLogins: 0, lockedOut: false };
+        const row = withPassword(user, password);
         await tables.users.put(scope, userId(clusterId, user.username), row);
         return view(scope, row);
       });
@@ -234,7 +234,7 @@ export function createManagement(core: HsmCore): HsmManagement {
         if (owned > 0) {
           throw new CloudHsmInvalidRequestException(`User '${user.username}' owns ${owned} key(s); delete them before deleting the user.`);
         }
-        const deleted = view(scope, user);
+        const deleted = await view(scope, user);
         const open = sessions.ofUser(scope, clusterId, user.username);
         if (open) sessions.close(open.id);
         await tables.users.delete(scope, userId(clusterId, user.username));
@@ -244,7 +244,7 @@ export function createManagement(core: HsmCore): HsmManagement {
 
     async listUsers(scope, clusterId, admin) {
       await asAdmin(scope, clusterId, admin);
-      return (await clusterRows(tables.users, scope, clusterId)).map((u) => view(scope, u));
+      return Promise.all((await clusterRows(tables.users, scope, clusterId)).map((u) => view(scope, u)));
     },
 
     async listKeys(scope, clusterId, username, password) {

@@ -17,9 +17,17 @@ export interface PasswordHash {
   hash: string;
 }
 
-/** 2^14 with r=8 costs 16 MiB and tens of milliseconds: slow for guessing, fine for logins. */
-const COST = { N: 16384, r: 8, p: 1 } as const;
+/**
+ * N=2^17, r=8, p=1: the OWASP password-storage minimum for scrypt (128 MiB per hash). The
+ * async crypto.scrypt runs on libuv's thread pool, so a login never blocks the event loop.
+ * Hashes made with lower parameters (kmsd used N=2^14 before) still verify and are
+ * re-hashed at these parameters on the next successful login (see needsRehash).
+ */
+export const COST = { N: 2 ** 17, r: 8, p: 1 } as const;
 const KEY_LENGTH = 32;
+
+/** scrypt needs 128·N·r bytes; Node refuses above maxmem (32 MiB by default). */
+const maxmem = (c: { N: number; r: number; p: number }): number => 128 * c.N * c.r * c.p + 16 * 1024 * 1024;
 
 function scryptAsync(password: BinaryLike, salt: Buffer, keyLength: number, options: ScryptOptions): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -29,7 +37,7 @@ function scryptAsync(password: BinaryLike, salt: Buffer, keyLength: number, opti
 
 export async function hashPassword(password: string): Promise<PasswordHash> {
   const salt = randomBytes(16);
-  const hash = await scryptAsync(password, salt, KEY_LENGTH, { ...COST, maxmem: 64 * 1024 * 1024 });
+  const hash = await scryptAsync(password, salt, KEY_LENGTH, { ...COST, maxmem: maxmem(COST) });
   return { alg: 'scrypt', ...COST, salt: salt.toString('base64'), hash: hash.toString('base64') };
 }
 
@@ -39,9 +47,16 @@ export async function verifyPassword(password: string, stored: PasswordHash): Pr
     N: stored.N,
     r: stored.r,
     p: stored.p,
-    maxmem: 256 * stored.N * stored.r + 1024 * 1024,
+    maxmem: maxmem(stored),
   });
-  return timingSafeEqual(actual, expected);
+  const same = timingSafeEqual(actual, expected);
+  actual.fill(0);
+  return same;
+}
+
+/** A hash made with weaker parameters than COST: replace it once the password is known. */
+export function needsRehash(stored: PasswordHash): boolean {
+  return stored.N < COST.N || stored.r < COST.r || stored.p < COST.p;
 }
 
 /**

@@ -15,9 +15,12 @@ export interface HsmUserRow {
   username: string;
   role: HsmRole;
   password: PasswordHash;
-  /** Consecutive failed logins since the last success or password change. */
-  failedLogins: number;
-  lockedOut: boolean;
+  /**
+   * Legacy: rows (and backups) written before failed logins were counted per password hash
+   * (login-failures.ts) held the count here. Read as a floor, never written.
+   */
+  failedLogins?: number;
+  lockedOut?: boolean;
 }
 
 export interface HsmKeyRow {

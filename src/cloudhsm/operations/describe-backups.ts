@@ -1,9 +1,8 @@
 import type { DescribeBackupsRequest, DescribeBackupsResponse } from '../../generated/cloudhsmv2.js';
 import { CloudHsmInvalidRequestException } from '../../generated/cloudhsmv2.js';
-import { backupTable } from '../rows.js';
 import type { BackupRow } from '../rows.js';
 import type { CloudHsmHandler } from '../context.js';
-import { backupView, backupsInScope } from '../backups.js';
+import { backupView, backupsInScope, backupsWithPolicies } from '../backups.js';
 import { backupPolicyAllows } from '../authorization.js';
 import { paginate } from '../pagination.js';
 
@@ -28,8 +27,8 @@ export const describeBackups: CloudHsmHandler<DescribeBackupsRequest, DescribeBa
   }
   const candidates: BackupRow[] = [];
   if (input.Shared) {
-    for (const { scope, row } of await backupTable(ctx.deps.store).all()) {
-      if (scope.region !== ctx.scope.region || scope.account === ctx.scope.account) continue;
+    // Only backups that have a resource policy can be shared: read those, not every account's.
+    for await (const { scope, row } of backupsWithPolicies(ctx.deps, ctx.scope)) {
       if (await backupPolicyAllows(ctx, row, scope, 'cloudhsm:DescribeBackups')) candidates.push(row);
     }
   } else {

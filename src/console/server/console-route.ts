@@ -104,7 +104,7 @@ export function createConsoleRoute(options: ConsoleOptions): Route {
     if (typeof accessKeyId !== 'string' || typeof secretAccessKey !== 'string' || !accessKeyId || !secretAccessKey) {
       throw new ValidationException('Enter an access key ID and a secret access key.');
     }
-    const check = sessions.verify(accessKeyId, secretAccessKey);
+    const check = sessions.verify(accessKeyId, secretAccessKey, req.socket.remoteAddress ?? '');
     if (!check.ok && check.pausedUntil !== undefined) {
       const minutes = Math.ceil((check.pausedUntil - options.clock.now().getTime()) / 60_000);
       throw new ConsoleError(

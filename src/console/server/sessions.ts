@@ -27,10 +27,19 @@ export interface ConsoleSession {
 /** Sessions end after this long without a request, and after ABSOLUTE_MS in any case. */
 export const IDLE_MS = 60 * 60 * 1000;
 export const ABSOLUTE_MS = 12 * 60 * 60 * 1000;
-const MAX_SESSIONS = 10_000;
+/**
+ * Open sessions per account. A new sign-in beyond it ends that account's oldest session, never
+ * another account's (issue 14: one tenant must not sign everyone out). Accounts come from the
+ * configuration, so all sessions together stay bounded too.
+ */
+export const MAX_SESSIONS_PER_ACCOUNT = 100;
 /** After this many wrong secrets in a row, sign-in with that access key id pauses for PAUSE_MS. */
 export const MAX_FAILED_SIGN_INS = 5;
 export const PAUSE_MS = 5 * 60 * 1000;
+/** Failure records kept per configured access key (one per source address). */
+const MAX_SOURCES_PER_KEY = 1_000;
+/** Failure records kept for access key ids that do not exist, all together. */
+const MAX_UNKNOWN_RECORDS = 10_000;
 
 /** Digests first so that timingSafeEqual sees equal lengths and leaks nothing about length. */
 export function constantTimeEqual(a: string, b: string): boolean {
@@ -41,10 +50,44 @@ export function constantTimeEqual(a: string, b: string): boolean {
 
 export type SignInCheck = { ok: true; credential: ConsoleCredential } | { ok: false; pausedUntil?: number };
 
+interface Failures {
+  count: number;
+  pausedUntil: number;
+}
+
+/** A map that forgets its oldest entry when full: what it holds can only be lost, not grown. */
+class BoundedMap<V> {
+  private readonly map = new Map<string, V>();
+  constructor(private readonly limit: number) {}
+  get(key: string): V | undefined {
+    return this.map.get(key);
+  }
+  set(key: string, value: V): void {
+    this.map.delete(key);
+    if (this.map.size >= this.limit) {
+      const oldest = this.map.keys().next();
+      if (!oldest.done) this.map.delete(oldest.value);
+    }
+    this.map.set(key, value);
+  }
+  delete(key: string): void {
+    this.map.delete(key);
+  }
+}
+
 export class ConsoleSessions {
   private readonly sessions = new Map<string, ConsoleSession>();
-  /** Consecutive failed sign-ins per access key id (known or not), to slow down guessing. */
-  private readonly failures = new Map<string, { count: number; pausedUntil: number }>();
+  /** Session ids per account, oldest first. */
+  private readonly byAccount = new Map<string, Set<string>>();
+  /**
+   * Consecutive failed sign-ins, counted per access key id AND source address: a caller who
+   * knows a key id can pause sign-in for that key only from its own address, not for the key's
+   * owner. A configured key's records are its own (a flood of other ids cannot evict them and
+   * so cannot reset its pause); unknown ids share one bounded map, so they answer like known
+   * ones without growing memory.
+   */
+  private readonly knownFailures = new Map<string, BoundedMap<Failures>>();
+  private readonly unknownFailures = new BoundedMap<Failures>(MAX_UNKNOWN_RECORDS);
 
   constructor(
     private readonly credentials: (accessKeyId: string) => ConsoleCredential | undefined,
@@ -53,39 +96,40 @@ export class ConsoleSessions {
 
   /**
    * Checks an access key id + secret against the configured credentials. While an access key
-   * id is paused after repeated failures, even the right secret is refused.
+   * id is paused for this source after repeated failures, even the right secret is refused.
    */
-  verify(accessKeyId: string, secretAccessKey: string): SignInCheck {
+  verify(accessKeyId: string, secretAccessKey: string, source: string): SignInCheck {
     const now = this.clock.now().getTime();
-    const failed = this.failures.get(accessKeyId);
-    if (failed && failed.pausedUntil > now) return { ok: false, pausedUntil: failed.pausedUntil };
     const found = this.credentials(accessKeyId);
+    const records = found ? this.failuresOf(accessKeyId) : this.unknownFailures;
+    const recordId = found ? source : `${accessKeyId} ${source}`;
+    const failed = records.get(recordId);
+    if (failed && failed.pausedUntil > now) return { ok: false, pausedUntil: failed.pausedUntil };
     // Compare against something even for an unknown key id, so both failures cost the same.
     const match = constantTimeEqual(found?.secretAccessKey ?? randomBytes(16).toString('hex'), secretAccessKey);
     if (found && match) {
-      this.failures.delete(accessKeyId);
+      records.delete(recordId);
       return { ok: true, credential: found };
     }
     const count = (failed?.count ?? 0) + 1;
-    if (!failed && this.failures.size >= MAX_SESSIONS) {
-      const oldest = this.failures.keys().next();
-      if (!oldest.done) this.failures.delete(oldest.value);
-    }
     const pausedUntil = count >= MAX_FAILED_SIGN_INS ? now + PAUSE_MS : 0;
-    this.failures.set(accessKeyId, { count: count >= MAX_FAILED_SIGN_INS ? 0 : count, pausedUntil });
+    records.set(recordId, { count: count >= MAX_FAILED_SIGN_INS ? 0 : count, pausedUntil });
     return { ok: false };
   }
 
   create(credential: ConsoleCredential): { id: string; session: ConsoleSession } {
     this.sweep();
-    if (this.sessions.size >= MAX_SESSIONS) {
-      const oldest = this.sessions.keys().next();
-      if (!oldest.done) this.sessions.delete(oldest.value);
+    const accountId = credential.principal.accountId;
+    const own = this.byAccount.get(accountId) ?? new Set<string>();
+    this.byAccount.set(accountId, own);
+    if (own.size >= MAX_SESSIONS_PER_ACCOUNT) {
+      const oldest = own.values().next();
+      if (!oldest.done) this.remove(oldest.value);
     }
     const now = this.clock.now().getTime();
     const id = randomBytes(32).toString('base64url');
     const session: ConsoleSession = {
-      accountId: credential.principal.accountId,
+      accountId,
       accessKeyId: credential.accessKeyId,
       principal: credential.principal,
       csrfToken: randomBytes(32).toString('base64url'),
@@ -93,6 +137,7 @@ export class ConsoleSessions {
       lastSeen: now,
     };
     this.sessions.set(id, session);
+    own.add(id);
     return { id, session };
   }
 
@@ -103,7 +148,7 @@ export class ConsoleSessions {
     if (!session) return undefined;
     const now = this.clock.now().getTime();
     if (this.expired(session, now)) {
-      this.sessions.delete(id);
+      this.remove(id);
       return undefined;
     }
     session.lastSeen = now;
@@ -111,7 +156,25 @@ export class ConsoleSessions {
   }
 
   end(id: string): void {
+    this.remove(id);
+  }
+
+  private failuresOf(accessKeyId: string): BoundedMap<Failures> {
+    let records = this.knownFailures.get(accessKeyId);
+    if (!records) {
+      records = new BoundedMap<Failures>(MAX_SOURCES_PER_KEY);
+      this.knownFailures.set(accessKeyId, records);
+    }
+    return records;
+  }
+
+  private remove(id: string): void {
+    const session = this.sessions.get(id);
+    if (!session) return;
     this.sessions.delete(id);
+    const own = this.byAccount.get(session.accountId);
+    own?.delete(id);
+    if (own?.size === 0) this.byAccount.delete(session.accountId);
   }
 
   private expired(session: ConsoleSession, now: number): boolean {
@@ -120,6 +183,6 @@ export class ConsoleSessions {
 
   private sweep(): void {
     const now = this.clock.now().getTime();
-    for (const [id, session] of this.sessions) if (this.expired(session, now)) this.sessions.delete(id);
+    for (const [id, session] of this.sessions) if (this.expired(session, now)) this.remove(id);
   }
 }

@@ -13,7 +13,8 @@ import { assertDryRun } from '../dry-run.js';
  * CreateGrant. Exactly one grantee (an IAM principal or a service principal). With a Name,
  * a repeated request with the same parameters returns the existing grant's id (with a new
  * token) instead of adding a grant, as AWS does for retried CreateGrant calls; the same
- * name with other parameters makes a new grant.
+ * name with other parameters makes a new grant. A retry adds a token to the grant, and only
+ * the newest MAX_TOKENS_PER_GRANT are kept, so retries cannot grow the row without limit.
  */
 export const createGrant: KmsHandler<CreateGrantRequest, CreateGrantResponse> = async (input, ctx) => {
   if ((input.GranteePrincipal === undefined) === (input.GranteeServicePrincipal === undefined)) {
@@ -58,14 +59,42 @@ export const createGrant: KmsHandler<CreateGrantRequest, CreateGrantResponse> = 
     assertDryRun(input.DryRun);
     const row: GrantRow = same ?? { ...wanted, grantId: newGrantId(), creationDate: ctx.now.getTime(), tokenHashes: [] };
     const { token, hash } = newGrantToken(key, row.grantId);
-    row.tokenHashes.push(hash);
+    row.tokenHashes = [...row.tokenHashes, hash].slice(-MAX_TOKENS_PER_GRANT);
     await grantTable(ctx.deps.store).put(keyScope(key), grantRowId(key.keyId, row.grantId), row);
     return { GrantId: row.grantId, GrantToken: token };
   });
 };
 
+/**
+ * Tokens kept per grant. AWS documents every token of a grant as interchangeable and sets no
+ * number; tokens only bridge a grant's eventual consistency, which kmsd does not have, so
+ * only the oldest tokens of a much-retried grant stop working (docs/compatibility.md).
+ */
+const MAX_TOKENS_PER_GRANT = 64;
+
+/** AWS's limits on an encryption context constraint (GrantConstraints in the KMS model). */
+const MAX_CONSTRAINT_PAIRS = 8;
+const MAX_CONSTRAINT_VALUE_CHARS = 384;
+/** AWS states no key limit; kmsd bounds keys like values so a grant row stays small. */
+const MAX_CONSTRAINT_KEY_CHARS = 384;
+
+function checkContextConstraint(name: string, context: Record<string, string> | undefined): void {
+  if (context === undefined) return;
+  const pairs = Object.entries(context);
+  if (pairs.length > MAX_CONSTRAINT_PAIRS) {
+    throw new ValidationException(`${name} can have at most ${MAX_CONSTRAINT_PAIRS} encryption context pairs.`);
+  }
+  for (const [k, v] of pairs) {
+    if (v.length > MAX_CONSTRAINT_VALUE_CHARS || k.length > MAX_CONSTRAINT_KEY_CHARS) {
+      throw new ValidationException(`Each key and value in ${name} must be at most ${MAX_CONSTRAINT_VALUE_CHARS} characters long.`);
+    }
+  }
+}
+
 function normalizeConstraints(c: GrantConstraints | undefined): GrantConstraints | undefined {
   if (c === undefined) return undefined;
+  checkContextConstraint('EncryptionContextSubset', c.EncryptionContextSubset);
+  checkContextConstraint('EncryptionContextEquals', c.EncryptionContextEquals);
   if (c.EncryptionContextSubset !== undefined && c.EncryptionContextEquals !== undefined) {
     throw new ValidationException(
       'A grant can have only one encryption context constraint: EncryptionContextSubset or EncryptionContextEquals.',

@@ -1,0 +1,47 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SqliteStore } from '../store/sqlite-store.js';
+import { LocalKeyBackend } from './local-key-backend.js';
+import { CiphertextAuthenticationError } from './key-backend.js';
+import type { BackendKeyRef } from './key-backend.js';
+import { RootKey } from './root-key.js';
+
+const KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
+const MATERIAL = 'a'.repeat(64);
+const ref = (account: string, region: string): BackendKeyRef => ({
+  scope: { account, region },
+  keyId: KEY_ID,
+  arn: `arn:aws:kms:${region}:${account}:key/${KEY_ID}`,
+  materialId: MATERIAL,
+});
+
+let store: SqliteStore;
+let backend: LocalKeyBackend;
+beforeEach(() => {
+  store = new SqliteStore(':memory:');
+  backend = new LocalKeyBackend(store, RootKey.random());
+});
+afterEach(async () => store.close());
+
+describe('the material cache', () => {
+  it('is keyed by account, Region and key: the same key id elsewhere never gets a cached entry', async () => {
+    const mine = ref('111122223333', 'us-east-1');
+    await backend.createMaterial(mine);
+    const sealed = await backend.seal(mine, Buffer.from('secret'), Buffer.alloc(0));
+    // Warm the cache, then ask for the same key id and material version in another account and Region.
+    expect((await backend.open(mine, sealed, Buffer.alloc(0))).toString()).toBe('secret');
+    for (const other of [ref('444455556666', 'us-east-1'), ref('111122223333', 'eu-west-1')]) {
+      await expect(backend.open(other, sealed, Buffer.alloc(0))).rejects.toBeInstanceOf(CiphertextAuthenticationError);
+      await expect(backend.rawMaterial(other)).rejects.toBeInstanceOf(CiphertextAuthenticationError);
+    }
+  });
+
+  it('hands out copies of the material, so a caller zeroing its copy leaves the key usable', async () => {
+    const mine = ref('111122223333', 'us-east-1');
+    await backend.createMaterial(mine);
+    const first = await backend.rawMaterial(mine);
+    const kept = Buffer.from(first);
+    first.fill(0);
+    expect(await backend.rawMaterial(mine)).toEqual(kept);
+    expect(kept.equals(Buffer.alloc(32))).toBe(false);
+  });
+});

@@ -1,0 +1,146 @@
+/**
+ * Issue 14: growth probes. A tenant must not be able to make one row, or one request's work,
+ * grow without limit: oversized grant constraints are refused, a retried named CreateGrant
+ * keeps a bounded row, grants per key stop at the (settable) quota, and DescribeBackups with
+ * Shared=true reads only backups that carry a resource policy, not every account's backups.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CreateGrantCommand, CreateKeyCommand, RetireGrantCommand } from '@aws-sdk/client-kms';
+import { DEV, REGION, rawRequest, startKmsd } from '../helpers/kmsd.js';
+import type { TestKmsd } from '../helpers/kmsd.js';
+import { defaultConfig } from '../../src/config.js';
+import { grantRowId, grantTable } from '../../src/kms/grants.js';
+import type { GrantRow } from '../../src/kms/grants.js';
+import { backupTable } from '../../src/cloudhsm/rows.js';
+import type { BackupRow } from '../../src/cloudhsm/rows.js';
+import { saveBackup } from '../../src/cloudhsm/backups.js';
+import type { CloudHsmDeps } from '../../src/cloudhsm/context.js';
+
+const GRANTEE = `arn:aws:iam::${DEV.accountId}:user/alice`;
+const GRANTS_PER_KEY = 5;
+
+let t: TestKmsd;
+beforeAll(async () => {
+  t = await startKmsd({ config: { ...defaultConfig(), quotas: { grantsPerKey: GRANTS_PER_KEY } } });
+});
+afterAll(async () => t?.close());
+
+async function newKey(): Promise<string> {
+  const { KeyMetadata } = await t.kms().send(new CreateKeyCommand({}));
+  return String(KeyMetadata?.KeyId);
+}
+
+function createGrant(keyId: string, extra: Record<string, unknown> = {}) {
+  return rawRequest(t.url, {
+    target: 'TrentService.CreateGrant',
+    body: JSON.stringify({ KeyId: keyId, GranteePrincipal: GRANTEE, Operations: ['Decrypt'], ...extra }),
+  });
+}
+
+describe('grant constraints', () => {
+  it('refuses more than 8 pairs and values or keys over 384 characters, and stores nothing', async () => {
+    const keyId = await newKey();
+    const nine = Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`k${i}`, 'v']));
+    expect(await createGrant(keyId, { Constraints: { EncryptionContextSubset: nine } })).toMatchObject({
+      status: 400,
+      body: { __type: 'ValidationException', message: 'EncryptionContextSubset can have at most 8 encryption context pairs.' },
+    });
+    const tooLong = 'x'.repeat(385);
+    for (const context of [{ purpose: tooLong }, { [tooLong]: 'v' }, { big: 'y'.repeat(200_000) }]) {
+      expect(await createGrant(keyId, { Constraints: { EncryptionContextEquals: context } })).toMatchObject({
+        status: 400,
+        body: {
+          __type: 'ValidationException',
+          message: 'Each key and value in EncryptionContextEquals must be at most 384 characters long.',
+        },
+      });
+    }
+    expect(await grantTable(t.kmsd.store).count({ account: DEV.accountId, region: REGION }, `${keyId}/`)).toBe(0);
+    // At the limits it is accepted.
+    const eight = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`k${i}`, 'z'.repeat(384)]));
+    expect((await createGrant(keyId, { Constraints: { EncryptionContextSubset: eight } })).status).toBe(200);
+  });
+});
+
+describe('a retried named CreateGrant', () => {
+  it('returns the same grant every time and keeps only the newest 64 tokens in its row', async () => {
+    const keyId = await newKey();
+    const tokens: string[] = [];
+    let grantId = '';
+    for (let i = 0; i < 80; i++) {
+      const r = await createGrant(keyId, { Name: 'retried' });
+      expect(r.status).toBe(200);
+      grantId ||= String(r.body.GrantId);
+      expect(r.body.GrantId).toBe(grantId);
+      tokens.push(String(r.body.GrantToken));
+    }
+    const row = await grantTable(t.kmsd.store).get({ account: DEV.accountId, region: REGION }, grantRowId(keyId, grantId));
+    expect((row as GrantRow).tokenHashes).toHaveLength(64);
+    // The oldest token fell out; the newest still retires the grant.
+    await expect(t.kms().send(new RetireGrantCommand({ GrantToken: tokens[0] }))).rejects.toMatchObject({
+      name: 'InvalidGrantTokenException',
+    });
+    await t.kms().send(new RetireGrantCommand({ GrantToken: tokens[79] }));
+  });
+});
+
+describe('grants per key', () => {
+  it('stops at the configured quota with LimitExceededException', async () => {
+    const keyId = await newKey();
+    for (let i = 0; i < GRANTS_PER_KEY; i++) {
+      await t.kms().send(new CreateGrantCommand({ KeyId: keyId, GranteePrincipal: GRANTEE, Operations: ['Encrypt'] }));
+    }
+    const over = await createGrant(keyId);
+    expect(over.status).toBe(400);
+    expect(over.body.__type).toBe('LimitExceededException');
+  });
+});
+
+describe('DescribeBackups Shared=true', () => {
+  it("reads only the backups that carry a resource policy, not every account's backups", async () => {
+    const deps = { store: t.kmsd.store } as CloudHsmDeps;
+    const other = { account: '444455556666', region: REGION };
+    const backup = (id: string, policy?: string): BackupRow => ({
+      BackupId: id,
+      BackupArn: `arn:aws:cloudhsm:${REGION}:${other.account}:backup/${id}`,
+      BackupState: 'READY',
+      ClusterId: 'cluster-abcdefghijk',
+      CreateTimestamp: Date.now(),
+      NeverExpires: false,
+      HsmType: 'hsm2m.medium',
+      TagList: [],
+      certificates: {},
+      contents: '{}',
+      ...(policy ? { resourcePolicy: policy } : {}),
+    });
+    for (let i = 0; i < 300; i++) await saveBackup(deps, other, backup(`backup-unshared${String(i).padStart(3, 'a')}`));
+    const shared = backup('backup-sharedabcdef');
+    const policy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: DEV.accountId }, Action: 'cloudhsm:DescribeBackups', Resource: shared.BackupArn }],
+    });
+    await saveBackup(deps, other, { ...shared, resourcePolicy: policy });
+    // Then unshared again, then shared: the index follows the policy.
+    await saveBackup(deps, other, shared);
+    await saveBackup(deps, other, { ...shared, resourcePolicy: policy });
+
+    const table = backupTable(t.kmsd.store);
+    const reads = { get: 0, list: 0, all: 0 };
+    const original = { get: table.get.bind(table), list: table.list.bind(table), all: table.all.bind(table) };
+    table.get = (s, id) => (reads.get++, original.get(s, id));
+    table.list = (s, o) => (reads.list++, original.list(s, o));
+    table.all = () => (reads.all++, original.all());
+    try {
+      const r = await rawRequest(t.url, {
+        service: 'cloudhsm',
+        target: 'BaldrApiService.DescribeBackups',
+        body: JSON.stringify({ Shared: true }),
+      });
+      expect(r.status).toBe(200);
+      expect((r.body.Backups as { BackupId: string }[]).map((b) => b.BackupId)).toEqual([shared.BackupId]);
+    } finally {
+      Object.assign(table, original);
+    }
+    expect(reads).toEqual({ get: 1, list: 0, all: 0 });
+  });
+});
