@@ -61,6 +61,11 @@ import { healthRoute, readyRoute } from './server/routes/health.js';
 import { hardwareRootsRoute } from './server/routes/hardware-roots.js';
 
 export interface KmsdOptions {
+  /**
+   * Called when the listening server fails after start (e.g. EMFILE on accept), after the
+   * failure is logged; `kmsd serve` stops. Without it kmsd only logs and goes on.
+   */
+  onServerError?: (err: Error) => void;
   host?: string;
   port?: number;
   /** Serve HTTPS (API and console) with this certificate and key instead of plain HTTP. */
@@ -289,7 +294,10 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
       await kmsDeps.keyUsage.start(clock.now());
       // Stores that were CONNECTED when kmsd stopped log in to their clusters again.
       await resumeConnectedStores(kmsDeps);
-      const addr = await listener.listen(options.port ?? 4599, options.host ?? '127.0.0.1');
+      const addr = await listener.listen(options.port ?? 4599, options.host ?? '127.0.0.1', (err) => {
+        log({ level: 'error', msg: 'the server failed', err });
+        options.onServerError?.(err);
+      });
       timer = setInterval(() => void runTasks(), TICK_MS);
       timer.unref();
       const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;

@@ -207,6 +207,11 @@ export async function serve(argv: string[]): Promise<void> {
     logLevel,
     tls,
     allowedHosts,
+    onServerError: (err) => {
+      process.stderr.write(`kmsd: the server failed (${err.message}); stopping\n`);
+      // Requests in flight still finish; then the exit code says it did not stop by request.
+      void kmsd.close().finally(() => process.exit(1));
+    },
     limits: {
       requestTimeoutMs: seconds('--request-timeout', values['request-timeout'] ?? process.env.KMSD_REQUEST_TIMEOUT),
       headersTimeoutMs: seconds('--headers-timeout', values['headers-timeout'] ?? process.env.KMSD_HEADERS_TIMEOUT),

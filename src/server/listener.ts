@@ -53,7 +53,11 @@ export interface ListenerOptions {
 export interface Listener {
   /** True when the listener serves HTTPS. */
   readonly secure: boolean;
-  listen(port: number, host: string): Promise<AddressInfo>;
+  /**
+   * `onError` hears what the server reports once it listens (accept failures such as EMFILE):
+   * without a listener, such an 'error' event would crash the process with a stack trace.
+   */
+  listen(port: number, host: string, onError: (err: Error) => void): Promise<AddressInfo>;
   /** Stops accepting connections, closes idle keep-alive ones, resolves once all have ended. */
   close(): Promise<void>;
 }
@@ -91,7 +95,7 @@ export function createListener(handler: RequestListener, options: ListenerOption
 function plainListener(server: HttpServer): Listener {
   return {
     secure: false,
-    listen: (port, host) => listenOn(server, port, host),
+    listen: (port, host, onError) => listenOn(server, port, host, onError),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -143,7 +147,7 @@ function tlsListener(
   front.maxConnections = maxConnections;
   return {
     secure: true,
-    listen: (port, host) => listenOn(front, port, host),
+    listen: (port, host, onError) => listenOn(front, port, host, onError),
     close: () =>
       new Promise<void>((resolve) => {
         front.close(() => resolve());
@@ -176,11 +180,13 @@ function answerPlainHttp(socket: Socket): void {
   socket.resume();
 }
 
-function listenOn(server: TcpServer, port: number, host: string): Promise<AddressInfo> {
+/** Listens; once listening, every later 'error' of the server goes to `onError`. */
+export function listenOn(server: TcpServer, port: number, host: string, onError: (err: Error) => void): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
       server.off('error', reject);
+      server.on('error', onError);
       resolve(server.address() as AddressInfo);
     });
   });
