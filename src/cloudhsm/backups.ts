@@ -8,6 +8,7 @@ import type { Backup, BackupState } from '../generated/cloudhsmv2.js';
 import { CloudHsmInvalidRequestException, CloudHsmResourceNotFoundException } from '../generated/cloudhsmv2.js';
 import { DAY_MS } from '../core/clock.js';
 import type { Scope } from '../store/store.js';
+import { DEFAULT_LEASE_MS } from '../store/store.js';
 import { backupTable, clusterTable } from './rows.js';
 import type { BackupRow, ClusterRow } from './rows.js';
 import type { CloudHsmContext, CloudHsmDeps } from './context.js';
@@ -147,7 +148,7 @@ export async function sweep(deps: CloudHsmDeps, now: Date, log: (err: unknown) =
     }
   }
   const backups = backupTable(deps.store);
-  for (const { scope, id } of await backups.dueBefore(t, 100)) {
+  for (const { scope, id } of await backups.claimDue(t, 100, DEFAULT_LEASE_MS)) {
     await deps.store.transaction(async () => {
       const row = await backups.get(scope, id);
       if (row?.BackupState === 'PENDING_DELETION' && (row.DeleteTimestamp ?? 0) + PENDING_DELETION_MS <= t) await backups.delete(scope, id);

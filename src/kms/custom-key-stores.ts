@@ -26,6 +26,7 @@ import {
 import type { ClusterView } from '../keystores/cloudhsm-clusters.js';
 import type { CloudHsmKeyBackend, KeyStoreDirectory } from '../keystores/cloudhsm-key-backend.js';
 import type { Scope, Store, Table } from '../store/store.js';
+import { DEFAULT_LEASE_MS } from '../store/store.js';
 import { ValidationException } from '../core/service-error.js';
 import type { KmsContext, KmsDeps } from './context.js';
 import { keyTable } from './keys.js';
@@ -264,7 +265,8 @@ export function kickTransitions(deps: KmsDeps): void {
 
 async function settle(deps: KmsDeps): Promise<void> {
   const table = customKeyStoreTable(deps.store);
-  const due = await table.dueBefore(deps.clock.now().getTime(), 100);
+  // Claimed: the HSM login of a connect runs on one node only.
+  const due = await table.claimDue(deps.clock.now().getTime(), 100, DEFAULT_LEASE_MS);
   for (const { scope, row } of due) {
     if (row.connectionState === 'CONNECTING') await finishConnect(deps, scope, row);
     else if (row.connectionState === 'DISCONNECTING') await finishDisconnect(deps, scope, row);
