@@ -3,7 +3,6 @@
  * together: store -> key backends -> services (KMS, CloudHSM V2) -> gateway.
  */
 import type { ServerResponse } from 'node:http';
-import { join } from 'node:path';
 import type { Clock } from './core/clock.js';
 import { OffsetClock } from './core/clock.js';
 import { createGateway } from './gateway/http.js';
@@ -11,8 +10,8 @@ import type { Route } from './gateway/http.js';
 import { SigV4Verifier } from './gateway/sigv4.js';
 import { RootKey } from './keystores/root-key.js';
 import { LocalKeyBackend } from './keystores/local-key-backend.js';
-import { SqliteStore } from './store/sqlite-store.js';
 import type { Store } from './store/store.js';
+import { RowExistsError } from './store/store.js';
 import { createKmsService } from './kms/service.js';
 import { createHsmManagementService } from './cloudhsm/hsm/management-service.js';
 import type { KmsDeps } from './kms/context.js';
@@ -47,7 +46,7 @@ import type { KmsdConfig } from './config.js';
 import { defaultAllowedHosts, hostAllowList } from './gateway/host-check.js';
 import { createListener } from './server/listener.js';
 import type { TlsMaterial } from './server/listener.js';
-import { DATABASE_FILE, prepareDataDir } from './server/data-dir.js';
+import { chooseStore } from './server/store-choice.js';
 
 export interface KmsdOptions {
   host?: string;
@@ -60,12 +59,19 @@ export interface KmsdOptions {
    * 127.0.0.1 and ::1.
    */
   allowedHosts?: string[];
-  /** Holds kmsd.sqlite and the root key. Ignored with inMemory. */
+  /**
+   * `postgres://…` (a database several kmsd nodes share; the root key must then be given)
+   * or `sqlite:<path>`. Without it, dataDir or inMemory decide (server/store-choice.ts).
+   */
+  store?: string;
+  /** Holds kmsd.sqlite and the root key. Ignored with inMemory or store. */
   dataDir?: string;
   inMemory?: boolean;
   config?: KmsdConfig;
   /** Base64 of 32 bytes; defaults to KMSD_ROOT_KEY, then the data dir's root-key file. */
   rootKey?: string;
+  /** A file holding the base64 root key, when rootKey and KMSD_ROOT_KEY are not set. */
+  rootKeyFile?: string;
   /**
    * Enables POST /_kmsd/test/clock, which moves the service clock forward (deletion
    * windows, rotation, backups). For tests only: never enable it in production.
@@ -126,19 +132,13 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
   const clock = new OffsetClock();
   const log = options.log ?? ((entry) => console.error(JSON.stringify(entry)));
 
-  let store: Store;
-  let rootKey: RootKey;
-  const warnings: string[] = [];
-  const rootKeyB64 = options.rootKey ?? process.env.KMSD_ROOT_KEY;
-  if (options.inMemory) {
-    store = new SqliteStore(':memory:');
-    rootKey = rootKeyB64 ? RootKey.fromBase64(rootKeyB64) : RootKey.random();
-  } else {
-    const dataDir = options.dataDir ?? './data';
-    warnings.push(...prepareDataDir(dataDir));
-    store = new SqliteStore(join(dataDir, DATABASE_FILE));
-    rootKey = rootKeyB64 ? RootKey.fromBase64(rootKeyB64) : RootKey.fromDataDir(dataDir);
-  }
+  const { store, rootKey, rootKeyCheck, warnings } = chooseStore({
+    store: options.store,
+    dataDir: options.dataDir,
+    inMemory: options.inMemory,
+    rootKey: options.rootKey ?? process.env.KMSD_ROOT_KEY,
+    rootKeyFile: options.rootKeyFile,
+  });
 
   // One HSM module serves the CloudHSM V2 API, the HSM management interface and KMS custom key stores.
   const hsmModule = createHsmModule({ store, clock, rootKey });
@@ -246,7 +246,8 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     secure: listener.secure,
     warnings,
     async listen() {
-      await checkRootKey(store, rootKey);
+      await store.open();
+      await checkRootKey(store, rootKey, rootKeyCheck);
       await kmsDeps.keyUsage.start(clock.now());
       // Stores that were CONNECTED when kmsd stopped log in to their clusters again.
       await resumeConnectedStores(kmsDeps);
@@ -278,20 +279,28 @@ const ROOT_KEY_CHECK_AAD = 'kmsd:root-key-check';
  * Starting with another key (a changed KMSD_ROOT_KEY, a lost root-key file) would make every
  * stored key unusable one request at a time; refuse to start instead.
  */
-async function checkRootKey(store: Store, rootKey: RootKey): Promise<void> {
+async function checkRootKey(store: Store, rootKey: RootKey, names: { source: string; holder: string }): Promise<void> {
   const meta = store.table<{ wrapped: string }>('kmsd_meta');
   const scope = { account: '', region: '' };
-  const row = await meta.get(scope, 'root-key-check');
+  let row = await meta.get(scope, 'root-key-check');
   if (!row) {
-    await meta.put(scope, 'root-key-check', { wrapped: rootKey.wrap(Buffer.from(ROOT_KEY_CHECK_AAD), ROOT_KEY_CHECK_AAD) });
-    return;
+    const mine = { wrapped: rootKey.wrap(Buffer.from(ROOT_KEY_CHECK_AAD), ROOT_KEY_CHECK_AAD) };
+    // Create-only: of several nodes starting on an empty database, one records its key and
+    // the others are checked against it.
+    const won = await meta.insert(scope, 'root-key-check', mine).then(
+      () => true,
+      (err: unknown) => {
+        if (err instanceof RowExistsError) return false;
+        throw err;
+      },
+    );
+    if (won) return;
+    row = (await meta.get(scope, 'root-key-check')) ?? mine;
   }
   try {
     rootKey.unwrap(row.wrapped, ROOT_KEY_CHECK_AAD);
   } catch {
-    throw new Error(
-      'the root key (KMSD_ROOT_KEY or <data-dir>/root-key) is not the one this data directory was created with; refusing to start',
-    );
+    throw new Error(`the root key (${names.source}) is not the one this ${names.holder} was created with; refusing to start`);
   }
 }
 

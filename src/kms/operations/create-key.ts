@@ -5,7 +5,7 @@ import type { KmsHandler } from '../context.js';
 import { usagesOf } from '../key-specs.js';
 import { isSm2Region } from '../sm2.js';
 import { createKeyMaterial } from '../key-material.js';
-import { backendFor, backendRef, defaultKeyPolicy, keyArn, keyMetadata, keyTable, newKeyId, newMaterialId, saveKey } from '../keys.js';
+import { backendFor, backendRef, defaultKeyPolicy, dueOf, keyArn, keyMetadata, keyTable, newKeyId, newMaterialId } from '../keys.js';
 import type { KeyRow } from '../keys.js';
 import { mergeTags, validateRequestTags } from '../tags.js';
 import { checkNewKeyPolicy } from '../policies.js';
@@ -88,16 +88,35 @@ export const createKey: KmsHandler<CreateKeyRequest, CreateKeyResponse> = async 
     key.customKeyStoreId = store.id;
     key.cloudHsmClusterId = store.clusterId;
   }
-  await ctx.deps.store.transaction(async () => {
+  const keys = keyTable(ctx.deps.store);
+  const assertKeyQuota = async () => {
     // Every customer managed key counts, in any key state (resource quota "AWS KMS keys").
-    if ((await keyTable(ctx.deps.store).count(ctx.scope)) >= quotas.keysPerRegion) {
+    if ((await keys.count(ctx.scope)) >= quotas.keysPerRegion) {
       throw new LimitExceededException(
         `The request would exceed the quota of ${quotas.keysPerRegion} KMS keys in this account and Region.`,
       );
     }
-    if (store) await backendFor(ctx, key).createMaterial(backendRef(key, materialId));
-    else if (!external) await createKeyMaterial(ctx, key);
-    await saveKey(ctx, key);
-  });
+  };
+  // A key in a CloudHSM key store gets its material from the cluster: an HSM call, so it runs
+  // before the transaction (which may run twice, store.ts), and is destroyed again if the key
+  // is not stored after all.
+  if (store) {
+    await assertKeyQuota();
+    await backendFor(ctx, key).createMaterial(backendRef(key, materialId));
+  }
+  try {
+    await ctx.deps.store.transaction(async () => {
+      await assertKeyQuota();
+      if (!store && !external) await createKeyMaterial(ctx, key);
+      // Create-only: a new key never replaces a stored one (ids are random UUIDs).
+      await keys.insert(ctx.scope, key.keyId, key, { due: dueOf(key) });
+    });
+  } catch (err) {
+    if (store)
+      await backendFor(ctx, key)
+        .destroyMaterial(backendRef(key, materialId))
+        .catch(() => undefined);
+    throw err;
+  }
   return { KeyMetadata: await keyMetadata(ctx, key) };
 };
