@@ -121,8 +121,11 @@ export async function sweep(deps: CloudHsmDeps, now: Date, log: (err: unknown) =
   // the HSM side) store them without a due time. Clusters are few per installation.
   const due = (await clusterTable(deps.store).all()).filter(({ row }) => (nextDue(row) ?? Infinity) <= t);
   for (const { scope, row } of due) {
+    // Logged after the transaction, which may run twice (store.ts).
+    let backupError: unknown;
     try {
       await deps.store.transaction(async () => {
+        backupError = undefined;
         const current = await clusterTable(deps.store).get(scope, row.ClusterId);
         if (!current) return;
         const cluster = settleCluster(current, t);
@@ -135,7 +138,7 @@ export async function sweep(deps: CloudHsmDeps, now: Date, log: (err: unknown) =
               await applyRetention(ctx, cluster);
             } catch (err) {
               // Try again in an hour rather than on every tick.
-              log(err);
+              backupError = err;
               cluster.nextBackupAt = t + RETRY_BACKUP_MS;
             }
           }
@@ -143,6 +146,7 @@ export async function sweep(deps: CloudHsmDeps, now: Date, log: (err: unknown) =
         if (cluster.State === 'DELETED') delete cluster.nextBackupAt;
         await saveCluster(ctx, cluster);
       });
+      if (backupError !== undefined) log(backupError);
     } catch (err) {
       log(err);
     }
