@@ -22,7 +22,7 @@ import { CloudHsmKeyBackend } from './keystores/cloudhsm-key-backend.js';
 import {
   customKeyStoreDirectory,
   keyStoreTransitionsIdle,
-  resumeConnectedStores,
+  reconcileKeyStoreSessions,
   runKeyStoreTransitions,
 } from './kms/custom-key-stores.js';
 import { sweepKeys } from './kms/sweeper.js';
@@ -177,6 +177,10 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     function customKeyStoreTransitions() {
       return runKeyStoreTransitions(kmsDeps);
     },
+    // Connects and disconnects completed through other nodes sharing the store.
+    function customKeyStoreSessions() {
+      return reconcileKeyStoreSessions(kmsDeps);
+    },
     // Deletion windows and automatic rotations that the service clock has passed.
     function sweepKmsKeys(now) {
       return sweepKeys(kmsDeps, now);
@@ -250,7 +254,7 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
       await checkRootKey(store, rootKey, rootKeyCheck);
       await kmsDeps.keyUsage.start(clock.now());
       // Stores that were CONNECTED when kmsd stopped log in to their clusters again.
-      await resumeConnectedStores(kmsDeps);
+      await reconcileKeyStoreSessions(kmsDeps);
       const addr = await listener.listen(options.port ?? 4599, options.host ?? '127.0.0.1');
       timer = setInterval(() => void runTasks(), TICK_MS);
       timer.unref();

@@ -137,6 +137,11 @@ export class CloudHsmKeyBackend implements SymmetricKeyBackend {
     }
   }
 
+  /** Whether this node is logged in for the store (sessions are per node). */
+  hasSession(scope: Scope, customKeyStoreId: string): boolean {
+    return this.sessions.has(sessionKey(scope, customKeyStoreId));
+  }
+
   async isConnected(scope: Scope, customKeyStoreId: string): Promise<boolean> {
     const info = await this.deps.directory(scope, customKeyStoreId);
     return info?.connected === true;

@@ -325,16 +325,26 @@ async function finishDisconnect(deps: KmsDeps, scope: Scope, row: CustomKeyStore
 }
 
 /**
- * kmsd restarted: the HSM sessions of CONNECTED stores ended with the process. Log in again
- * with the password kmsd holds (no rotation: this is not a new connect); a store that cannot
- * log in moves to FAILED with the reason, as a failed connect would.
+ * Each node holds its own HSM sessions, while the connection state lives in the store that
+ * every node shares. At start and then on every tick, a node makes its sessions follow the
+ * store: for a CONNECTED store it holds no session of (kmsd restarted, or another node
+ * completed the connect) it logs in with the password kmsd holds (no rotation: this is not a
+ * new connect); it logs out of a store that is DISCONNECTED or FAILED (disconnected through
+ * another node). So a connect or disconnect through one node reaches the others within a
+ * tick. A store that cannot log in moves to FAILED with the reason, as a failed connect would
+ * (and so is not retried, which would lock kmsuser out).
  */
-export async function resumeConnectedStores(deps: KmsDeps): Promise<void> {
+export async function reconcileKeyStoreSessions(deps: KmsDeps): Promise<void> {
   const backend = deps.cloudHsmKeyStores;
   if (!backend) return;
   const table = customKeyStoreTable(deps.store);
   for (const { scope, row } of await table.all()) {
-    if (row.connectionState !== 'CONNECTED') continue;
+    const held = backend.hasSession(scope, row.id);
+    if (held && (row.connectionState === 'DISCONNECTED' || row.connectionState === 'FAILED')) {
+      await backend.disconnect(scope, row.id);
+      continue;
+    }
+    if (row.connectionState !== 'CONNECTED' || held) continue;
     let code: ConnectionErrorCodeType | undefined;
     try {
       const view = await backend.describeCluster(scope, row.clusterId);
