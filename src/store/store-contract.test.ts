@@ -1,12 +1,14 @@
 /**
  * The store contract (store.ts), one suite run against every backend: SQLite in memory,
- * SQLite in a file, and a throwaway PostgreSQL (test/helpers/postgres.ts).
+ * SQLite in a file, and a throwaway PostgreSQL (test/helpers/postgres.ts); then what only
+ * the SQLite store does (its in-process write queue, its migration of old data directories).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import Database from 'better-sqlite3';
 import { SqliteStore } from './sqlite-store.js';
 import { PostgresStore } from './postgres-store.js';
 import { InvalidMarkerError, RowExistsError, VersionConflictError } from './store.js';
@@ -367,5 +369,68 @@ describe('store contract with several writers on one PostgreSQL', () => {
     const ids = claims.flat().map((r) => r.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids).toHaveLength(30);
+  });
+});
+
+describe('SqliteStore only', () => {
+  it('makes a write outside a transaction wait for an open one', async () => {
+    const store = new SqliteStore(':memory:');
+    open.push(store);
+    const t = store.table<Row>('things');
+    const order: string[] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const tx = store.transaction(async () => {
+      await t.put(A, 'x', { n: 1 });
+      order.push('tx write');
+      await gate;
+      order.push('tx end');
+    });
+    await new Promise((r) => setTimeout(r, 5));
+    const outside = t.put(A, 'y', { n: 2 }).then(() => order.push('outside write'));
+    await new Promise((r) => setTimeout(r, 5));
+    release();
+    await Promise.all([tx, outside]);
+    expect(order).toEqual(['tx write', 'tx end', 'outside write']);
+  });
+
+  it('moves the rows of a data directory made before migrations into the new layout', async () => {
+    const file = tempFile();
+    const db = new Database(file);
+    db.exec(`CREATE TABLE kms_aliases (seq INTEGER PRIMARY KEY AUTOINCREMENT, account TEXT NOT NULL, region TEXT NOT NULL,
+      id TEXT NOT NULL, data TEXT NOT NULL, due INTEGER, UNIQUE (account, region, id))`);
+    db.exec(`CREATE TABLE unrelated (x TEXT)`);
+    const insert = db.prepare('INSERT INTO kms_aliases (account, region, id, data, due) VALUES (?, ?, ?, ?, ?)');
+    insert.run(A.account, A.region, 'alias/b', '{"n":1}', null);
+    insert.run(A.account, A.region, 'alias/a', '{"n":2}', 50);
+    db.close();
+
+    const store = new SqliteStore(file);
+    open.push(store);
+    const t = store.table<Row>('kms_aliases');
+    expect((await t.list(A)).items).toEqual([{ n: 1 }, { n: 2 }]);
+    expect((await t.claimDue(50, 10, 1)).map((r) => r.id)).toEqual(['alias/a']);
+    await store.close();
+
+    const after = new Database(file, { readonly: true });
+    const tables = after
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+      .pluck()
+      .all();
+    const versions = after.prepare('SELECT version FROM kmsd_schema ORDER BY version').pluck().all();
+    after.close();
+    expect(tables).toEqual(['kmsd_rows', 'kmsd_schema', 'unrelated']);
+    expect(versions).toEqual(MIGRATIONS.map((m) => m.version));
+  });
+
+  it('refuses a database migrated by a newer kmsd', () => {
+    const file = tempFile();
+    new SqliteStore(file).close();
+    const db = new Database(file);
+    db.prepare('INSERT INTO kmsd_schema (version, name, applied_at) VALUES (?, ?, ?)').run(LATEST + 1, 'future', 0);
+    db.close();
+    expect(() => new SqliteStore(file)).toThrow(
+      `the database has schema version ${LATEST + 1}, newer than this kmsd knows (${LATEST}); upgrade kmsd`,
+    );
   });
 });
