@@ -98,17 +98,21 @@ describe('three kmsd nodes on one PostgreSQL', () => {
     expect((await node(1).send(new DescribeKeyCommand({ KeyId }))).KeyMetadata?.KeyState).toBe('Disabled');
   });
 
-  it('lists on every node the keys created round-robin on all of them', async () => {
-    const created: string[] = [];
-    for (let i = 0; i < 6; i++) {
-      const { KeyMetadata } = await node(i).send(new CreateKeyCommand({ Description: `round-robin ${i}` }));
-      created.push(KeyMetadata?.KeyId ?? '');
-    }
+  it('lists on every node the keys created concurrently, round-robin, on all of them', async () => {
+    // At once: each counts the account's keys (the quota) then adds one, so their transactions
+    // collide across nodes and are retried; none fails.
+    const created = await Promise.all(
+      Array.from({ length: 200 }, async (_, i) => {
+        const { KeyMetadata } = await node(i).send(new CreateKeyCommand({ Description: `round-robin ${i}` }));
+        return KeyMetadata?.KeyId ?? '';
+      }),
+    );
+    expect(new Set(created).size).toBe(200);
     for (let i = 0; i < 3; i++) {
       const ids: string[] = [];
       let Marker: string | undefined;
       do {
-        const page = await node(i).send(new ListKeysCommand({ Limit: 4, Marker }));
+        const page = await node(i).send(new ListKeysCommand({ Limit: 7, Marker }));
         ids.push(...(page.Keys ?? []).map((k) => k.KeyId ?? ''));
         Marker = page.NextMarker;
       } while (Marker);

@@ -4,8 +4,8 @@
  * (migrations.ts); what differs is how writers from several processes are kept apart:
  *
  * - Transactions run SERIALIZABLE. One that loses a race (serialization failure, deadlock)
- *   is rolled back and run again, up to MAX_ATTEMPTS times: store.ts says why their
- *   functions must have no side effects.
+ *   is rolled back and run again, up to MAX_ATTEMPTS times, retries one at a time across
+ *   nodes: store.ts says why their functions must have no side effects.
  * - `insert` is INSERT ... ON CONFLICT DO NOTHING, so a taken id is a typed error that does
  *   not abort the surrounding transaction.
  * - `claimDue` takes due rows with FOR UPDATE SKIP LOCKED and leases them, so each due row
@@ -16,7 +16,6 @@
  * Commits use the server's durable defaults (synchronous_commit on).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomInt } from 'node:crypto';
 import pg from 'pg';
 import { byDue, decodeMarker, encodeMarker, RowExistsError, TABLE_NAME, toScoped, VersionConflictError } from './store.js';
 import type { ListOptions, Page, PutOptions, Scope, Scoped, Store, Table, Versioned } from './store.js';
@@ -25,8 +24,9 @@ import { pendingMigrations, SCHEMA_TABLE } from './migrations.js';
 /** Serialization failure and deadlock: PostgreSQL's signals that a rerun may succeed. */
 const RETRYABLE = new Set(['40001', '40P01']);
 const MAX_ATTEMPTS = 20;
-/** Any constant: the advisory lock that serializes migrations across nodes. */
+/** Any constants: the advisory locks that serialize migrations, and retried transactions, across nodes. */
 const MIGRATION_LOCK = 0x6b6d7364;
+const RETRY_LOCK = 0x6b6d7372;
 
 interface Tx {
   client: pg.PoolClient;
@@ -96,8 +96,15 @@ export class PostgresStore implements Store {
       for (let attempt = 1; ; attempt++) {
         const client = await this.pool.connect();
         const tx: Tx = { client, retryable: false };
+        // A first attempt runs optimistically. A transaction that lost a race runs again
+        // holding a lock that every retry, on every node, takes: retries then go one at a
+        // time and contend only with first attempts, so a hot spot (many CreateKey calls
+        // counting one account's keys) drains instead of aborting the same work over and
+        // over. Taken before BEGIN, so the transaction's snapshot comes after the wait.
+        const serialized = attempt > 1;
         let broken = false;
         try {
+          if (serialized) await client.query('SELECT pg_advisory_lock($1)', [RETRY_LOCK]);
           await client.query('BEGIN ISOLATION LEVEL SERIALIZABLE');
           const result = await this.tx.run(tx, fn);
           await this.run(tx, 'COMMIT');
@@ -110,10 +117,11 @@ export class PostgresStore implements Store {
           }
           if (!(tx.retryable && attempt < MAX_ATTEMPTS)) throw err;
         } finally {
+          if (serialized && !broken) {
+            await client.query('SELECT pg_advisory_unlock($1)', [RETRY_LOCK]).catch(() => (broken = true));
+          }
           client.release(broken);
         }
-        // Back off a little, at random, so the transactions that collided do not meet again.
-        await new Promise((resolve) => setTimeout(resolve, randomInt(1, 5 * attempt + 2)));
       }
     } finally {
       if (--this.active === 0) this.tx.disable();

@@ -341,8 +341,8 @@ describe('store contract with several writers on one PostgreSQL', () => {
         const row = (await t.get(A, 'c')) ?? { n: 0 };
         await t.put(A, 'c', { n: row.n + 1 });
       });
-    await Promise.all(Array.from({ length: 30 }, (_, i) => increment(stores[i % 3])));
-    expect(await stores[1].table<Row>('counter').get(A, 'c')).toEqual({ n: 30 });
+    await Promise.all(Array.from({ length: 150 }, (_, i) => increment(stores[i % 3])));
+    expect(await stores[1].table<Row>('counter').get(A, 'c')).toEqual({ n: 150 });
   });
 
   it('gives one success to a check-then-insert raced from three nodes', async () => {
