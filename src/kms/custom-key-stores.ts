@@ -53,6 +53,11 @@ export interface CustomKeyStoreRow {
   creationDate: number;
   /** The kmsuser password, wrapped by the root key. Never returned, never logged. */
   passwordWrapped: string;
+  /**
+   * The password a connect is rotating kmsuser to, wrapped, stored before the cluster is told;
+   * present only while that connect runs, or after its node stopped mid-way.
+   */
+  nextPasswordWrapped?: string;
   /** Increments with every Connect, so a late background result cannot clobber a newer request. */
   attempt: number;
 }
@@ -274,21 +279,45 @@ async function settle(deps: KmsDeps): Promise<void> {
   }
 }
 
-/** §7: find the cluster, log in as kmsuser, rotate its password, keep the session. */
+/**
+ * §7: find the cluster, log in as kmsuser, rotate its password, keep the session. The new
+ * password is stored (as nextPasswordWrapped, beside the current one) before the cluster is
+ * told, so a node that stops between the two leaves kmsd knowing kmsuser's password either
+ * way; the next login tries both.
+ */
 async function finishConnect(deps: KmsDeps, scope: Scope, row: CustomKeyStoreRow): Promise<void> {
   const table = customKeyStoreTable(deps.store);
   const backend = deps.cloudHsmKeyStores;
   let code: ConnectionErrorCodeType | undefined;
   let passwordWrapped = row.passwordWrapped;
+  /** kmsd knows kmsuser's password for sure: nextPasswordWrapped can go. */
+  let settled = false;
   try {
     const view = backend ? await backend.describeCluster(scope, row.clusterId) : undefined;
     if (!backend) code = 'INTERNAL_ERROR';
     else if (!view) code = 'CLUSTER_NOT_FOUND';
     else if (activeHsmZones(view).size === 0) code = 'INSUFFICIENT_CLOUDHSM_HSMS';
     else {
-      const result = await backend.connect(scope, row.id, row.clusterId, row.passwordWrapped, true);
-      if (result.ok) passwordWrapped = result.passwordWrapped;
-      else code = result.code;
+      const login = await backend.connect(scope, row.id, row.clusterId, knownPasswords(row));
+      if (!login.ok) code = login.code;
+      else {
+        passwordWrapped = login.passwordWrapped;
+        settled = true;
+        const next = backend.newPasswordWrapped(scope, row.id);
+        const stored = await deps.store.transaction(async () => {
+          const current = await table.get(scope, row.id);
+          if (current?.connectionState !== 'CONNECTING' || current.attempt !== row.attempt) return false;
+          // Due again after a lease: if this node stops now, another one finishes the connect.
+          const retry = deps.clock.now().getTime() + DEFAULT_LEASE_MS;
+          await table.put(scope, row.id, { ...current, passwordWrapped, nextPasswordWrapped: next }, { due: retry });
+          return true;
+        });
+        if (stored) {
+          settled = await backend.rotatePassword(scope, row.id, next);
+          if (settled) passwordWrapped = next;
+          else code = 'INTERNAL_ERROR';
+        }
+      }
     }
   } catch {
     code = 'INTERNAL_ERROR';
@@ -296,8 +325,9 @@ async function finishConnect(deps: KmsDeps, scope: Scope, row: CustomKeyStoreRow
   await deps.store.transaction(async () => {
     const current = await table.get(scope, row.id);
     if (!current) return;
-    // The rotated password is the only one kmsuser has now: keep it whatever happened meanwhile.
+    // What kmsuser's password is now, as far as kmsd knows: keep it whatever happened meanwhile.
     current.passwordWrapped = passwordWrapped;
+    if (settled) delete current.nextPasswordWrapped;
     if (current.connectionState !== 'CONNECTING' || current.attempt !== row.attempt) {
       await table.put(scope, row.id, current, { due: current.connectionState === 'DISCONNECTING' ? deps.clock.now().getTime() : null });
       return;
@@ -310,6 +340,11 @@ async function finishConnect(deps: KmsDeps, scope: Scope, row: CustomKeyStoreRow
     const after = await table.get(scope, row.id);
     if (after?.connectionState !== 'CONNECTED') await backend.disconnect(scope, row.id);
   }
+}
+
+/** The store's kmsuser password, then one a connect was rotating to when its node stopped. */
+function knownPasswords(row: CustomKeyStoreRow): string[] {
+  return row.nextPasswordWrapped ? [row.passwordWrapped, row.nextPasswordWrapped] : [row.passwordWrapped];
 }
 
 /** §8: log kmsuser out and finish in DISCONNECTED. */
@@ -351,8 +386,9 @@ export async function reconcileKeyStoreSessions(deps: KmsDeps): Promise<void> {
       if (!view) code = 'CLUSTER_NOT_FOUND';
       else if (activeHsmZones(view).size === 0) code = 'INSUFFICIENT_CLOUDHSM_HSMS';
       else {
-        const result = await backend.connect(scope, row.id, row.clusterId, row.passwordWrapped, false);
+        const result = await backend.connect(scope, row.id, row.clusterId, knownPasswords(row));
         if (!result.ok) code = result.code;
+        else if (row.nextPasswordWrapped) await settlePassword(deps, scope, row, result.passwordWrapped);
       }
     } catch {
       code = 'INTERNAL_ERROR';
@@ -366,6 +402,19 @@ export async function reconcileKeyStoreSessions(deps: KmsDeps): Promise<void> {
       });
     }
   }
+}
+
+/** A login showed which of the known passwords kmsuser has: keep that one alone. */
+async function settlePassword(deps: KmsDeps, scope: Scope, row: CustomKeyStoreRow, passwordWrapped: string): Promise<void> {
+  const table = customKeyStoreTable(deps.store);
+  await deps.store.transaction(async () => {
+    const current = await table.get(scope, row.id);
+    // Changed meanwhile (a new connect, an UpdateCustomKeyStore): that change knows better.
+    if (current?.passwordWrapped !== row.passwordWrapped || current.nextPasswordWrapped !== row.nextPasswordWrapped) return;
+    const settled = { ...current, passwordWrapped };
+    delete settled.nextPasswordWrapped;
+    await table.put(scope, row.id, settled, { due: null });
+  });
 }
 
 // ---- KMS keys in a store (§11.1) -------------------------------------------------------
