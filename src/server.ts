@@ -132,7 +132,13 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
   const clock = new OffsetClock();
   const log = options.log ?? ((entry) => console.error(JSON.stringify(entry)));
 
-  const { store, rootKey, rootKeyCheck, warnings } = chooseStore({
+  const {
+    store,
+    open: openStore,
+    rootKey,
+    rootKeyCheck,
+    warnings,
+  } = chooseStore({
     store: options.store,
     dataDir: options.dataDir,
     inMemory: options.inMemory,
@@ -250,7 +256,7 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     secure: listener.secure,
     warnings,
     async listen() {
-      await store.open();
+      await openStore();
       await checkRootKey(store, rootKey, rootKeyCheck);
       await kmsDeps.keyUsage.start(clock.now());
       // Stores that were CONNECTED when kmsd stopped log in to their clusters again.

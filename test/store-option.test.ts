@@ -1,5 +1,6 @@
 /** `kmsd serve --store sqlite:<file>`, and the errors of a --store kmsd cannot use. */
 import { afterAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +47,17 @@ describe('kmsd serve --store', () => {
     const r = await runKmsd(['serve', '--port', '0', '--store', 'mysql://kmsd:hunter2@db/kmsd']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('kmsd: unknown store mysql://kmsd:***@db/kmsd: use postgres://… or sqlite:<path>');
+    expect(r.stderr + r.stdout).not.toContain('hunter2');
+  });
+
+  it('fails to start, naming the store without its password, when PostgreSQL cannot be reached', async () => {
+    const dir = tempDir(); // no server listens there
+    const url = `postgres://kmsd:hunter2@localhost/kmsd?host=${dir}`;
+    const r = await runKmsd(['serve', '--port', '0', '--store', url], { KMSD_ROOT_KEY: randomBytes(32).toString('base64') });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `kmsd: cannot open the store postgres://kmsd:***@localhost/kmsd?host=${dir}: connect ENOENT ${dir}/.s.PGSQL.5432`,
+    );
     expect(r.stderr + r.stdout).not.toContain('hunter2');
   });
 

@@ -28,6 +28,8 @@ export interface StoreChoice {
 
 export interface ChosenStore {
   store: Store;
+  /** Applies the store's migrations; an error names the store (never its password). */
+  open(): Promise<void>;
   rootKey: RootKey;
   /** Names where the root key came from and what it must match, for the start-up check. */
   rootKeyCheck: { source: string; holder: string };
@@ -35,6 +37,18 @@ export interface ChosenStore {
 }
 
 export function chooseStore(o: StoreChoice): ChosenStore {
+  const chosen = pickStore(o);
+  const name = o.store !== undefined ? redact(o.store) : o.inMemory ? 'in memory' : join(o.dataDir ?? './data', DATABASE_FILE);
+  return {
+    ...chosen,
+    open: () =>
+      chosen.store.open().catch((err: unknown) => {
+        throw new Error(`cannot open the store ${name}: ${err instanceof Error ? err.message : String(err)}`);
+      }),
+  };
+}
+
+function pickStore(o: StoreChoice): Omit<ChosenStore, 'open'> {
   const given = givenRootKey(o);
   const spec = o.store;
   if (spec !== undefined && /^postgres(ql)?:\/\//.test(spec)) {

@@ -47,7 +47,9 @@ export class PostgresStore implements Store {
   private active = 0;
 
   constructor(connectionString: string, options: PostgresStoreOptions = {}) {
-    this.pool = new pg.Pool({ connectionString, max: options.max ?? 10 });
+    // A database that cannot be reached fails the request (KMSInternalException) after a
+    // bounded wait instead of holding it open.
+    this.pool = new pg.Pool({ connectionString, max: options.max ?? 10, connectionTimeoutMillis: 10_000 });
     // An idle connection that the server drops must not crash the process; the next
     // query gets a fresh one.
     this.pool.on('error', () => undefined);
