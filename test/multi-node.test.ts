@@ -43,6 +43,7 @@ beforeAll(async () => {
   // Started together on an empty database: they migrate it and record the root key once.
   nodes = await Promise.all([0, 1, 2].map(() => serve(['--port', '0', '--store', url], { KMSD_ROOT_KEY: ROOT_KEY })));
   clients = nodes.map((n) => new KMSClient({ endpoint: n.url, region: REGION, credentials: DEV, maxAttempts: 1 }));
+  for (const n of nodes) expect(n.output()).toContain(`Data: ${url}\n`);
 });
 
 afterAll(async () => {

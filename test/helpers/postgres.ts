@@ -7,7 +7,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import { chownSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 
@@ -26,7 +25,9 @@ function asPostgres(command: string, args: string[]): void {
 }
 
 export function startPostgres(): TestPostgres {
-  const dir = mkdtempSync(join(tmpdir(), 'kmsd-pg-'));
+  // Under /tmp rather than $TMPDIR: the postgres user must reach it, and a socket path must
+  // stay short (about 100 bytes).
+  const dir = mkdtempSync('/tmp/kmsd-pg-');
   const uid = Number(execFileSync('id', ['-u', 'postgres']).toString());
   const gid = Number(execFileSync('id', ['-g', 'postgres']).toString());
   chownSync(dir, uid, gid);
