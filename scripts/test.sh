@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine with only Node 20: installs what the tests
-# need (Debian's awscli, openssl, chromium, certutil, script and unshare; the npm dependencies), then runs the format
+# need (Debian's awscli, openssl, chromium, certutil, script, unshare and postgresql; the npm dependencies), then runs the format
 # check, the linter, tsc --strict, the generated-code check and every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +12,8 @@ command -v openssl > /dev/null || need+=(openssl)
 command -v certutil > /dev/null || need+=(libnss3-tools)
 command -v script > /dev/null || need+=(bsdutils)
 command -v unshare > /dev/null || need+=(util-linux)
+# The store tests start throwaway PostgreSQL 15 servers of their own (test/helpers/postgres.ts).
+[ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing Debian packages: ${need[*]}"
   apt-get update -qq

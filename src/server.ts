@@ -3,19 +3,17 @@
  * together: store -> key backends -> services (KMS, CloudHSM V2) -> gateway.
  */
 import type { ServerResponse } from 'node:http';
-import { join } from 'node:path';
 import type { Clock } from './core/clock.js';
 import { OffsetClock } from './core/clock.js';
 import { createGateway } from './gateway/http.js';
 import type { Route } from './gateway/http.js';
 import { checkTestHooksHost, newTestHooksToken, testClockRoute } from './server/test-hooks.js';
 import { SigV4Verifier } from './gateway/sigv4.js';
-import { RootKey, takeRootKeyFromEnv } from './keystores/root-key.js';
+import { takeRootKeyFromEnv } from './keystores/root-key.js';
 
 /** For the CLI: it reports where the root key came from. */
 export { takeRootKeyFromEnv };
 import { LocalKeyBackend } from './keystores/local-key-backend.js';
-import { SqliteStore } from './store/sqlite-store.js';
 import type { Store } from './store/store.js';
 import { createKmsService } from './kms/service.js';
 import { createHsmManagementService } from './cloudhsm/hsm/management-service.js';
@@ -27,7 +25,7 @@ import { CloudHsmKeyBackend } from './keystores/cloudhsm-key-backend.js';
 import {
   customKeyStoreDirectory,
   keyStoreTransitionsIdle,
-  resumeConnectedStores,
+  reconcileKeyStoreSessions,
   runKeyStoreTransitions,
 } from './kms/custom-key-stores.js';
 import { sweepKeys } from './kms/sweeper.js';
@@ -50,7 +48,6 @@ import type { KmsdConfig } from './config.js';
 import { defaultAllowedHosts, hostAllowList } from './gateway/host-check.js';
 import { createListener } from './server/listener.js';
 import type { ServerLimits, TlsMaterial } from './server/listener.js';
-import { DATABASE_FILE, prepareDataDir } from './server/data-dir.js';
 import type { Log } from './core/log.js';
 import { createLogger } from './server/logger.js';
 import type { LoggerLevel } from './server/logger.js';
@@ -59,6 +56,7 @@ import { countKmsResources } from './kms/key-counts.js';
 import { checkRootKey, readRootKeyCheck } from './server/root-key-check.js';
 import { healthRoute, readyRoute } from './server/routes/health.js';
 import { hardwareRootsRoute } from './server/routes/hardware-roots.js';
+import { chooseStore } from './server/store-choice.js';
 
 export interface KmsdOptions {
   /**
@@ -76,12 +74,19 @@ export interface KmsdOptions {
    * 127.0.0.1 and ::1.
    */
   allowedHosts?: string[];
-  /** Holds kmsd.sqlite and the root key. Ignored with inMemory. */
+  /**
+   * `postgres://…` (a database several kmsd nodes share; the root key must then be given)
+   * or `sqlite:<path>`. Without it, dataDir or inMemory decide (server/store-choice.ts).
+   */
+  store?: string;
+  /** Holds kmsd.sqlite and the root key. Ignored with inMemory or store. */
   dataDir?: string;
   inMemory?: boolean;
   config?: KmsdConfig;
   /** Base64 of 32 bytes; defaults to KMSD_ROOT_KEY, then the data dir's root-key file. */
   rootKey?: string;
+  /** A file holding the base64 root key, when rootKey and KMSD_ROOT_KEY are not set. */
+  rootKeyFile?: string;
   /**
    * Enables POST /_kmsd/test/clock, which moves the service clock forward (deletion
    * windows, rotation, backups). For tests only: never enable it in production. Needs a
@@ -155,21 +160,20 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
   const clock = new OffsetClock();
   const log = options.log ?? createLogger(options.logLevel);
 
-  let store: Store;
-  let rootKey: RootKey;
-  const warnings: string[] = [];
-  // Taken out of the environment even when options.rootKey wins: no child may inherit it.
-  const envRootKey = takeRootKeyFromEnv();
-  const rootKeyB64 = options.rootKey ?? envRootKey;
-  if (options.inMemory) {
-    store = new SqliteStore(':memory:');
-    rootKey = rootKeyB64 ? RootKey.fromBase64(rootKeyB64) : RootKey.random();
-  } else {
-    const dataDir = options.dataDir ?? './data';
-    warnings.push(...prepareDataDir(dataDir));
-    store = new SqliteStore(join(dataDir, DATABASE_FILE));
-    rootKey = rootKeyB64 ? RootKey.fromBase64(rootKeyB64) : RootKey.fromDataDir(dataDir);
-  }
+  const {
+    store,
+    open: openStore,
+    rootKey,
+    rootKeyCheck,
+    warnings,
+  } = chooseStore({
+    store: options.store,
+    dataDir: options.dataDir,
+    inMemory: options.inMemory,
+    // Taken out of the environment even when options.rootKey wins: no child may inherit it.
+    rootKey: options.rootKey ?? takeRootKeyFromEnv(),
+    rootKeyFile: options.rootKeyFile,
+  });
 
   // One HSM module serves the CloudHSM V2 API, the HSM management interface and KMS custom key stores.
   const hsmModule = createHsmModule({ store, clock, rootKey });
@@ -207,6 +211,10 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
   const tasks: PeriodicTask[] = [
     function customKeyStoreTransitions() {
       return runKeyStoreTransitions(kmsDeps);
+    },
+    // Connects and disconnects completed through other nodes sharing the store.
+    function customKeyStoreSessions() {
+      return reconcileKeyStoreSessions(kmsDeps);
     },
     // Deletion windows and automatic rotations that the service clock has passed.
     function sweepKmsKeys(now) {
@@ -290,10 +298,11 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     warnings,
     testHooksToken,
     async listen() {
-      await checkRootKey(store, rootKey);
+      await openStore();
+      await checkRootKey(store, rootKey, rootKeyCheck);
       await kmsDeps.keyUsage.start(clock.now());
       // Stores that were CONNECTED when kmsd stopped log in to their clusters again.
-      await resumeConnectedStores(kmsDeps);
+      await reconcileKeyStoreSessions(kmsDeps);
       const addr = await listener.listen(options.port ?? 4599, options.host ?? '127.0.0.1', (err) => {
         log({ level: 'error', msg: 'the server failed', err });
         options.onServerError?.(err);

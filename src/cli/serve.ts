@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { createKmsd, takeRootKeyFromEnv } from '../server.js';
 import { isLoopbackHost } from '../server/loopback.js';
+import { redact } from '../server/store-choice.js';
 import type { TlsMaterial } from '../server/listener.js';
 import { DEV_ACCOUNT } from '../config.js';
 import type { KmsdConfig } from '../config.js';
@@ -26,6 +27,11 @@ Options (each also settable as an environment variable):
   --host <addr>           Address to listen on            [KMSD_HOST, default 127.0.0.1]
   --port <n>              Port; 0 picks a free port        [KMSD_PORT, default 4599]
   --data-dir <dir>        SQLite database and root key     [KMSD_DATA_DIR, default ./data]
+  --store <location>      Where kmsd keeps its state instead of --data-dir:
+                          postgres://user:pass@host:5432/db (several kmsd nodes
+                          may share it) or sqlite:<file>   [KMSD_STORE]
+  --root-key-file <file>  Read the root key (base64 of 32 bytes) from this file
+                                                           [KMSD_ROOT_KEY_FILE]
   --config <file>         JSON config: accounts (root keys, IAM users and roles),
                           subnets, quotas                  [KMSD_CONFIG]
                           (check one with: kmsd config check <file>)
@@ -66,8 +72,10 @@ Options (each also settable as an environment variable):
                                                            [KMSD_TEST_HOOKS=1]
   -h, --help              Show this help
 
-The service root key comes from KMSD_ROOT_KEY (base64 of 32 bytes) or from
-<data-dir>/root-key, created with mode 0600 on first start (the directory 0700).
+The service root key comes from KMSD_ROOT_KEY (base64 of 32 bytes), --root-key-file, or
+<data-dir>/root-key, created with mode 0600 on first start (the directory 0700). With a
+PostgreSQL store it must be given, the same on every node, and kmsd refuses to start
+with a key other than the one the database was created with.
 Without --config, kmsd serves one development account, ${DEV_ACCOUNT.accountId},
 with access key "${DEV_ACCOUNT.accessKeyId}" and secret "${DEV_ACCOUNT.secretAccessKey}", and only on a loopback
 address (127.0.0.1, ::1, localhost) unless --dev is given.
@@ -128,10 +136,19 @@ function count(flag: string, value: string | undefined): number | undefined {
 }
 
 /** What kmsd serves, printed at start: where data lives, TLS, accounts (ids only), console. */
-function startBanner(o: { url: string; dataDir?: string; rootKeyFromEnv: boolean; tlsCert?: string; config?: KmsdConfig }): string {
-  const data = o.dataDir
-    ? `Data: ${resolve(o.dataDir)} (database kmsd.sqlite; root key ${o.rootKeyFromEnv ? 'from KMSD_ROOT_KEY' : 'root-key'})`
-    : 'Data: in memory only (nothing is written to disk; all of it is gone when kmsd stops)';
+function startBanner(o: {
+  url: string;
+  dataDir?: string;
+  store?: string;
+  rootKeyFromEnv: boolean;
+  tlsCert?: string;
+  config?: KmsdConfig;
+}): string {
+  const data = o.store
+    ? `Data: ${redact(o.store)}`
+    : o.dataDir
+      ? `Data: ${resolve(o.dataDir)} (database kmsd.sqlite; root key ${o.rootKeyFromEnv ? 'from KMSD_ROOT_KEY' : 'root-key'})`
+      : 'Data: in memory only (nothing is written to disk; all of it is gone when kmsd stops)';
   const tls = o.tlsCert ? `TLS: on (certificate ${resolve(o.tlsCert)})` : 'TLS: off (plain HTTP; see --tls-cert and kmsd dev-cert)';
   const accounts = o.config
     ? `Accounts: ${o.config.accounts.map((a) => a.accountId).join(', ')}`
@@ -148,6 +165,8 @@ export async function serve(argv: string[]): Promise<void> {
     host: { type: 'string' },
     port: { type: 'string' },
     'data-dir': { type: 'string' },
+    store: { type: 'string' },
+    'root-key-file': { type: 'string' },
     config: { type: 'string' },
     'audit-log': { type: 'string' },
     'enforce-request-quotas': { type: 'boolean' },
@@ -191,6 +210,7 @@ export async function serve(argv: string[]): Promise<void> {
   const dataDir = values['data-dir'] ?? process.env.KMSD_DATA_DIR ?? './data';
   const logLevel = values['log-level'] ?? process.env.KMSD_LOG_LEVEL ?? 'info';
   if (!isLogLevel(logLevel)) throw new UsageError(`invalid log level ${logLevel}; use one of ${LOG_LEVELS.join(', ')}`);
+  const store = values.store ?? (process.env.KMSD_STORE || undefined);
 
   const rootKey = takeRootKeyFromEnv();
   const kmsd = createKmsd({
@@ -199,6 +219,8 @@ export async function serve(argv: string[]): Promise<void> {
     port,
     dataDir,
     inMemory,
+    store,
+    rootKeyFile: values['root-key-file'] ?? (process.env.KMSD_ROOT_KEY_FILE || undefined),
     testHooks: values['test-hooks'] ?? envFlag('KMSD_TEST_HOOKS'),
     config,
     auditLog: values['audit-log'] ?? (process.env.KMSD_AUDIT_LOG || undefined),
@@ -243,6 +265,7 @@ export async function serve(argv: string[]): Promise<void> {
   process.stdout.write(
     startBanner({
       url,
+      store,
       dataDir: inMemory ? undefined : dataDir,
       rootKeyFromEnv: rootKey !== undefined,
       tlsCert: tls ? tlsCert : undefined,

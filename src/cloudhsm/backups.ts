@@ -8,6 +8,7 @@ import type { Backup, BackupState } from '../generated/cloudhsmv2.js';
 import { CloudHsmInvalidRequestException, CloudHsmResourceNotFoundException } from '../generated/cloudhsmv2.js';
 import { DAY_MS } from '../core/clock.js';
 import type { Scope } from '../store/store.js';
+import { DEFAULT_LEASE_MS } from '../store/store.js';
 import { backupTable, clusterTable } from './rows.js';
 import type { BackupRow, ClusterRow } from './rows.js';
 import type { CloudHsmContext, CloudHsmDeps } from './context.js';
@@ -150,8 +151,11 @@ export async function sweep(deps: CloudHsmDeps, now: Date, log: (err: unknown) =
   // the HSM side) store them without a due time. Clusters are few per installation.
   const due = (await clusterTable(deps.store).all()).filter(({ row }) => (nextDue(row) ?? Infinity) <= t);
   for (const { scope, row } of due) {
+    // Logged after the transaction, which may run twice (store.ts).
+    let backupError: unknown;
     try {
       await deps.store.transaction(async () => {
+        backupError = undefined;
         const current = await clusterTable(deps.store).get(scope, row.ClusterId);
         if (!current) return;
         const cluster = settleCluster(current, t);
@@ -164,7 +168,7 @@ export async function sweep(deps: CloudHsmDeps, now: Date, log: (err: unknown) =
               await applyRetention(ctx, cluster);
             } catch (err) {
               // Try again in an hour rather than on every tick.
-              log(err);
+              backupError = err;
               cluster.nextBackupAt = t + RETRY_BACKUP_MS;
             }
           }
@@ -172,12 +176,13 @@ export async function sweep(deps: CloudHsmDeps, now: Date, log: (err: unknown) =
         if (cluster.State === 'DELETED') delete cluster.nextBackupAt;
         await saveCluster(ctx, cluster);
       });
+      if (backupError !== undefined) log(backupError);
     } catch (err) {
       log(err);
     }
   }
   const backups = backupTable(deps.store);
-  for (const { scope, id } of await backups.dueBefore(t, 100)) {
+  for (const { scope, id } of await backups.claimDue(t, 100, DEFAULT_LEASE_MS)) {
     await deps.store.transaction(async () => {
       const row = await backups.get(scope, id);
       if (row?.BackupState === 'PENDING_DELETION' && (row.DeleteTimestamp ?? 0) + PENDING_DELETION_MS <= t) {

@@ -93,34 +93,46 @@ export class CloudHsmKeyBackend implements SymmetricKeyBackend {
   }
 
   /**
-   * ConnectCustomKeyStore's asynchronous part: log in as kmsuser with the password KMS
-   * knows, rotate it to a random value only kmsd knows (hsm-key-store-concepts.md), and keep
-   * the session. Returns the new password wrapped, for the store row.
+   * Logs in as kmsuser and keeps the session. `known` are the passwords (wrapped) kmsd may
+   * hold for it, most likely first: the store's, then one a connect was rotating to when its
+   * node stopped. A refused password moves on to the next; the one that worked is returned.
    */
-  async connect(
-    scope: Scope,
-    customKeyStoreId: string,
-    clusterId: string,
-    passwordWrapped: string,
-    rotate: boolean,
-  ): Promise<ConnectResult> {
+  async connect(scope: Scope, customKeyStoreId: string, clusterId: string, known: string[]): Promise<ConnectResult> {
     await this.disconnect(scope, customKeyStoreId);
-    const password = this.unwrapPassword(scope, customKeyStoreId, passwordWrapped);
-    const login = await this.deps.clusters.login(scope, clusterId, 'kmsuser', password);
-    if (!login.ok) return { ok: false, code: login.failure };
-    let newWrapped = passwordWrapped;
-    if (rotate) {
-      const next = randomPassword();
-      try {
-        await this.deps.clusters.changePassword(login.sessionId, next);
-      } catch {
-        await this.deps.clusters.logout(login.sessionId).catch(() => undefined);
-        return { ok: false, code: 'INTERNAL_ERROR' };
+    let result: ConnectResult = { ok: false, code: 'INVALID_CREDENTIALS' };
+    for (const passwordWrapped of known) {
+      const password = this.unwrapPassword(scope, customKeyStoreId, passwordWrapped);
+      const login = await this.deps.clusters.login(scope, clusterId, 'kmsuser', password);
+      if (login.ok) {
+        this.sessions.set(sessionKey(scope, customKeyStoreId), { sessionId: login.sessionId, clusterId });
+        return { ok: true, passwordWrapped };
       }
-      newWrapped = this.wrapPassword(scope, customKeyStoreId, next);
+      result = { ok: false, code: login.failure };
+      if (login.failure !== 'INVALID_CREDENTIALS') break;
     }
-    this.sessions.set(sessionKey(scope, customKeyStoreId), { sessionId: login.sessionId, clusterId });
-    return { ok: true, passwordWrapped: newWrapped };
+    return result;
+  }
+
+  /** A fresh random kmsuser password, wrapped: what a connect rotates to (hsm-key-store-concepts.md). */
+  newPasswordWrapped(scope: Scope, customKeyStoreId: string): string {
+    return this.wrapPassword(scope, customKeyStoreId, randomPassword());
+  }
+
+  /**
+   * Changes kmsuser's password through the session `connect` opened. The caller stores
+   * `toWrapped` first: once the cluster has it, it is the only password kmsuser has.
+   * On failure the session ends (whether the cluster took the change is unknown).
+   */
+  async rotatePassword(scope: Scope, customKeyStoreId: string, toWrapped: string): Promise<boolean> {
+    const session = this.sessions.get(sessionKey(scope, customKeyStoreId));
+    if (!session) return false;
+    try {
+      await this.deps.clusters.changePassword(session.sessionId, this.unwrapPassword(scope, customKeyStoreId, toWrapped));
+      return true;
+    } catch {
+      await this.disconnect(scope, customKeyStoreId);
+      return false;
+    }
   }
 
   /** DisconnectCustomKeyStore: KMS logs kmsuser out of the cluster. */
@@ -139,6 +151,11 @@ export class CloudHsmKeyBackend implements SymmetricKeyBackend {
       this.sessions.delete(key);
       await this.deps.clusters.logout(session.sessionId).catch(() => undefined);
     }
+  }
+
+  /** Whether this node is logged in for the store (sessions are per node). */
+  hasSession(scope: Scope, customKeyStoreId: string): boolean {
+    return this.sessions.has(sessionKey(scope, customKeyStoreId));
   }
 
   async isConnected(scope: Scope, customKeyStoreId: string): Promise<boolean> {

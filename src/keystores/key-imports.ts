@@ -24,6 +24,7 @@ import {
 } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { Scope, Store, Table } from '../store/store.js';
+import { DEFAULT_LEASE_MS } from '../store/store.js';
 import type { RootKey } from './root-key.js';
 
 const generate = promisify(generateKeyPair);
@@ -168,7 +169,7 @@ export class KeyImports {
 
   /** Removes wrapping keys whose validity has passed (their tokens are refused anyway). */
   async purgeExpired(now: number): Promise<void> {
-    for (const { scope, id } of await this.table.dueBefore(now, 500)) await this.table.delete(scope, id);
+    for (const { scope, id } of await this.table.claimDue(now, 500, DEFAULT_LEASE_MS)) await this.table.delete(scope, id);
   }
 
   private tokenMac(body: Buffer, keyArn: string): Buffer {

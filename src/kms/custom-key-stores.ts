@@ -26,6 +26,7 @@ import {
 import type { ClusterView } from '../keystores/cloudhsm-clusters.js';
 import type { CloudHsmKeyBackend, KeyStoreDirectory } from '../keystores/cloudhsm-key-backend.js';
 import type { Scope, Store, Table } from '../store/store.js';
+import { DEFAULT_LEASE_MS } from '../store/store.js';
 import { ValidationException } from '../core/service-error.js';
 import type { KmsContext, KmsDeps } from './context.js';
 import { keyTable } from './keys.js';
@@ -52,6 +53,11 @@ export interface CustomKeyStoreRow {
   creationDate: number;
   /** The kmsuser password, wrapped by the root key. Never returned, never logged. */
   passwordWrapped: string;
+  /**
+   * The password a connect is rotating kmsuser to, wrapped, stored before the cluster is told;
+   * present only while that connect runs, or after its node stopped mid-way.
+   */
+  nextPasswordWrapped?: string;
   /** Increments with every Connect, so a late background result cannot clobber a newer request. */
   attempt: number;
 }
@@ -264,7 +270,8 @@ export function kickTransitions(deps: KmsDeps): void {
 
 async function settle(deps: KmsDeps): Promise<void> {
   const table = customKeyStoreTable(deps.store);
-  const due = await table.dueBefore(deps.clock.now().getTime(), 100);
+  // Claimed: the HSM login of a connect runs on one node only.
+  const due = await table.claimDue(deps.clock.now().getTime(), 100, DEFAULT_LEASE_MS);
   for (const { scope, row } of due) {
     if (row.connectionState === 'CONNECTING') await finishConnect(deps, scope, row);
     else if (row.connectionState === 'DISCONNECTING') await finishDisconnect(deps, scope, row);
@@ -272,21 +279,45 @@ async function settle(deps: KmsDeps): Promise<void> {
   }
 }
 
-/** §7: find the cluster, log in as kmsuser, rotate its password, keep the session. */
+/**
+ * §7: find the cluster, log in as kmsuser, rotate its password, keep the session. The new
+ * password is stored (as nextPasswordWrapped, beside the current one) before the cluster is
+ * told, so a node that stops between the two leaves kmsd knowing kmsuser's password either
+ * way; the next login tries both.
+ */
 async function finishConnect(deps: KmsDeps, scope: Scope, row: CustomKeyStoreRow): Promise<void> {
   const table = customKeyStoreTable(deps.store);
   const backend = deps.cloudHsmKeyStores;
   let code: ConnectionErrorCodeType | undefined;
   let passwordWrapped = row.passwordWrapped;
+  /** kmsd knows kmsuser's password for sure: nextPasswordWrapped can go. */
+  let settled = false;
   try {
     const view = backend ? await backend.describeCluster(scope, row.clusterId) : undefined;
     if (!backend) code = 'INTERNAL_ERROR';
     else if (!view) code = 'CLUSTER_NOT_FOUND';
     else if (activeHsmZones(view).size === 0) code = 'INSUFFICIENT_CLOUDHSM_HSMS';
     else {
-      const result = await backend.connect(scope, row.id, row.clusterId, row.passwordWrapped, true);
-      if (result.ok) passwordWrapped = result.passwordWrapped;
-      else code = result.code;
+      const login = await backend.connect(scope, row.id, row.clusterId, knownPasswords(row));
+      if (!login.ok) code = login.code;
+      else {
+        passwordWrapped = login.passwordWrapped;
+        settled = true;
+        const next = backend.newPasswordWrapped(scope, row.id);
+        const stored = await deps.store.transaction(async () => {
+          const current = await table.get(scope, row.id);
+          if (current?.connectionState !== 'CONNECTING' || current.attempt !== row.attempt) return false;
+          // Due again after a lease: if this node stops now, another one finishes the connect.
+          const retry = deps.clock.now().getTime() + DEFAULT_LEASE_MS;
+          await table.put(scope, row.id, { ...current, passwordWrapped, nextPasswordWrapped: next }, { due: retry });
+          return true;
+        });
+        if (stored) {
+          settled = await backend.rotatePassword(scope, row.id, next);
+          if (settled) passwordWrapped = next;
+          else code = 'INTERNAL_ERROR';
+        }
+      }
     }
   } catch {
     code = 'INTERNAL_ERROR';
@@ -294,8 +325,9 @@ async function finishConnect(deps: KmsDeps, scope: Scope, row: CustomKeyStoreRow
   await deps.store.transaction(async () => {
     const current = await table.get(scope, row.id);
     if (!current) return;
-    // The rotated password is the only one kmsuser has now: keep it whatever happened meanwhile.
+    // What kmsuser's password is now, as far as kmsd knows: keep it whatever happened meanwhile.
     current.passwordWrapped = passwordWrapped;
+    if (settled) delete current.nextPasswordWrapped;
     if (current.connectionState !== 'CONNECTING' || current.attempt !== row.attempt) {
       await table.put(scope, row.id, current, { due: current.connectionState === 'DISCONNECTING' ? deps.clock.now().getTime() : null });
       return;
@@ -308,6 +340,11 @@ async function finishConnect(deps: KmsDeps, scope: Scope, row: CustomKeyStoreRow
     const after = await table.get(scope, row.id);
     if (after?.connectionState !== 'CONNECTED') await backend.disconnect(scope, row.id);
   }
+}
+
+/** The store's kmsuser password, then one a connect was rotating to when its node stopped. */
+function knownPasswords(row: CustomKeyStoreRow): string[] {
+  return row.nextPasswordWrapped ? [row.passwordWrapped, row.nextPasswordWrapped] : [row.passwordWrapped];
 }
 
 /** §8: log kmsuser out and finish in DISCONNECTED. */
@@ -323,24 +360,35 @@ async function finishDisconnect(deps: KmsDeps, scope: Scope, row: CustomKeyStore
 }
 
 /**
- * kmsd restarted: the HSM sessions of CONNECTED stores ended with the process. Log in again
- * with the password kmsd holds (no rotation: this is not a new connect); a store that cannot
- * log in moves to FAILED with the reason, as a failed connect would.
+ * Each node holds its own HSM sessions, while the connection state lives in the store that
+ * every node shares. At start and then on every tick, a node makes its sessions follow the
+ * store: for a CONNECTED store it holds no session of (kmsd restarted, or another node
+ * completed the connect) it logs in with the password kmsd holds (no rotation: this is not a
+ * new connect); it logs out of a store that is DISCONNECTED or FAILED (disconnected through
+ * another node). So a connect or disconnect through one node reaches the others within a
+ * tick. A store that cannot log in moves to FAILED with the reason, as a failed connect would
+ * (and so is not retried, which would lock kmsuser out).
  */
-export async function resumeConnectedStores(deps: KmsDeps): Promise<void> {
+export async function reconcileKeyStoreSessions(deps: KmsDeps): Promise<void> {
   const backend = deps.cloudHsmKeyStores;
   if (!backend) return;
   const table = customKeyStoreTable(deps.store);
   for (const { scope, row } of await table.all()) {
-    if (row.connectionState !== 'CONNECTED') continue;
+    const held = backend.hasSession(scope, row.id);
+    if (held && (row.connectionState === 'DISCONNECTED' || row.connectionState === 'FAILED')) {
+      await backend.disconnect(scope, row.id);
+      continue;
+    }
+    if (row.connectionState !== 'CONNECTED' || held) continue;
     let code: ConnectionErrorCodeType | undefined;
     try {
       const view = await backend.describeCluster(scope, row.clusterId);
       if (!view) code = 'CLUSTER_NOT_FOUND';
       else if (activeHsmZones(view).size === 0) code = 'INSUFFICIENT_CLOUDHSM_HSMS';
       else {
-        const result = await backend.connect(scope, row.id, row.clusterId, row.passwordWrapped, false);
+        const result = await backend.connect(scope, row.id, row.clusterId, knownPasswords(row));
         if (!result.ok) code = result.code;
+        else if (row.nextPasswordWrapped) await settlePassword(deps, scope, row, result.passwordWrapped);
       }
     } catch {
       code = 'INTERNAL_ERROR';
@@ -354,6 +402,19 @@ export async function resumeConnectedStores(deps: KmsDeps): Promise<void> {
       });
     }
   }
+}
+
+/** A login showed which of the known passwords kmsuser has: keep that one alone. */
+async function settlePassword(deps: KmsDeps, scope: Scope, row: CustomKeyStoreRow, passwordWrapped: string): Promise<void> {
+  const table = customKeyStoreTable(deps.store);
+  await deps.store.transaction(async () => {
+    const current = await table.get(scope, row.id);
+    // Changed meanwhile (a new connect, an UpdateCustomKeyStore): that change knows better.
+    if (current?.passwordWrapped !== row.passwordWrapped || current.nextPasswordWrapped !== row.nextPasswordWrapped) return;
+    const settled = { ...current, passwordWrapped };
+    delete settled.nextPasswordWrapped;
+    await table.put(scope, row.id, settled, { due: null });
+  });
 }
 
 // ---- KMS keys in a store (§11.1) -------------------------------------------------------

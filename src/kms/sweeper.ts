@@ -11,6 +11,7 @@ import { dueOf, keyTable, saveKey, settleTransition } from './keys.js';
 import { shareWithRelated } from './multi-region.js';
 import { rotateKey } from './rotation.js';
 import { expireImportedMaterial } from './imported-material.js';
+import { DEFAULT_LEASE_MS } from '../store/store.js';
 
 const BATCH = 100;
 /** Bounds one sweep; whatever is left is picked up by the next tick. */
@@ -20,14 +21,14 @@ export async function sweepKeys(deps: KmsDeps, now: Date): Promise<void> {
   const ctx = { deps };
   const time = now.getTime();
   const table = keyTable(deps.store);
-  // One key that cannot be handled must not hold up the others: it is skipped for the rest
-  // of this sweep, and its error is raised at the end so the task runner logs it.
-  const failed = new Map<string, unknown>();
+  // One key that cannot be handled must not hold up the others: it keeps its claim (so no
+  // node retries it before the lease ends), and its error is raised at the end so the task
+  // runner logs it.
+  const failed: unknown[] = [];
   await deps.imports.purgeExpired(time);
   for (let i = 0; i < MAX_BATCHES; i++) {
-    const due = (await table.dueBefore(time, BATCH + failed.size)).filter(
-      (d) => !failed.has(`${d.scope.account}/${d.scope.region}/${d.id}`),
-    );
+    // Claimed, so that with several nodes each due key is handled by one of them.
+    const due = await table.claimDue(time, BATCH, DEFAULT_LEASE_MS);
     if (due.length === 0) break;
     for (const { scope, id } of due) {
       try {
@@ -49,10 +50,9 @@ export async function sweepKeys(deps: KmsDeps, now: Date): Promise<void> {
           }
         });
       } catch (err) {
-        failed.set(`${scope.account}/${scope.region}/${id}`, err);
+        failed.push(err);
       }
     }
   }
-  const [first] = failed.values();
-  if (first !== undefined) throw first;
+  if (failed.length > 0) throw failed[0];
 }

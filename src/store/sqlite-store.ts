@@ -1,18 +1,80 @@
 /**
  * The embedded default store: one SQLite database (better-sqlite3, WAL) in the data
- * directory, or in memory with --in-memory. Each named table is created on first use with
- * the same layout: scope, id, JSON row, and an optional due time for the sweeper.
+ * directory, or in memory with --in-memory. Every table's rows live in kmsd_rows
+ * (migrations.ts). One process owns the file: transactions take SQLite's write lock
+ * (BEGIN IMMEDIATE) behind an in-process queue, so they never conflict and never rerun.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { InvalidMarkerError } from './store.js';
-import type { ListOptions, Page, PutOptions, Scope, Scoped, Store, Table } from './store.js';
+import { byDue, decodeMarker, encodeMarker, RowExistsError, TABLE_NAME, toScoped, VersionConflictError } from './store.js';
+import type { ListOptions, Page, PutOptions, Scope, Scoped, Store, Table, Versioned } from './store.js';
+import { pendingMigrations, SCHEMA_TABLE } from './migrations.js';
 
-const TABLE_NAME = /^[a-z][a-z0-9_]*$/;
+interface RowRecord {
+  seq: number;
+  account: string;
+  region: string;
+  id: string;
+  data: string;
+  due: number | null;
+}
+
+type Key = { tbl: string; account: string; region: string; id: string };
+
+function statements(db: Database.Database) {
+  const key = 'tbl = @tbl AND account = @account AND region = @region AND id = @id';
+  // A write that changes the due time ends a claim (store.ts PutOptions.due).
+  const claim = 'CASE WHEN due IS @due THEN claimed_until ELSE NULL END';
+  return {
+    // pluck(): the JSON text itself, no row object per lookup (the hot path of every request).
+    // Positional parameters: binding by name costs a lookup per value, on every request.
+    get: db
+      .prepare<[string, string, string, string], string>(
+        `SELECT data FROM kmsd_rows WHERE tbl = ? AND account = ? AND region = ? AND id = ?`,
+      )
+      .pluck(),
+    getVersioned: db.prepare<[Key], { data: string; version: number }>(`SELECT data, version FROM kmsd_rows WHERE ${key}`),
+    insert: db.prepare<[Key & { data: string; due: number | null }]>(
+      `INSERT INTO kmsd_rows (tbl, account, region, id, data, due) VALUES (@tbl, @account, @region, @id, @data, @due)
+       ON CONFLICT (tbl, account, region, id) DO NOTHING`,
+    ),
+    update: db
+      .prepare<[Key & { data: string; due: number | null; version: number }], number>(
+        `UPDATE kmsd_rows SET data = @data, version = version + 1, claimed_until = ${claim}, due = @due
+         WHERE ${key} AND version = @version RETURNING version`,
+      )
+      .pluck(),
+    // Upsert keeps the row's seq, so replacing a row does not move it in listings.
+    put: db.prepare<[Key & { data: string; due: number | null }]>(
+      `INSERT INTO kmsd_rows (tbl, account, region, id, data, due) VALUES (@tbl, @account, @region, @id, @data, @due)
+       ON CONFLICT (tbl, account, region, id) DO UPDATE SET data = excluded.data, version = version + 1,
+         claimed_until = CASE WHEN due IS excluded.due THEN claimed_until ELSE NULL END, due = excluded.due`,
+    ),
+    del: db.prepare<[Key]>(`DELETE FROM kmsd_rows WHERE ${key}`),
+    list: db.prepare<[{ tbl: string; account: string; region: string; after: number; prefix: string; limit: number }], RowRecord>(
+      `SELECT seq, id, data FROM kmsd_rows WHERE tbl = @tbl AND account = @account AND region = @region AND seq > @after
+       AND substr(id, 1, length(@prefix)) = @prefix ORDER BY seq LIMIT @limit`,
+    ),
+    count: db
+      .prepare<[{ tbl: string; account: string; region: string; prefix: string }], number>(
+        `SELECT count(*) FROM kmsd_rows WHERE tbl = @tbl AND account = @account AND region = @region
+         AND substr(id, 1, length(@prefix)) = @prefix`,
+      )
+      .pluck(),
+    claim: db.prepare<[{ tbl: string; time: number; until: number; limit: number }], RowRecord>(
+      `UPDATE kmsd_rows SET claimed_until = @until WHERE seq IN (
+         SELECT seq FROM kmsd_rows WHERE tbl = @tbl AND due IS NOT NULL AND due <= @time
+         AND (claimed_until IS NULL OR claimed_until <= @time) ORDER BY due, seq LIMIT @limit)
+       RETURNING seq, account, region, id, data, due`,
+    ),
+    all: db.prepare<[string], RowRecord>(`SELECT seq, account, region, id, data FROM kmsd_rows WHERE tbl = ? ORDER BY seq`),
+  };
+}
 
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
+  private readonly stmts: ReturnType<typeof statements>;
   private readonly tables = new Map<string, SqliteTable<unknown>>();
   /** Tables first used inside the open transaction: their CREATE TABLE is undone by a rollback. */
   private readonly createdInTransaction: string[] = [];
@@ -21,7 +83,7 @@ export class SqliteStore implements Store {
   /** Transactions running or waiting for the lock. */
   private waiting = 0;
 
-  /** `path` is a file, or ':memory:'. */
+  /** `path` is a file, or ':memory:'. Migrates the schema before returning. */
   constructor(path: string) {
     // Created 0600 before SQLite opens it: SQLite gives the -wal and -shm files the database's mode.
     if (path !== ':memory:') closeSync(openSync(path, 'a', 0o600));
@@ -30,18 +92,23 @@ export class SqliteStore implements Store {
     // FULL: each commit is fsynced before it returns, so an acknowledged write survives a power loss.
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
+    migrate(this.db);
+    this.stmts = statements(this.db);
   }
 
   table<T>(name: string): Table<T> {
     let t = this.tables.get(name);
     if (!t) {
       if (!TABLE_NAME.test(name)) throw new Error(`bad table name ${name}`);
-      t = new SqliteTable<unknown>(this.db, name, (write) => this.write(write));
+      t = new SqliteTable<unknown>(this.stmts, name, (write) => this.write(write));
       this.tables.set(name, t);
       if (this.db.inTransaction) this.createdInTransaction.push(name);
     }
     return t as Table<T>;
   }
+
+  /** The constructor has migrated already: one process owns the file. */
+  async open(): Promise<void> {}
 
   async transaction<R>(fn: () => Promise<R>): Promise<R> {
     if (this.inTransaction.getStore()) return fn();
@@ -95,102 +162,105 @@ export class SqliteStore implements Store {
   }
 }
 
-interface RowRecord {
-  seq: number;
-  id: string;
-  data: string;
+/** Applies pending migrations in one write transaction (migrations.ts). */
+function migrate(db: Database.Database): void {
+  db.transaction(() => {
+    db.exec(SCHEMA_TABLE);
+    const applied = db.prepare<[], number>('SELECT version FROM kmsd_schema').pluck().all();
+    for (const m of pendingMigrations(applied)) {
+      db.exec(m.sqlite);
+      if (m.version === 1) importLegacyTables(db);
+      db.prepare('INSERT INTO kmsd_schema (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
+    }
+  }).immediate();
+}
+
+/**
+ * Data directories made before migrations kept each entity in its own table of the same
+ * layout (seq, account, region, id, data, due). Migration 1 moves their rows, in their
+ * order, into kmsd_rows and drops them.
+ */
+function importLegacyTables(db: Database.Database): void {
+  const names = db
+    .prepare<[], string>(
+      `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN ('kmsd_rows', 'kmsd_schema') ORDER BY name`,
+    )
+    .pluck()
+    .all();
+  for (const name of names) {
+    const columns = db.prepare<[string], string>('SELECT name FROM pragma_table_info(?) ORDER BY name').pluck().all(name).join(',');
+    if (columns !== 'account,data,due,id,region,seq' || !TABLE_NAME.test(name)) continue;
+    db.prepare(
+      `INSERT INTO kmsd_rows (tbl, account, region, id, data, due) SELECT ?, account, region, id, data, due FROM "${name}" ORDER BY seq`,
+    ).run(name);
+    db.exec(`DROP TABLE "${name}"`);
+  }
 }
 
 class SqliteTable<T> implements Table<T> {
-  private readonly stmts: {
-    get: Database.Statement<[string, string, string], string>;
-    put: Database.Statement<[string, string, string, string, number | null]>;
-    del: Database.Statement<[string, string, string]>;
-    list: Database.Statement<[{ account: string; region: string; after: number; prefix: string; limit: number }], RowRecord>;
-    count: Database.Statement<[{ account: string; region: string; prefix: string }], { n: number }>;
-    due: Database.Statement<[number, number], { account: string; region: string; id: string; data: string }>;
-    all: Database.Statement<[], { account: string; region: string; id: string; data: string }>;
-  };
-
   constructor(
-    db: Database.Database,
-    name: string,
+    private readonly stmts: ReturnType<typeof statements>,
+    private readonly tbl: string,
     private readonly write: <R>(fn: () => R) => Promise<R>,
-  ) {
-    db.exec(`CREATE TABLE IF NOT EXISTS ${name} (
-      seq INTEGER PRIMARY KEY AUTOINCREMENT,
-      account TEXT NOT NULL, region TEXT NOT NULL, id TEXT NOT NULL,
-      data TEXT NOT NULL, due INTEGER,
-      UNIQUE (account, region, id))`);
-    db.exec(`CREATE INDEX IF NOT EXISTS ${name}_due ON ${name} (due) WHERE due IS NOT NULL`);
-    this.stmts = {
-      // pluck(): the JSON text itself, no row object per lookup (the hot path of every request).
-      get: db.prepare<[string, string, string], string>(`SELECT data FROM ${name} WHERE account = ? AND region = ? AND id = ?`).pluck(),
-      // Upsert keeps the row's seq, so replacing a row does not move it in listings.
-      put: db.prepare(
-        `INSERT INTO ${name} (account, region, id, data, due) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (account, region, id) DO UPDATE SET data = excluded.data, due = excluded.due`,
-      ),
-      del: db.prepare(`DELETE FROM ${name} WHERE account = ? AND region = ? AND id = ?`),
-      list: db.prepare(
-        `SELECT seq, id, data FROM ${name} WHERE account = @account AND region = @region AND seq > @after
-         AND substr(id, 1, length(@prefix)) = @prefix ORDER BY seq LIMIT @limit`,
-      ),
-      count: db.prepare(
-        `SELECT count(*) AS n FROM ${name} WHERE account = @account AND region = @region AND substr(id, 1, length(@prefix)) = @prefix`,
-      ),
-      due: db.prepare(`SELECT account, region, id, data FROM ${name} WHERE due IS NOT NULL AND due <= ? ORDER BY due LIMIT ?`),
-      all: db.prepare(`SELECT account, region, id, data FROM ${name} ORDER BY seq`),
-    };
+  ) {}
+
+  private key(scope: Scope, id: string): Key {
+    return { tbl: this.tbl, account: scope.account, region: scope.region, id };
   }
 
   async get(scope: Scope, id: string): Promise<T | undefined> {
-    const data = this.stmts.get.get(scope.account, scope.region, id);
+    const data = this.stmts.get.get(this.tbl, scope.account, scope.region, id);
     return data === undefined ? undefined : (JSON.parse(data) as T);
   }
 
+  async getVersioned(scope: Scope, id: string): Promise<Versioned<T> | undefined> {
+    const r = this.stmts.getVersioned.get(this.key(scope, id));
+    return r && { row: JSON.parse(r.data) as T, version: r.version };
+  }
+
+  async insert(scope: Scope, id: string, row: T, options: PutOptions = {}): Promise<void> {
+    const params = { ...this.key(scope, id), data: JSON.stringify(row), due: options.due ?? null };
+    const { changes } = await this.write(() => this.stmts.insert.run(params));
+    if (changes === 0) throw new RowExistsError(this.tbl, id);
+  }
+
+  async update(scope: Scope, id: string, row: T, version: number, options: PutOptions = {}): Promise<number> {
+    const params = { ...this.key(scope, id), data: JSON.stringify(row), due: options.due ?? null, version };
+    const next = await this.write(() => this.stmts.update.get(params));
+    if (next === undefined) throw new VersionConflictError(this.tbl, id);
+    return next;
+  }
+
   async put(scope: Scope, id: string, row: T, options: PutOptions = {}): Promise<void> {
-    const data = JSON.stringify(row);
-    await this.write(() => this.stmts.put.run(scope.account, scope.region, id, data, options.due ?? null));
+    const params = { ...this.key(scope, id), data: JSON.stringify(row), due: options.due ?? null };
+    await this.write(() => this.stmts.put.run(params));
   }
 
   async delete(scope: Scope, id: string): Promise<boolean> {
-    return this.write(() => this.stmts.del.run(scope.account, scope.region, id).changes > 0);
+    const key = this.key(scope, id);
+    return this.write(() => this.stmts.del.run(key).changes > 0);
   }
 
   async list(scope: Scope, options: ListOptions = {}): Promise<Page<T>> {
     const after = options.marker === undefined ? 0 : decodeMarker(options.marker);
     const limit = options.limit ?? 1000;
-    const rows = this.stmts.list.all({ ...scope, after, prefix: options.prefix ?? '', limit: limit + 1 });
+    const rows = this.stmts.list.all({ tbl: this.tbl, ...scope, after, prefix: options.prefix ?? '', limit: limit + 1 });
     const page = rows.slice(0, limit);
     const items = page.map((r) => JSON.parse(r.data) as T);
     return rows.length > limit ? { items, next: encodeMarker(page[page.length - 1].seq) } : { items };
   }
 
   async count(scope: Scope, prefix = ''): Promise<number> {
-    return this.stmts.count.get({ ...scope, prefix })?.n ?? 0;
+    return this.stmts.count.get({ tbl: this.tbl, ...scope, prefix }) ?? 0;
   }
 
-  async dueBefore(time: number, limit: number): Promise<Scoped<T>[]> {
-    return this.stmts.due.all(time, limit).map(toScoped<T>);
+  async claimDue(time: number, limit: number, leaseMs: number): Promise<Scoped<T>[]> {
+    const params = { tbl: this.tbl, time, until: time + leaseMs, limit };
+    const rows = await this.write(() => this.stmts.claim.all(params));
+    return byDue(rows).map(toScoped<T>);
   }
 
   async all(): Promise<Scoped<T>[]> {
-    return this.stmts.all.all().map(toScoped<T>);
+    return this.stmts.all.all(this.tbl).map(toScoped<T>);
   }
-}
-
-function toScoped<T>(r: { account: string; region: string; id: string; data: string }): Scoped<T> {
-  return { scope: { account: r.account, region: r.region }, id: r.id, row: JSON.parse(r.data) as T };
-}
-
-// Markers are opaque to clients; inside they carry the last row's sequence number.
-function encodeMarker(seq: number): string {
-  return Buffer.from(`kmsd:${seq}`).toString('base64url');
-}
-
-function decodeMarker(marker: string): number {
-  const m = /^kmsd:(\d+)$/.exec(Buffer.from(marker, 'base64url').toString('utf8'));
-  if (!m) throw new InvalidMarkerError();
-  return Number(m[1]);
 }

@@ -1,10 +1,21 @@
 /**
  * Persistence behind a narrow async interface, so the same services run on the embedded
- * SQLite store and, later, on a shared PostgreSQL.
+ * SQLite store (one process) and on a shared PostgreSQL (several kmsd nodes).
  *
  * Every entity lives in a named table of typed rows, kept apart by scope (account and
  * region). Domain modules own their row types and table names (e.g. kms/keys.ts), so adding
  * an entity never touches this layer.
+ *
+ * The contract holds with several writers, not only under SQLite's process-wide lock:
+ * - `insert` is create-only: two nodes creating the same id give one success and one
+ *   RowExistsError (alias names, key ids).
+ * - Every row carries a version, bumped by each write; `update` is a compare-and-set on it.
+ * - `transaction` is serializable. On PostgreSQL a transaction that loses a race is rolled
+ *   back and **run again from the start**, so its function must have no effect outside the
+ *   store: no HSM or network call, no timer, no log line, no change to process memory that a
+ *   second run would repeat. Do those before the transaction, or after it commits.
+ * - `claimDue` hands each due row to one node at a time (a lease), for work with effects
+ *   outside the store (deletions, rotations, HSM connects).
  */
 
 export interface Scope {
@@ -32,24 +43,45 @@ export interface Scoped<T> {
   row: T;
 }
 
+export interface Versioned<T> {
+  row: T;
+  /** Starts at 1 on insert; each write adds one. */
+  version: number;
+}
+
 export interface PutOptions {
   /**
    * When something must happen to this row (deletion window ends, rotation is due, ...),
-   * as epoch milliseconds; null for never. Found again by `dueBefore`.
+   * as epoch milliseconds; null (the default) for never. Found again by `claimDue`. A write
+   * that changes the due time ends any claim on the row: the work it describes is new.
    */
   due?: number | null;
 }
 
 export interface Table<T> {
   get(scope: Scope, id: string): Promise<T | undefined>;
-  /** Insert or replace. */
+  getVersioned(scope: Scope, id: string): Promise<Versioned<T> | undefined>;
+  /** Create-only: throws RowExistsError when the id is taken, and writes nothing. */
+  insert(scope: Scope, id: string, row: T, options?: PutOptions): Promise<void>;
+  /**
+   * Compare-and-set: replaces the row only if its version is still `version`; otherwise
+   * (changed or deleted meanwhile) throws VersionConflictError. Returns the new version.
+   */
+  update(scope: Scope, id: string, row: T, version: number, options?: PutOptions): Promise<number>;
+  /** Insert or replace, whatever the version (inside a transaction that read the row first). */
   put(scope: Scope, id: string, row: T, options?: PutOptions): Promise<void>;
   delete(scope: Scope, id: string): Promise<boolean>;
   /** In insertion order. Throws InvalidMarkerError for a marker this table did not issue. */
   list(scope: Scope, options?: ListOptions): Promise<Page<T>>;
   count(scope: Scope, prefix?: string): Promise<number>;
-  /** Rows in any scope whose `due` time is at or before `time`. */
-  dueBefore(time: number, limit: number): Promise<Scoped<T>[]>;
+  /**
+   * Claims up to `limit` rows, in any scope, whose due time is at or before `time` and that
+   * no one holds a claim on, earliest first, for `leaseMs` from `time` (same clock). Another
+   * caller, on this node or another, gets none of them until the lease runs out or a write
+   * changes the row's due time. Work that fails keeps its claim and is retried after the
+   * lease. Call it outside any transaction: the claim commits at once.
+   */
+  claimDue(time: number, limit: number, leaseMs: number): Promise<Scoped<T>[]>;
   /** Every row in every scope; only for small tables (key stores, clusters). */
   all(): Promise<Scoped<T>[]>;
 }
@@ -57,8 +89,14 @@ export interface Table<T> {
 export interface Store {
   table<T>(name: string): Table<T>;
   /**
-   * Runs a read-modify-write atomically: no other write interleaves, and a thrown error
-   * rolls every write inside it back. Nested calls join the outer transaction.
+   * Applies the schema migrations this version of kmsd knows and the database lacks, once,
+   * even when several nodes start together. The server awaits it before serving.
+   */
+  open(): Promise<void>;
+  /**
+   * Runs a read-modify-write atomically and serializably: a thrown error rolls every write
+   * inside it back. Nested calls join the outer transaction. May run `fn` more than once
+   * (see the header): keep side effects out of it.
    */
   transaction<R>(fn: () => Promise<R>): Promise<R>;
   close(): Promise<void>;
@@ -68,4 +106,50 @@ export class InvalidMarkerError extends Error {
   constructor() {
     super('Invalid marker');
   }
+}
+
+/** `insert` found the id taken. */
+export class RowExistsError extends Error {
+  constructor(
+    readonly table: string,
+    readonly id: string,
+  ) {
+    super(`${table}: ${id} already exists`);
+  }
+}
+
+/** `update` found the row changed (another version) or gone since it was read. */
+export class VersionConflictError extends Error {
+  constructor(
+    readonly table: string,
+    readonly id: string,
+  ) {
+    super(`${table}: ${id} changed since it was read`);
+  }
+}
+
+/** The only table names either backend accepts (they are stored, never spliced into SQL). */
+export const TABLE_NAME = /^[a-z][a-z0-9_]*$/;
+
+/** How long a row claimed by claimDue stays with its claimant unless a write releases it. */
+export const DEFAULT_LEASE_MS = 60_000;
+
+// Markers are opaque to clients; inside they carry the last row's sequence number.
+export function encodeMarker(seq: number): string {
+  return Buffer.from(`kmsd:${seq}`).toString('base64url');
+}
+
+export function decodeMarker(marker: string): number {
+  const m = /^kmsd:(\d+)$/.exec(Buffer.from(marker, 'base64url').toString('utf8'));
+  if (!m) throw new InvalidMarkerError();
+  return Number(m[1]);
+}
+
+/** RETURNING gives rows in no promised order; claims go earliest due first. */
+export function byDue<R extends { due: number | null; seq: number }>(rows: R[]): R[] {
+  return rows.sort((a, b) => Number(a.due) - Number(b.due) || a.seq - b.seq);
+}
+
+export function toScoped<T>(r: { account: string; region: string; id: string; data: string }): Scoped<T> {
+  return { scope: { account: r.account, region: r.region }, id: r.id, row: JSON.parse(r.data) as T };
 }

@@ -4,6 +4,7 @@ import { OffsetClock } from '../../core/clock.js';
 import { RootKey } from '../../keystores/root-key.js';
 import { HsmDecryptError, HsmUnavailableError } from '../../keystores/cloudhsm-clusters.js';
 import { SqliteStore } from '../../store/sqlite-store.js';
+import { DEFAULT_LEASE_MS } from '../../store/store.js';
 import { clusterTable } from '../rows.js';
 import { createHsmModule } from './index.js';
 import type { HsmModule } from './index.js';
@@ -117,7 +118,7 @@ describe('activation and admin users', () => {
     const nextBackupAt = Date.UTC(2030, 0, 1);
     await clusterTable(store).put(scope, C1, clusterRow(C1, { nextBackupAt }), { due: nextBackupAt });
     await hsm.management.activateCluster(scope, C1, ADMIN.password);
-    const due = await clusterTable(store).dueBefore(nextBackupAt, 10);
+    const due = await clusterTable(store).claimDue(nextBackupAt, 10, DEFAULT_LEASE_MS);
     expect(due.map((d) => [d.id, d.row.State, d.row.nextBackupAt])).toEqual([[C1, 'ACTIVE', nextBackupAt]]);
 
     await clusterTable(store).put(scope, C2, clusterRow(C2, { State: 'ACTIVE', SourceBackupId: 'backup-abcdefghijk' }));

@@ -223,7 +223,7 @@ export function createManagement(core: HsmCore): HsmManagement {
     async deleteUser(scope, clusterId, admin, spec) {
       checkedUsername(spec.username);
       const caller = await asAdmin(scope, clusterId, admin);
-      return deps.store.transaction(async () => {
+      const deleted = await deps.store.transaction(async () => {
         const user = await target(scope, clusterId, spec);
         if (user.username === caller.username) {
           throw new CloudHsmInvalidRequestException(`Admin '${user.username}' cannot delete itself.`);
@@ -234,12 +234,14 @@ export function createManagement(core: HsmCore): HsmManagement {
         if (owned > 0) {
           throw new CloudHsmInvalidRequestException(`User '${user.username}' owns ${owned} key(s); delete them before deleting the user.`);
         }
-        const deleted = await view(scope, user);
-        const open = sessions.ofUser(scope, clusterId, user.username);
-        if (open) sessions.close(open.id);
+        const shown = await view(scope, user);
         await tables.users.delete(scope, userId(clusterId, user.username));
-        return { ...deleted, LoggedIn: false };
+        return { ...shown, LoggedIn: false };
       });
+      // After the commit: the transaction may run twice (store.ts), a closed session cannot reopen.
+      const open = sessions.ofUser(scope, clusterId, deleted.Username);
+      if (open) sessions.close(open.id);
+      return deleted;
     },
 
     async listUsers(scope, clusterId, admin) {

@@ -5,7 +5,7 @@ import type { KmsHandler } from '../context.js';
 import { usagesOf } from '../key-specs.js';
 import { isSm2Region } from '../sm2.js';
 import { generateKeyMaterial, storeKeyMaterial } from '../key-material.js';
-import { backendFor, backendRef, defaultKeyPolicy, keyArn, keyMetadata, keyTable, newKeyId, newMaterialId, saveKey } from '../keys.js';
+import { backendFor, backendRef, defaultKeyPolicy, dueOf, keyArn, keyMetadata, keyTable, newKeyId, newMaterialId } from '../keys.js';
 import type { KeyRow } from '../keys.js';
 import { mergeTags, validateRequestTags } from '../tags.js';
 import { checkNewKeyPolicy } from '../policies.js';
@@ -88,20 +88,40 @@ export const createKey: KmsHandler<CreateKeyRequest, CreateKeyResponse> = async 
     key.customKeyStoreId = store.id;
     key.cloudHsmClusterId = store.clusterId;
   }
-  // Made before the transaction: key pair generation must not hold the store's write lock.
+  const keys = keyTable(ctx.deps.store);
+  const assertKeyQuota = async () => {
+    // Every customer managed key counts, in any key state (resource quota "AWS KMS keys").
+    if ((await keys.count(ctx.scope)) >= quotas.keysPerRegion) {
+      throw new LimitExceededException(
+        `The request would exceed the quota of ${quotas.keysPerRegion} KMS keys in this account and Region.`,
+      );
+    }
+  };
+  // A key in a CloudHSM key store gets its material from the cluster: an HSM call, so it runs
+  // before the transaction (which may run twice, store.ts), and is destroyed again if the key
+  // is not stored after all.
+  if (store) {
+    await assertKeyQuota();
+    await backendFor(ctx, key).createMaterial(backendRef(key, materialId));
+  }
+  // Local material is made before the transaction too: key pair generation must not hold the
+  // store's write lock, and a retried transaction stores the same bytes.
   const made = store || external ? undefined : await generateKeyMaterial(key.keySpec);
-  await ctx.deps.store
-    .transaction(async () => {
-      // Every customer managed key counts, in any key state (resource quota "AWS KMS keys").
-      if ((await keyTable(ctx.deps.store).count(ctx.scope)) >= quotas.keysPerRegion) {
-        throw new LimitExceededException(
-          `The request would exceed the quota of ${quotas.keysPerRegion} KMS keys in this account and Region.`,
-        );
-      }
-      if (store) await backendFor(ctx, key).createMaterial(backendRef(key, materialId));
-      else if (made) await storeKeyMaterial(ctx, key, made);
-      await saveKey(ctx, key);
-    })
-    .finally(() => made?.material.fill(0));
+  try {
+    await ctx.deps.store.transaction(async () => {
+      await assertKeyQuota();
+      if (made) await storeKeyMaterial(ctx, key, made);
+      // Create-only: a new key never replaces a stored one (ids are random UUIDs).
+      await keys.insert(ctx.scope, key.keyId, key, { due: dueOf(key) });
+    });
+  } catch (err) {
+    if (store)
+      await backendFor(ctx, key)
+        .destroyMaterial(backendRef(key, materialId))
+        .catch(() => undefined);
+    throw err;
+  } finally {
+    made?.material.fill(0);
+  }
   return { KeyMetadata: await keyMetadata(ctx, key) };
 };

@@ -61,6 +61,8 @@ export const updateCustomKeyStore: KmsHandler<UpdateCustomKeyStoreRequest, Updat
     }
     if (input.KeyStorePassword !== undefined) {
       next.passwordWrapped = backend.wrapPassword(ctx.scope, row.id, input.KeyStorePassword);
+      // The operator says what kmsuser's password is: a rotation left half-way no longer counts.
+      delete next.nextPasswordWrapped;
     }
     await saveCustomKeyStore(ctx, next);
   });

@@ -1,0 +1,436 @@
+/**
+ * The store contract (store.ts), one suite run against every backend: SQLite in memory,
+ * SQLite in a file, and a throwaway PostgreSQL (test/helpers/postgres.ts); then what only
+ * the SQLite store does (its in-process write queue, its migration of old data directories).
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import Database from 'better-sqlite3';
+import { SqliteStore } from './sqlite-store.js';
+import { PostgresStore } from './postgres-store.js';
+import { InvalidMarkerError, RowExistsError, VersionConflictError } from './store.js';
+import type { Store } from './store.js';
+import { MIGRATIONS } from './migrations.js';
+import { startPostgres } from '../../test/helpers/postgres.js';
+import type { TestPostgres } from '../../test/helpers/postgres.js';
+
+interface Row {
+  n: number;
+}
+
+const A = { account: '111111111111', region: 'us-east-1' };
+const B = { account: '222222222222', region: 'us-east-1' };
+const A_WEST = { account: '111111111111', region: 'us-west-2' };
+const LATEST = MIGRATIONS[MIGRATIONS.length - 1].version;
+
+let postgres: TestPostgres;
+beforeAll(() => {
+  postgres = startPostgres();
+});
+afterAll(() => postgres.stop());
+
+const open: Store[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const s of open.splice(0)) await s.close().catch(() => undefined);
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function tempFile(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'kmsd-store-'));
+  dirs.push(dir);
+  return join(dir, 'kmsd.sqlite');
+}
+
+async function opened<S extends Store>(store: S): Promise<S> {
+  open.push(store);
+  await store.open();
+  return store;
+}
+
+/** Each backend opens a fresh, empty store; `again` opens a second store on the same database. */
+const backends: { name: string; fresh(): Promise<{ store: Store; again?: () => Promise<Store> }> }[] = [
+  { name: 'SQLite in memory', fresh: async () => ({ store: await opened(new SqliteStore(':memory:')) }) },
+  {
+    name: 'SQLite file',
+    fresh: async () => {
+      const file = tempFile();
+      return { store: await opened(new SqliteStore(file)), again: () => opened(new SqliteStore(file)) };
+    },
+  },
+  {
+    name: 'PostgreSQL',
+    fresh: async () => {
+      const url = await postgres.createDatabase();
+      return { store: await opened(new PostgresStore(url)), again: () => opened(new PostgresStore(url)) };
+    },
+  },
+];
+
+describe.each(backends)('store contract on $name', (backend) => {
+  const fresh = async () => (await backend.fresh()).store;
+
+  it('keeps scopes apart', async () => {
+    const t = (await fresh()).table<Row>('things');
+    await t.put(A, 'x', { n: 1 });
+    await t.put(B, 'x', { n: 2 });
+    expect(await t.get(A, 'x')).toEqual({ n: 1 });
+    expect(await t.get(B, 'x')).toEqual({ n: 2 });
+    expect(await t.get(A_WEST, 'x')).toBeUndefined();
+    expect(await t.count(A)).toBe(1);
+    expect(await t.delete(A, 'x')).toBe(true);
+    expect(await t.delete(A, 'x')).toBe(false);
+    expect(await t.get(B, 'x')).toEqual({ n: 2 });
+  });
+
+  it('keeps tables apart and rejects table names that are not identifiers', async () => {
+    const store = await fresh();
+    await store.table<Row>('things').put(A, 'x', { n: 1 });
+    expect(await store.table<Row>('others').get(A, 'x')).toBeUndefined();
+    expect(await store.table<Row>('others').count(A)).toBe(0);
+    expect(() => store.table('x; DROP TABLE y')).toThrow('bad table name x; DROP TABLE y');
+  });
+
+  it('pages in insertion order with opaque markers; replacing a row keeps its place', async () => {
+    const t = (await fresh()).table<Row>('things');
+    for (let i = 0; i < 5; i++) await t.put(A, `id${i}`, { n: i });
+    await t.put(B, 'other', { n: 99 });
+    await t.put(A, 'id1', { n: 10 });
+    const first = await t.list(A, { limit: 2 });
+    expect(first.items).toEqual([{ n: 0 }, { n: 10 }]);
+    expect(first.next).toMatch(/^[A-Za-z0-9_-]+$/);
+    const second = await t.list(A, { limit: 2, marker: first.next });
+    expect(second.items).toEqual([{ n: 2 }, { n: 3 }]);
+    const third = await t.list(A, { limit: 2, marker: second.next });
+    expect(third).toEqual({ items: [{ n: 4 }] });
+    expect(await t.list(A, { limit: 5 })).toEqual({ items: [{ n: 0 }, { n: 10 }, { n: 2 }, { n: 3 }, { n: 4 }] });
+  });
+
+  it('filters by id prefix when listing and counting, taking the prefix literally', async () => {
+    const t = (await fresh()).table<Row>('things');
+    await t.put(A, 'k1/a', { n: 1 });
+    await t.put(A, 'k2/a', { n: 2 });
+    await t.put(A, 'k1/b', { n: 3 });
+    expect((await t.list(A, { prefix: 'k1/' })).items).toEqual([{ n: 1 }, { n: 3 }]);
+    expect(await t.count(A, 'k1/')).toBe(2);
+    expect(await t.count(A, '%')).toBe(0);
+    expect(await t.count(A, '_1')).toBe(0);
+  });
+
+  it('throws InvalidMarkerError for a marker it did not issue', async () => {
+    const t = (await fresh()).table<Row>('things');
+    for (const marker of ['nonsense', Buffer.from('kmsd:x').toString('base64url'), '']) {
+      await expect(t.list(A, { marker })).rejects.toBeInstanceOf(InvalidMarkerError);
+    }
+  });
+
+  it('inserts create-only: a taken id is RowExistsError and the row is left as it was', async () => {
+    const t = (await fresh()).table<Row>('things');
+    await t.insert(A, 'x', { n: 1 });
+    const err = await t.insert(A, 'x', { n: 2 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RowExistsError);
+    expect(err).toMatchObject({ table: 'things', id: 'x' });
+    expect(await t.getVersioned(A, 'x')).toEqual({ row: { n: 1 }, version: 1 });
+    await t.insert(B, 'x', { n: 3 }); // another scope: free
+    expect(await t.get(B, 'x')).toEqual({ n: 3 });
+  });
+
+  it('gives exactly one success to concurrent inserts of one id', async () => {
+    const t = (await fresh()).table<Row>('things');
+    const results = await Promise.allSettled(Array.from({ length: 20 }, (_, n) => t.insert(A, 'x', { n })));
+    const won = results.filter((r) => r.status === 'fulfilled');
+    expect(won).toHaveLength(1);
+    for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(RowExistsError);
+    expect(await t.count(A)).toBe(1);
+  });
+
+  it('versions rows and updates only from the version read (compare-and-set)', async () => {
+    const t = (await fresh()).table<Row>('things');
+    await t.insert(A, 'x', { n: 1 });
+    await t.put(A, 'x', { n: 2 });
+    expect(await t.getVersioned(A, 'x')).toEqual({ row: { n: 2 }, version: 2 });
+    expect(await t.update(A, 'x', { n: 3 }, 2)).toBe(3);
+    await expect(t.update(A, 'x', { n: 4 }, 2)).rejects.toBeInstanceOf(VersionConflictError);
+    expect(await t.getVersioned(A, 'x')).toEqual({ row: { n: 3 }, version: 3 });
+    await t.delete(A, 'x');
+    await expect(t.update(A, 'x', { n: 5 }, 3)).rejects.toBeInstanceOf(VersionConflictError);
+    expect(await t.get(A, 'x')).toBeUndefined();
+    expect(await t.getVersioned(A, 'missing')).toBeUndefined();
+  });
+
+  it('lets one of two compare-and-set writers from the same version win', async () => {
+    const t = (await fresh()).table<Row>('things');
+    await t.insert(A, 'x', { n: 0 });
+    const results = await Promise.allSettled([t.update(A, 'x', { n: 1 }, 1), t.update(A, 'x', { n: 2 }, 1)]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const row = await t.getVersioned(A, 'x');
+    expect(row?.version).toBe(2);
+    const winner = results.findIndex((r) => r.status === 'fulfilled');
+    expect(row?.row).toEqual({ n: winner + 1 });
+  });
+
+  it('claims due rows in any scope, earliest first, each once until its lease ends', async () => {
+    const t = (await fresh()).table<Row>('things');
+    await t.put(A, 'late', { n: 1 }, { due: 300 });
+    await t.put(B, 'early', { n: 2 }, { due: 100 });
+    await t.put(A, 'never', { n: 3 });
+    await t.put(A_WEST, 'mid', { n: 4 }, { due: 200 });
+    expect((await t.claimDue(250, 10, 1000)).map((r) => [r.scope, r.id, r.row])).toEqual([
+      [B, 'early', { n: 2 }],
+      [A_WEST, 'mid', { n: 4 }],
+    ]);
+    // Claimed until 1250: only the row nobody holds.
+    expect((await t.claimDue(300, 10, 1000)).map((r) => r.id)).toEqual(['late']);
+    expect(await t.claimDue(1249, 10, 1000)).toEqual([]);
+    // The leases of early and mid end at 1250, late's at 1300.
+    expect((await t.claimDue(1250, 10, 1000)).map((r) => r.id)).toEqual(['early', 'mid']);
+    expect((await t.claimDue(1300, 1, 1000)).map((r) => r.id)).toEqual(['late']);
+  });
+
+  it('keeps a claim across a write that leaves the due time, ends it on a new due time', async () => {
+    const t = (await fresh()).table<Row>('things');
+    await t.put(A, 'x', { n: 1 }, { due: 100 });
+    await t.put(A, 'y', { n: 1 }, { due: 100 });
+    expect((await t.claimDue(100, 10, 1000)).map((r) => r.id)).toEqual(['x', 'y']);
+    await t.put(A, 'x', { n: 2 }, { due: 100 }); // e.g. a tag change: still the same work
+    await t.put(A, 'y', { n: 2 }, { due: 150 }); // the claimant stored the next step
+    expect((await t.claimDue(200, 10, 1000)).map((r) => [r.id, r.row])).toEqual([['y', { n: 2 }]]);
+    const { version } = (await t.getVersioned(A, 'y')) ?? { version: 0 };
+    await t.update(A, 'y', { n: 3 }, version, { due: null });
+    expect(await t.claimDue(5000, 10, 1000)).toEqual([expect.objectContaining({ id: 'x' })]);
+    expect(await t.claimDue(9000, 10, 1000)).toEqual([expect.objectContaining({ id: 'x' })]);
+  });
+
+  it('hands each due row to one of several concurrent claimants', async () => {
+    const t = (await fresh()).table<Row>('things');
+    for (let i = 0; i < 30; i++) await t.put(A, `r${i}`, { n: i }, { due: i });
+    const claims = await Promise.all(Array.from({ length: 6 }, () => t.claimDue(100, 10, 1000)));
+    const ids = claims.flat().map((r) => r.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.sort()).toEqual(Array.from({ length: 30 }, (_, i) => `r${i}`).sort());
+  });
+
+  it('lists every row of a table in every scope', async () => {
+    const t = (await fresh()).table<Row>('things');
+    await t.put(A, 'a', { n: 1 });
+    await t.put(B, 'b', { n: 2 });
+    await t.put(A_WEST, 'c', { n: 3 });
+    expect((await t.all()).map((r) => [r.scope, r.id, r.row])).toEqual([
+      [A, 'a', { n: 1 }],
+      [B, 'b', { n: 2 }],
+      [A_WEST, 'c', { n: 3 }],
+    ]);
+  });
+
+  it('rolls back every write when the transaction function throws', async () => {
+    const store = await fresh();
+    const t = store.table<Row>('things');
+    const u = store.table<Row>('others');
+    await t.put(A, 'kept', { n: 1 });
+    await expect(
+      store.transaction(async () => {
+        await t.put(A, 'kept', { n: 2 });
+        await t.insert(A, 'new', { n: 3 });
+        await u.put(A, 'other', { n: 4 });
+        await t.delete(A, 'kept');
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(await t.getVersioned(A, 'kept')).toEqual({ row: { n: 1 }, version: 1 });
+    expect(await t.get(A, 'new')).toBeUndefined();
+    expect(await u.get(A, 'other')).toBeUndefined();
+  });
+
+  it('keeps a transaction usable after an insert it catches finds the id taken', async () => {
+    const store = await fresh();
+    const t = store.table<Row>('things');
+    await t.insert(A, 'x', { n: 1 });
+    const outcome = await store.transaction(async () => {
+      const taken = await t.insert(A, 'x', { n: 2 }).then(
+        () => false,
+        (e: unknown) => e instanceof RowExistsError,
+      );
+      await t.insert(A, 'y', { n: 3 });
+      return taken;
+    });
+    expect(outcome).toBe(true);
+    expect(await t.get(A, 'x')).toEqual({ n: 1 });
+    expect(await t.get(A, 'y')).toEqual({ n: 3 });
+  });
+
+  it('joins nested transactions to the outer one', async () => {
+    const store = await fresh();
+    const t = store.table<Row>('things');
+    await expect(
+      store.transaction(async () => {
+        await store.transaction(async () => t.put(A, 'inner', { n: 1 }));
+        throw new Error('outer fails');
+      }),
+    ).rejects.toThrow('outer fails');
+    expect(await t.get(A, 'inner')).toBeUndefined();
+    expect(await store.transaction(async () => store.transaction(async () => 42))).toBe(42);
+  });
+
+  it('serializes read-modify-write: concurrent increments all count', async () => {
+    const store = await fresh();
+    const t = store.table<Row>('counter');
+    await t.put(A, 'c', { n: 0 });
+    const increment = () =>
+      store.transaction(async () => {
+        const row = (await t.get(A, 'c')) ?? { n: 0 };
+        await new Promise((r) => setTimeout(r, 1));
+        await t.put(A, 'c', { n: row.n + 1 });
+      });
+    await Promise.all(Array.from({ length: 20 }, increment));
+    expect(await t.get(A, 'c')).toEqual({ n: 20 });
+  });
+
+  it('records the schema version and opens an already migrated database again', async () => {
+    const { store, again } = await backend.fresh();
+    await store.table<Row>('things').put(A, 'x', { n: 7 }, { due: 5 });
+    await store.open();
+    if (!again) return; // in memory: nothing outlives the store
+    await store.close();
+    const second = await again();
+    expect(await second.table<Row>('things').get(A, 'x')).toEqual({ n: 7 });
+    expect((await second.table<Row>('things').claimDue(5, 10, 1)).map((r) => r.id)).toEqual(['x']);
+    expect(LATEST).toBeGreaterThan(0);
+  });
+});
+
+describe('store contract with several writers on one PostgreSQL', () => {
+  async function nodes(n: number): Promise<PostgresStore[]> {
+    const url = await postgres.createDatabase();
+    // Opened together, as nodes starting at once: each migration applies once.
+    return Promise.all(Array.from({ length: n }, () => opened(new PostgresStore(url, { max: 4 }))));
+  }
+
+  it('migrates once when three nodes start together, and refuses a newer schema', async () => {
+    const [a, , c] = await nodes(3);
+    await a.table<Row>('things').put(A, 'x', { n: 1 });
+    expect(await c.table<Row>('things').get(A, 'x')).toEqual({ n: 1 });
+    const url = await postgres.createDatabase();
+    await opened(new PostgresStore(url));
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      expect((await client.query('SELECT version FROM kmsd_schema ORDER BY version')).rows).toEqual(
+        MIGRATIONS.map((m) => ({ version: m.version })),
+      );
+      // A database migrated by a later kmsd: this one must not write to it.
+      await client.query('INSERT INTO kmsd_schema (version, name, applied_at) VALUES ($1, $2, $3)', [LATEST + 1, 'future', 0]);
+    } finally {
+      await client.end();
+    }
+    const old = new PostgresStore(url);
+    open.push(old);
+    await expect(old.open()).rejects.toThrow(
+      `the database has schema version ${LATEST + 1}, newer than this kmsd knows (${LATEST}); upgrade kmsd`,
+    );
+  });
+
+  it('keeps read-modify-write serializable across nodes: every increment counts', async () => {
+    const stores = await nodes(3);
+    await stores[0].table<Row>('counter').put(A, 'c', { n: 0 });
+    const increment = (store: Store) =>
+      store.transaction(async () => {
+        const t = store.table<Row>('counter');
+        const row = (await t.get(A, 'c')) ?? { n: 0 };
+        await t.put(A, 'c', { n: row.n + 1 });
+      });
+    await Promise.all(Array.from({ length: 150 }, (_, i) => increment(stores[i % 3])));
+    expect(await stores[1].table<Row>('counter').get(A, 'c')).toEqual({ n: 150 });
+  });
+
+  it('gives one success to a check-then-insert raced from three nodes', async () => {
+    const stores = await nodes(3);
+    const create = (store: Store, n: number) =>
+      store.transaction(async () => {
+        const t = store.table<Row>('names');
+        if (await t.get(A, 'alias/x')) return 'exists';
+        await t.insert(A, 'alias/x', { n });
+        return 'created';
+      });
+    const results = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => create(stores[i % 3], i)));
+    const outcomes = results.map((r) =>
+      r.status === 'fulfilled' ? r.value : r.reason instanceof RowExistsError ? 'exists' : String(r.reason),
+    );
+    expect(outcomes.filter((o) => o === 'created')).toHaveLength(1);
+    expect(outcomes.filter((o) => o === 'exists')).toHaveLength(11);
+  });
+
+  it('hands each due row to one node', async () => {
+    const stores = await nodes(3);
+    for (let i = 0; i < 30; i++) await stores[0].table<Row>('work').put(A, `r${i}`, { n: i }, { due: i });
+    const claims = await Promise.all(Array.from({ length: 9 }, (_, i) => stores[i % 3].table<Row>('work').claimDue(100, 5, 1000)));
+    const ids = claims.flat().map((r) => r.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toHaveLength(30);
+  });
+});
+
+describe('SqliteStore only', () => {
+  it('makes a write outside a transaction wait for an open one', async () => {
+    const store = new SqliteStore(':memory:');
+    open.push(store);
+    const t = store.table<Row>('things');
+    const order: string[] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const tx = store.transaction(async () => {
+      await t.put(A, 'x', { n: 1 });
+      order.push('tx write');
+      await gate;
+      order.push('tx end');
+    });
+    await new Promise((r) => setTimeout(r, 5));
+    const outside = t.put(A, 'y', { n: 2 }).then(() => order.push('outside write'));
+    await new Promise((r) => setTimeout(r, 5));
+    release();
+    await Promise.all([tx, outside]);
+    expect(order).toEqual(['tx write', 'tx end', 'outside write']);
+  });
+
+  it('moves the rows of a data directory made before migrations into the new layout', async () => {
+    const file = tempFile();
+    const db = new Database(file);
+    db.exec(`CREATE TABLE kms_aliases (seq INTEGER PRIMARY KEY AUTOINCREMENT, account TEXT NOT NULL, region TEXT NOT NULL,
+      id TEXT NOT NULL, data TEXT NOT NULL, due INTEGER, UNIQUE (account, region, id))`);
+    db.exec(`CREATE TABLE unrelated (x TEXT)`);
+    const insert = db.prepare('INSERT INTO kms_aliases (account, region, id, data, due) VALUES (?, ?, ?, ?, ?)');
+    insert.run(A.account, A.region, 'alias/b', '{"n":1}', null);
+    insert.run(A.account, A.region, 'alias/a', '{"n":2}', 50);
+    db.close();
+
+    const store = new SqliteStore(file);
+    open.push(store);
+    const t = store.table<Row>('kms_aliases');
+    expect((await t.list(A)).items).toEqual([{ n: 1 }, { n: 2 }]);
+    expect((await t.claimDue(50, 10, 1)).map((r) => r.id)).toEqual(['alias/a']);
+    await store.close();
+
+    const after = new Database(file, { readonly: true });
+    const tables = after
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+      .pluck()
+      .all();
+    const versions = after.prepare('SELECT version FROM kmsd_schema ORDER BY version').pluck().all();
+    after.close();
+    expect(tables).toEqual(['kmsd_rows', 'kmsd_schema', 'unrelated']);
+    expect(versions).toEqual(MIGRATIONS.map((m) => m.version));
+  });
+
+  it('refuses a database migrated by a newer kmsd', () => {
+    const file = tempFile();
+    new SqliteStore(file).close();
+    const db = new Database(file);
+    db.prepare('INSERT INTO kmsd_schema (version, name, applied_at) VALUES (?, ?, ?)').run(LATEST + 1, 'future', 0);
+    db.close();
+    expect(() => new SqliteStore(file)).toThrow(
+      `the database has schema version ${LATEST + 1}, newer than this kmsd knows (${LATEST}); upgrade kmsd`,
+    );
+  });
+});
