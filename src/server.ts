@@ -20,6 +20,8 @@ import { quotaSettings } from './kms/quotas.js';
 import { RequestThrottle } from './kms/request-throttle.js';
 import type { CloudHsmClusters } from './keystores/cloudhsm-clusters.js';
 import { CloudHsmKeyBackend } from './keystores/cloudhsm-key-backend.js';
+import { XksKeyStores } from './keystores/xks-key-backend.js';
+import { XksProxyClient } from './keystores/xks-proxy-client.js';
 import {
   customKeyStoreDirectory,
   keyStoreTransitionsIdle,
@@ -112,6 +114,12 @@ export interface KmsdOptions {
    * from the config file's `quotas.requestsPerSecond`, AWS's defaults otherwise). Off by default.
    */
   enforceRequestQuotas?: boolean;
+  /**
+   * Where kmsd sends an external key store's proxy requests instead of its
+   * XksProxyUriEndpoint, by endpoint (`https://xks.example.com` -> `http://127.0.0.1:8443`).
+   * SigV4 still names the configured host. For tests and private networks.
+   */
+  xksProxyEndpoints?: Record<string, string>;
   /** Timeouts and the connection cap (server/listener.ts's DEFAULT_LIMITS for any not given). */
   limits?: Partial<ServerLimits>;
 }
@@ -177,10 +185,12 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     directory: customKeyStoreDirectory(store),
   });
   const quotas = quotaSettings(config.quotas);
+  const localKeys = new LocalKeyBackend(store, rootKey);
   const kmsDeps: KmsDeps = {
     store,
     clock,
-    localKeys: new LocalKeyBackend(store, rootKey),
+    localKeys,
+    xksKeyStores: new XksKeyStores(new XksProxyClient({ endpointOverrides: options.xksProxyEndpoints }), rootKey, localKeys),
     imports: new KeyImports(store, rootKey, sm2Decrypt),
     keyUsage: new KeyLastUsageTracker(store),
     customKeyStoreBackend: cloudHsmKeyStores,

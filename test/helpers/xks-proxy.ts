@@ -51,9 +51,8 @@ export function newXksCredential(): XksTestCredential {
   return { accessKeyId, secretAccessKey: randomBytes(32).toString('base64') };
 }
 
-export async function startXksProxy(options: { uriPath?: string; region?: string } = {}): Promise<TestXksProxy> {
+export async function startXksProxy(options: { uriPath?: string } = {}): Promise<TestXksProxy> {
   const base = options.uriPath ?? '/kms/xks/v1';
-  const region = options.region ?? 'us-east-1';
   const state: Omit<TestXksProxy, 'url' | 'close' | 'addKey'> = {
     credential: newXksCredential(),
     keys: new Map(),
@@ -73,7 +72,7 @@ export async function startXksProxy(options: { uriPath?: string; region?: string
     if (!route) return send(res, 404, { errorName: 'InvalidUriPathException' });
     // §1: every API is POST; anything else is 405.
     if (req.method !== 'POST') return send(res, 405, { errorName: 'ValidationException' });
-    if (!(await signatureValid(req, path, body, state.credential, region))) {
+    if (!(await signatureValid(req, path, body, state.credential))) {
       return send(res, 401, { errorName: 'AuthenticationFailedException' });
     }
     let input: Record<string, unknown>;
@@ -160,15 +159,16 @@ function routeOf(base: string, path: string): { api: 'health' } | { api: 'metada
   return match ? { api: match[2] as 'metadata' | 'encrypt' | 'decrypt', keyId: match[1] } : undefined;
 }
 
-/** Re-signs the request as received (host, x-amz-date, body) and compares the Authorization header. */
-async function signatureValid(
-  req: IncomingMessage,
-  path: string,
-  body: string,
-  credential: XksTestCredential,
-  region: string,
-): Promise<boolean> {
+/**
+ * Re-signs the request as received (host, x-amz-date, body) and compares the Authorization
+ * header. One proxy serves kmsd in every Region of a test, so the Region is read from the
+ * credential scope, whose service must be kms-xks-proxy.
+ */
+async function signatureValid(req: IncomingMessage, path: string, body: string, credential: XksTestCredential): Promise<boolean> {
   const authorization = req.headers.authorization;
+  const scope = /Credential=[A-Z2-7]+\/\d{8}\/([a-z0-9-]+)\/kms-xks-proxy\/aws4_request,/.exec(authorization ?? '');
+  if (!scope) return false;
+  const region = scope[1];
   const amzDate = req.headers['x-amz-date'];
   const host = req.headers.host;
   if (typeof authorization !== 'string' || typeof amzDate !== 'string' || !host) return false;

@@ -1,0 +1,388 @@
+/**
+ * External key stores (EXTERNAL_KEY_STORE) through the AWS SDK, against a real XKS proxy
+ * peer (test/helpers/xks-proxy.ts) that verifies kmsd's SigV4 signatures: creation and its
+ * proxy-derived errors, connect and the ConnectionErrorCodes of real failures, keys backed
+ * by an external key, double encryption, and the KMS errors of a failing proxy.
+ */
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  ConnectCustomKeyStoreCommand,
+  CreateCustomKeyStoreCommand,
+  CreateKeyCommand,
+  DecryptCommand,
+  DeleteCustomKeyStoreCommand,
+  DescribeCustomKeyStoresCommand,
+  DescribeKeyCommand,
+  DisconnectCustomKeyStoreCommand,
+  EncryptCommand,
+  GenerateDataKeyCommand,
+} from '@aws-sdk/client-kms';
+import type { CreateCustomKeyStoreCommandInput, KMSClient } from '@aws-sdk/client-kms';
+import { startKmsd } from './helpers/kmsd.js';
+import type { TestKmsd } from './helpers/kmsd.js';
+import { expectAwsError } from './helpers/errors.js';
+import { newXksCredential, startXksProxy } from './helpers/xks-proxy.js';
+import type { TestXksProxy } from './helpers/xks-proxy.js';
+import { customKeyStoreTable } from '../src/kms/custom-key-stores.js';
+
+const ENDPOINT = 'https://xks.example.com';
+const DOWN = 'https://down.example.com';
+
+let t: TestKmsd;
+let kms: KMSClient;
+let proxy: TestXksProxy;
+
+beforeAll(async () => {
+  proxy = await startXksProxy();
+  // A port nothing listens on: the "stopped proxy".
+  const probe = createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  const deadPort = (probe.address() as AddressInfo).port;
+  await new Promise<void>((r) => probe.close(() => r()));
+  t = await startKmsd({
+    keyStoreTransitionMs: 0,
+    xksProxyEndpoints: { [ENDPOINT]: proxy.url, [DOWN]: `http://127.0.0.1:${deadPort}` },
+  });
+});
+afterAll(async () => {
+  await t.close();
+  await proxy.close();
+});
+
+// Stores are scoped per account+Region and endpoint+path must be unique: one Region per test.
+const REGIONS = ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1', 'eu-north-1'];
+let testNo = 0;
+beforeEach(() => {
+  kms = t.kms({ region: REGIONS[testNo++ % REGIONS.length] });
+  proxy.delayMs = 0;
+  proxy.ekmHealth = 'ACTIVE';
+});
+
+function storeInput(name: string, overrides: Partial<CreateCustomKeyStoreCommandInput> = {}): CreateCustomKeyStoreCommandInput {
+  return {
+    CustomKeyStoreName: name,
+    CustomKeyStoreType: 'EXTERNAL_KEY_STORE',
+    XksProxyConnectivity: 'PUBLIC_ENDPOINT',
+    XksProxyUriEndpoint: ENDPOINT,
+    XksProxyUriPath: '/kms/xks/v1',
+    XksProxyAuthenticationCredential: { AccessKeyId: proxy.credential.accessKeyId, RawSecretAccessKey: proxy.credential.secretAccessKey },
+    ...overrides,
+  };
+}
+
+async function createStore(name: string): Promise<string> {
+  const { CustomKeyStoreId } = await kms.send(new CreateCustomKeyStoreCommand(storeInput(name)));
+  if (!CustomKeyStoreId) throw new Error('no id');
+  return CustomKeyStoreId;
+}
+
+async function describeStore(id: string) {
+  const { CustomKeyStores } = await kms.send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreId: id }));
+  const entry = CustomKeyStores?.[0];
+  if (!entry) throw new Error('no entry');
+  return entry;
+}
+
+async function connect(id: string) {
+  await kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));
+  await t.advanceClock(0);
+  return describeStore(id);
+}
+
+async function disconnect(id: string) {
+  await kms.send(new DisconnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));
+  await t.advanceClock(0);
+  return describeStore(id);
+}
+
+async function storeCount(): Promise<number> {
+  const { CustomKeyStores } = await kms.send(new DescribeCustomKeyStoresCommand({}));
+  return CustomKeyStores?.length ?? 0;
+}
+
+async function createXksKey(storeId: string, xksKeyId: string) {
+  const { KeyMetadata } = await kms.send(
+    new CreateKeyCommand({ Origin: 'EXTERNAL_KEY_STORE', CustomKeyStoreId: storeId, XksKeyId: xksKeyId }),
+  );
+  if (!KeyMetadata?.KeyId || !KeyMetadata.Arn) throw new Error('no key');
+  return { keyId: KeyMetadata.KeyId, arn: KeyMetadata.Arn, metadata: KeyMetadata };
+}
+
+describe('external key store lifecycle', () => {
+  it('creates, connects, encrypts through the proxy, disconnects and deletes', async () => {
+    const storeId = await createStore('xks-lifecycle');
+    expect(storeId).toMatch(/^cks-[0-9a-f]{17}$/);
+    const entry = await describeStore(storeId);
+    expect(entry).toEqual({
+      CustomKeyStoreId: storeId,
+      CustomKeyStoreName: 'xks-lifecycle',
+      CustomKeyStoreType: 'EXTERNAL_KEY_STORE',
+      ConnectionState: 'DISCONNECTED',
+      CreationDate: expect.any(Date),
+      XksProxyConfiguration: {
+        Connectivity: 'PUBLIC_ENDPOINT',
+        AccessKeyId: proxy.credential.accessKeyId,
+        UriEndpoint: ENDPOINT,
+        UriPath: '/kms/xks/v1',
+      },
+    });
+    // The secret is never returned and never stored in plaintext.
+    const region = await kms.config.region();
+    const row = await customKeyStoreTable(t.kmsd.store).get({ account: '111122223333', region }, storeId);
+    expect(row?.xks?.secretWrapped).toBeDefined();
+    expect(JSON.stringify(row)).not.toContain(proxy.credential.secretAccessKey);
+    expect(proxy.requests.at(-1)?.requestMetadata.kmsOperation).toBe('CreateCustomKeyStore');
+
+    expect((await connect(storeId)).ConnectionState).toBe('CONNECTED');
+    expect(proxy.requests.at(-1)?.requestMetadata.kmsOperation).toBe('ConnectCustomKeyStore');
+
+    proxy.addKey('lifecycle-key');
+    const key = await createXksKey(storeId, 'lifecycle-key');
+    expect(key.metadata).toMatchObject({
+      Origin: 'EXTERNAL_KEY_STORE',
+      CustomKeyStoreId: storeId,
+      XksKeyConfiguration: { Id: 'lifecycle-key' },
+    });
+    expect(key.metadata.CloudHsmClusterId).toBeUndefined();
+    const described = await kms.send(new DescribeKeyCommand({ KeyId: key.keyId }));
+    expect(described.KeyMetadata?.XksKeyConfiguration).toEqual({ Id: 'lifecycle-key' });
+
+    const plaintext = Buffer.from('kept under two keys');
+    const context = { purpose: 'xks-test' };
+    const enc = await kms.send(new EncryptCommand({ KeyId: key.keyId, Plaintext: plaintext, EncryptionContext: context }));
+    const encryptCall = proxy.requests.at(-1);
+    expect(encryptCall?.path).toBe('/kms/xks/v1/keys/lifecycle-key/encrypt');
+    expect(encryptCall?.requestMetadata).toMatchObject({
+      kmsKeyArn: key.arn,
+      kmsOperation: 'Encrypt',
+      awsPrincipalArn: 'arn:aws:iam::111122223333:root',
+    });
+    const dec = await kms.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob, EncryptionContext: context }));
+    expect(Buffer.from(dec.Plaintext ?? []).equals(plaintext)).toBe(true);
+    expect(dec.KeyId).toBe(key.arn);
+    expect(proxy.requests.at(-1)?.requestMetadata.kmsOperation).toBe('Decrypt');
+    await expectAwsError(
+      kms.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob, EncryptionContext: { purpose: 'other' } })),
+      'KMSInvalidStateException',
+      /rejected the ciphertext/,
+    );
+
+    const dataKey = await kms.send(new GenerateDataKeyCommand({ KeyId: key.keyId, KeySpec: 'AES_256' }));
+    const opened = await kms.send(new DecryptCommand({ CiphertextBlob: dataKey.CiphertextBlob }));
+    expect(Buffer.from(opened.Plaintext ?? []).equals(Buffer.from(dataKey.Plaintext ?? []))).toBe(true);
+
+    // Double encryption: without the external key, kmsd's own layer alone opens nothing.
+    const external = proxy.keys.get('lifecycle-key');
+    proxy.keys.delete('lifecycle-key');
+    await expectAwsError(
+      kms.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob, EncryptionContext: context })),
+      'KMSInvalidStateException',
+      /external key was not found/,
+    );
+    if (external) proxy.keys.set('lifecycle-key', external);
+
+    expect((await disconnect(storeId)).ConnectionState).toBe('DISCONNECTED');
+    await expectAwsError(
+      kms.send(new EncryptCommand({ KeyId: key.keyId, Plaintext: plaintext })),
+      'KMSInvalidStateException',
+      `${key.arn} is unavailable.`,
+    );
+    await expectAwsError(
+      kms.send(new DeleteCustomKeyStoreCommand({ CustomKeyStoreId: storeId })),
+      'CustomKeyStoreHasCMKsException',
+      /contains 1 KMS key/,
+    );
+  });
+
+  it('deletes a disconnected store without keys', async () => {
+    const storeId = await createStore('xks-delete');
+    await kms.send(new DeleteCustomKeyStoreCommand({ CustomKeyStoreId: storeId }));
+    expect(await storeCount()).toBe(0);
+  });
+});
+
+describe('CreateCustomKeyStore for external key stores', () => {
+  it('answers the proxy-derived errors and stores nothing', async () => {
+    const wrongCredential = newXksCredential();
+    await expectAwsError(
+      kms.send(
+        new CreateCustomKeyStoreCommand(
+          storeInput('bad-cred', {
+            XksProxyAuthenticationCredential: {
+              AccessKeyId: wrongCredential.accessKeyId,
+              RawSecretAccessKey: wrongCredential.secretAccessKey,
+            },
+          }),
+        ),
+      ),
+      'XksProxyIncorrectAuthenticationCredentialException',
+      /could not authenticate/,
+    );
+    await expectAwsError(
+      kms.send(new CreateCustomKeyStoreCommand(storeInput('bad-path', { XksProxyUriPath: '/tenant-a/kms/xks/v1' }))),
+      'XksProxyInvalidConfigurationException',
+      'The external key store proxy does not serve the path /tenant-a/kms/xks/v1.',
+    );
+    await expectAwsError(
+      kms.send(new CreateCustomKeyStoreCommand(storeInput('down', { XksProxyUriEndpoint: DOWN }))),
+      'XksProxyUriUnreachableException',
+      `KMS cannot communicate with the external key store proxy at ${DOWN}.`,
+    );
+    proxy.ekmHealth = 'UNAVAILABLE';
+    await expectAwsError(
+      kms.send(new CreateCustomKeyStoreCommand(storeInput('no-ekm'))),
+      'XksProxyUriUnreachableException',
+      /cannot communicate/,
+    );
+    proxy.ekmHealth = 'ACTIVE';
+    expect(await storeCount()).toBe(0);
+  });
+
+  it('validates the members as AWS does', async () => {
+    await expectAwsError(
+      kms.send(new CreateCustomKeyStoreCommand(storeInput('no-cred', { XksProxyAuthenticationCredential: undefined }))),
+      'ValidationException',
+      "1 validation error detected: Value null at 'xksProxyAuthenticationCredential' failed to satisfy constraint: Member must not be null",
+    );
+    await expectAwsError(
+      kms.send(
+        new CreateCustomKeyStoreCommand(
+          storeInput('short-id', {
+            XksProxyAuthenticationCredential: { AccessKeyId: 'ABC', RawSecretAccessKey: proxy.credential.secretAccessKey },
+          }),
+        ),
+      ),
+      'ValidationException',
+      /accessKeyId/,
+    );
+    await expectAwsError(
+      kms.send(new CreateCustomKeyStoreCommand(storeInput('port', { XksProxyUriEndpoint: 'https://xks.example.com:8443' }))),
+      'ValidationException',
+      /xksProxyUriEndpoint/,
+    );
+    await expectAwsError(
+      kms.send(new CreateCustomKeyStoreCommand(storeInput('cluster', { CloudHsmClusterId: 'cluster-abcdefghijk' }))),
+      'ValidationException',
+      'CloudHsmClusterId is valid only for custom key stores of type AWS_CLOUDHSM.',
+    );
+    await expectAwsError(
+      kms.send(
+        new CreateCustomKeyStoreCommand(
+          storeInput('vpc', {
+            XksProxyConnectivity: 'VPC_ENDPOINT_SERVICE',
+            XksProxyVpcEndpointServiceName: 'com.amazonaws.vpce.us-east-1.vpce-svc-1234567890abcdef0',
+          }),
+        ),
+      ),
+      'UnsupportedOperationException',
+      'kmsd supports only XksProxyConnectivity PUBLIC_ENDPOINT for external key stores.',
+    );
+    expect(await storeCount()).toBe(0);
+  });
+
+  it('refuses a second store on the same endpoint and path, and a taken name', async () => {
+    const first = await createStore('xks-unique');
+    await expectAwsError(
+      kms.send(new CreateCustomKeyStoreCommand(storeInput('xks-unique-2'))),
+      'XksProxyUriInUseException',
+      `The XKS proxy URI ${ENDPOINT}/kms/xks/v1 is already used by custom key store ${first}.`,
+    );
+    await expectAwsError(
+      kms.send(new CreateCustomKeyStoreCommand(storeInput('xks-unique'))),
+      'CustomKeyStoreNameInUseException',
+      /already in use/,
+    );
+    expect(await storeCount()).toBe(1);
+  });
+});
+
+describe('ConnectCustomKeyStore for external key stores', () => {
+  it('fails with the ConnectionErrorCode of each real failure', async () => {
+    const storeId = await createStore('xks-connect');
+    const attempt = async (setup: () => void) => {
+      setup();
+      const entry = await connect(storeId);
+      proxy.delayMs = 0;
+      proxy.ekmHealth = 'ACTIVE';
+      await disconnect(storeId);
+      return entry;
+    };
+    expect(await attempt(() => (proxy.ekmHealth = 'UNAVAILABLE'))).toMatchObject({
+      ConnectionState: 'FAILED',
+      ConnectionErrorCode: 'XKS_PROXY_NOT_REACHABLE',
+    });
+    expect(await attempt(() => (proxy.delayMs = 1000))).toMatchObject({
+      ConnectionState: 'FAILED',
+      ConnectionErrorCode: 'XKS_PROXY_TIMED_OUT',
+    });
+    const saved = proxy.credential;
+    expect(await attempt(() => (proxy.credential = newXksCredential()))).toMatchObject({
+      ConnectionState: 'FAILED',
+      ConnectionErrorCode: 'INVALID_CREDENTIALS',
+    });
+    proxy.credential = saved;
+    const ok = await connect(storeId);
+    expect(ok.ConnectionState).toBe('CONNECTED');
+    expect(ok.ConnectionErrorCode).toBeUndefined();
+  });
+});
+
+describe('CreateKey in an external key store', () => {
+  it('checks the external key through GetKeyMetadata', async () => {
+    const storeId = await createStore('xks-keys');
+    proxy.addKey('ok-key');
+    await expectAwsError(
+      kms.send(new CreateKeyCommand({ Origin: 'EXTERNAL_KEY_STORE', CustomKeyStoreId: storeId, XksKeyId: 'ok-key' })),
+      'CustomKeyStoreInvalidStateException',
+      `Custom key store ${storeId} is in the DISCONNECTED connection state. You can create KMS keys in a custom key store only when it is CONNECTED.`,
+    );
+    await connect(storeId);
+    await expectAwsError(
+      kms.send(new CreateKeyCommand({ Origin: 'EXTERNAL_KEY_STORE', CustomKeyStoreId: storeId, XksKeyId: 'missing-key' })),
+      'XksKeyNotFoundException',
+      'The external key store proxy did not find an external key with ID missing-key.',
+    );
+    proxy.addKey('hmac-key', { keySpec: 'HMAC_256' });
+    await expectAwsError(
+      kms.send(new CreateKeyCommand({ Origin: 'EXTERNAL_KEY_STORE', CustomKeyStoreId: storeId, XksKeyId: 'hmac-key' })),
+      'XksKeyInvalidConfigurationException',
+      'The external key hmac-key must be an AES_256 key that allows ENCRYPT and DECRYPT.',
+    );
+    proxy.addKey('off-key', { keyStatus: 'DISABLED' });
+    await expectAwsError(
+      kms.send(new CreateKeyCommand({ Origin: 'EXTERNAL_KEY_STORE', CustomKeyStoreId: storeId, XksKeyId: 'off-key' })),
+      'XksKeyInvalidConfigurationException',
+      'The external key off-key is not enabled.',
+    );
+    await createXksKey(storeId, 'ok-key');
+    await expectAwsError(
+      kms.send(new CreateKeyCommand({ Origin: 'EXTERNAL_KEY_STORE', CustomKeyStoreId: storeId, XksKeyId: 'ok-key' })),
+      'XksKeyAlreadyInUseException',
+      `The external key ok-key is already associated with a KMS key in custom key store ${storeId}.`,
+    );
+    expect(proxy.requests.at(-1)?.requestMetadata.kmsOperation).toBe('CreateKey');
+  });
+
+  it('turns a failing proxy into KMSInvalidStateException on Encrypt', async () => {
+    const storeId = await createStore('xks-crypto-fail');
+    await connect(storeId);
+    proxy.addKey('slow-key');
+    const key = await createXksKey(storeId, 'slow-key');
+    proxy.delayMs = 1000;
+    await expectAwsError(
+      kms.send(new EncryptCommand({ KeyId: key.keyId, Plaintext: Buffer.from('x') })),
+      'KMSInvalidStateException',
+      'The external key store proxy could not complete the request: the proxy timed out.',
+    );
+    proxy.delayMs = 0;
+    const external = proxy.keys.get('slow-key');
+    if (external) external.keyStatus = 'DISABLED';
+    await expectAwsError(
+      kms.send(new EncryptCommand({ KeyId: key.keyId, Plaintext: Buffer.from('x') })),
+      'KMSInvalidStateException',
+      'The external key store proxy could not complete the request: the external key is not enabled.',
+    );
+  });
+});
