@@ -18,9 +18,11 @@ import {
   DisconnectCustomKeyStoreCommand,
   EncryptCommand,
   GenerateDataKeyCommand,
+  GenerateRandomCommand,
+  ReEncryptCommand,
 } from '@aws-sdk/client-kms';
 import type { CreateCustomKeyStoreCommandInput, KMSClient } from '@aws-sdk/client-kms';
-import { startKmsd } from './helpers/kmsd.js';
+import { awsCli, startKmsd } from './helpers/kmsd.js';
 import type { TestKmsd } from './helpers/kmsd.js';
 import { expectAwsError } from './helpers/errors.js';
 import { newXksCredential, startXksProxy } from './helpers/xks-proxy.js';
@@ -167,6 +169,27 @@ describe('external key store lifecycle', () => {
       kms.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob, EncryptionContext: { purpose: 'other' } })),
       'KMSInvalidStateException',
       /rejected the ciphertext/,
+    );
+
+    const other = await kms.send(new CreateKeyCommand({}));
+    const moved = await kms.send(
+      new ReEncryptCommand({
+        CiphertextBlob: enc.CiphertextBlob,
+        SourceEncryptionContext: context,
+        DestinationKeyId: other.KeyMetadata?.KeyId,
+      }),
+    );
+    expect(proxy.requests.at(-1)?.requestMetadata.kmsOperation).toBe('ReEncrypt');
+    const back = await kms.send(
+      new ReEncryptCommand({ CiphertextBlob: moved.CiphertextBlob, DestinationKeyId: key.keyId, DestinationEncryptionContext: context }),
+    );
+    expect(proxy.requests.at(-1)?.path).toBe('/kms/xks/v1/keys/lifecycle-key/encrypt');
+    const reopened = await kms.send(new DecryptCommand({ CiphertextBlob: back.CiphertextBlob, EncryptionContext: context }));
+    expect(Buffer.from(reopened.Plaintext ?? []).equals(plaintext)).toBe(true);
+    await expectAwsError(
+      kms.send(new GenerateRandomCommand({ NumberOfBytes: 16, CustomKeyStoreId: storeId })),
+      'UnsupportedOperationException',
+      `GenerateRandom is not supported with custom key store ${storeId} of type EXTERNAL_KEY_STORE.`,
     );
 
     const dataKey = await kms.send(new GenerateDataKeyCommand({ KeyId: key.keyId, KeySpec: 'AES_256' }));
@@ -384,5 +407,53 @@ describe('CreateKey in an external key store', () => {
       'KMSInvalidStateException',
       'The external key store proxy could not complete the request: the external key is not enabled.',
     );
+  });
+});
+
+describe('external key stores with /usr/bin/aws', () => {
+  it('creates, connects and describes a store, and creates a key in it', async () => {
+    const env = { AWS_DEFAULT_REGION: 'sa-east-1' };
+    const cli = (args: string[]) => awsCli(t.url, ['kms', ...args], env);
+    const { accessKeyId, secretAccessKey } = proxy.credential;
+    const created = await cli([
+      'create-custom-key-store',
+      '--custom-key-store-name',
+      'xks-cli',
+      '--custom-key-store-type',
+      'EXTERNAL_KEY_STORE',
+      '--xks-proxy-connectivity',
+      'PUBLIC_ENDPOINT',
+      '--xks-proxy-uri-endpoint',
+      ENDPOINT,
+      '--xks-proxy-uri-path',
+      '/kms/xks/v1',
+      '--xks-proxy-authentication-credential',
+      `AccessKeyId=${accessKeyId},RawSecretAccessKey=${secretAccessKey}`,
+    ]);
+    expect(created.stderr).toBe('');
+    const storeId = (created.json as { CustomKeyStoreId: string }).CustomKeyStoreId;
+    expect((await cli(['connect-custom-key-store', '--custom-key-store-id', storeId])).code).toBe(0);
+    await t.advanceClock(0);
+    const described = await cli(['describe-custom-key-stores', '--custom-key-store-id', storeId]);
+    expect(described.json).toMatchObject({
+      CustomKeyStores: [
+        {
+          CustomKeyStoreId: storeId,
+          CustomKeyStoreType: 'EXTERNAL_KEY_STORE',
+          ConnectionState: 'CONNECTED',
+          XksProxyConfiguration: {
+            Connectivity: 'PUBLIC_ENDPOINT',
+            AccessKeyId: accessKeyId,
+            UriEndpoint: ENDPOINT,
+            UriPath: '/kms/xks/v1',
+          },
+        },
+      ],
+    });
+    expect(described.stdout).not.toContain(secretAccessKey);
+    proxy.addKey('cli-key');
+    const key = await cli(['create-key', '--origin', 'EXTERNAL_KEY_STORE', '--custom-key-store-id', storeId, '--xks-key-id', 'cli-key']);
+    const keyMetadata = (key.json as { KeyMetadata: { KeyId: string; XksKeyConfiguration: unknown } }).KeyMetadata;
+    expect(keyMetadata.XksKeyConfiguration).toEqual({ Id: 'cli-key' });
   });
 });
