@@ -20,6 +20,7 @@ import {
   GenerateDataKeyCommand,
   GenerateRandomCommand,
   ReEncryptCommand,
+  UpdateCustomKeyStoreCommand,
 } from '@aws-sdk/client-kms';
 import type { CreateCustomKeyStoreCommandInput, KMSClient } from '@aws-sdk/client-kms';
 import { awsCli, startKmsd } from './helpers/kmsd.js';
@@ -35,9 +36,11 @@ const DOWN = 'https://down.example.com';
 let t: TestKmsd;
 let kms: KMSClient;
 let proxy: TestXksProxy;
+let credential: TestXksProxy['credential'];
 
 beforeAll(async () => {
   proxy = await startXksProxy();
+  credential = proxy.credential;
   // A port nothing listens on: the "stopped proxy".
   const probe = createServer();
   await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
@@ -54,12 +57,27 @@ afterAll(async () => {
 });
 
 // Stores are scoped per account+Region and endpoint+path must be unique: one Region per test.
-const REGIONS = ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1', 'eu-north-1'];
+const REGIONS = [
+  'us-east-1',
+  'us-east-2',
+  'us-west-1',
+  'us-west-2',
+  'eu-west-1',
+  'eu-west-2',
+  'eu-west-3',
+  'eu-central-1',
+  'eu-north-1',
+  'ap-south-1',
+  'ap-northeast-1',
+  'ca-central-1',
+];
 let testNo = 0;
 beforeEach(() => {
   kms = t.kms({ region: REGIONS[testNo++ % REGIONS.length] });
   proxy.delayMs = 0;
   proxy.ekmHealth = 'ACTIVE';
+  proxy.uriPath = '/kms/xks/v1';
+  proxy.credential = credential;
 });
 
 function storeInput(name: string, overrides: Partial<CreateCustomKeyStoreCommandInput> = {}): CreateCustomKeyStoreCommandInput {
@@ -407,6 +425,71 @@ describe('CreateKey in an external key store', () => {
       'KMSInvalidStateException',
       'The external key store proxy could not complete the request: the external key is not enabled.',
     );
+  });
+});
+
+describe('UpdateCustomKeyStore for external key stores', () => {
+  it('moves a store to a new proxy path and credential while disconnected; its keys keep working', async () => {
+    const storeId = await createStore('xks-update');
+    await connect(storeId);
+    proxy.addKey('update-key');
+    const key = await createXksKey(storeId, 'update-key');
+    const enc = await kms.send(new EncryptCommand({ KeyId: key.keyId, Plaintext: Buffer.from('before the move') }));
+    await expectAwsError(
+      kms.send(new UpdateCustomKeyStoreCommand({ CustomKeyStoreId: storeId, XksProxyUriEndpoint: 'https://other.example.com' })),
+      'CustomKeyStoreInvalidStateException',
+      `Custom key store ${storeId} is in the CONNECTED connection state. To update the XksProxyUriEndpoint or XksProxyConnectivity of an external key store, its connection state must be DISCONNECTED.`,
+    );
+    await kms.send(new UpdateCustomKeyStoreCommand({ CustomKeyStoreId: storeId, NewCustomKeyStoreName: 'xks-update-renamed' }));
+    await disconnect(storeId);
+
+    // The proxy operator moves it under a prefix and rotates the credential.
+    proxy.uriPath = '/tenant-b/kms/xks/v1';
+    proxy.credential = newXksCredential();
+    await expectAwsError(
+      kms.send(new UpdateCustomKeyStoreCommand({ CustomKeyStoreId: storeId, XksProxyUriPath: '/tenant-b/kms/xks/v1' })),
+      'XksProxyIncorrectAuthenticationCredentialException',
+      /could not authenticate/,
+    );
+    const stale = newXksCredential();
+    await expectAwsError(
+      kms.send(
+        new UpdateCustomKeyStoreCommand({
+          CustomKeyStoreId: storeId,
+          XksProxyAuthenticationCredential: { AccessKeyId: stale.accessKeyId, RawSecretAccessKey: stale.secretAccessKey },
+        }),
+      ),
+      'XksProxyInvalidConfigurationException',
+      'The external key store proxy does not serve the path /kms/xks/v1.',
+    );
+    expect((await describeStore(storeId)).XksProxyConfiguration).toMatchObject({
+      AccessKeyId: credential.accessKeyId,
+      UriPath: '/kms/xks/v1',
+    });
+
+    await kms.send(
+      new UpdateCustomKeyStoreCommand({
+        CustomKeyStoreId: storeId,
+        XksProxyUriPath: '/tenant-b/kms/xks/v1',
+        XksProxyAuthenticationCredential: {
+          AccessKeyId: proxy.credential.accessKeyId,
+          RawSecretAccessKey: proxy.credential.secretAccessKey,
+        },
+      }),
+    );
+    expect(proxy.requests.at(-1)?.requestMetadata.kmsOperation).toBe('UpdateCustomKeyStore');
+    const entry = await connect(storeId);
+    expect(entry).toMatchObject({
+      CustomKeyStoreName: 'xks-update-renamed',
+      ConnectionState: 'CONNECTED',
+      XksProxyConfiguration: { AccessKeyId: proxy.credential.accessKeyId, UriPath: '/tenant-b/kms/xks/v1' },
+    });
+    const region = await kms.config.region();
+    const row = await customKeyStoreTable(t.kmsd.store).get({ account: '111122223333', region }, storeId);
+    expect(JSON.stringify(row)).not.toContain(proxy.credential.secretAccessKey);
+    const dec = await kms.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob }));
+    expect(Buffer.from(dec.Plaintext ?? []).toString()).toBe('before the move');
+    expect(proxy.requests.at(-1)?.path).toBe('/tenant-b/kms/xks/v1/keys/update-key/decrypt');
   });
 });
 

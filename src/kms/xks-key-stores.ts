@@ -8,6 +8,8 @@ import type {
   ConnectionErrorCodeType,
   CreateCustomKeyStoreRequest,
   CreateCustomKeyStoreResponse,
+  UpdateCustomKeyStoreRequest,
+  UpdateCustomKeyStoreResponse,
   XksProxyConfigurationType,
 } from '../generated/kms.js';
 import {
@@ -149,6 +151,78 @@ export async function createExternalKeyStore(input: CreateCustomKeyStoreRequest,
     await saveCustomKeyStore(ctx, row);
     return { CustomKeyStoreId: id };
   });
+}
+
+// ---- UpdateCustomKeyStore (§6.2) ------------------------------------------------------------
+
+/**
+ * UpdateCustomKeyStore for an external key store. Name, credential and path may change while
+ * CONNECTED or DISCONNECTED; endpoint and connectivity only while DISCONNECTED. Before any
+ * proxy setting changes, GetHealthStatus runs with the new values; a failure changes nothing.
+ */
+export async function updateExternalKeyStore(input: UpdateCustomKeyStoreRequest, ctx: KmsContext): Promise<UpdateCustomKeyStoreResponse> {
+  for (const member of ['CloudHsmClusterId', 'KeyStorePassword'] as const) {
+    if (input[member] !== undefined) throw new ValidationException(`${member} is valid only for custom key stores of type AWS_CLOUDHSM.`);
+  }
+  if (input.XksProxyConnectivity === 'VPC_ENDPOINT_SERVICE') {
+    throw new UnsupportedOperationException('kmsd supports only XksProxyConnectivity PUBLIC_ENDPOINT for external key stores.');
+  }
+  if (input.XksProxyVpcEndpointServiceName !== undefined || input.XksProxyVpcEndpointServiceOwner !== undefined) {
+    throw new ValidationException(
+      'XksProxyVpcEndpointServiceName and XksProxyVpcEndpointServiceOwner are valid only with XksProxyConnectivity VPC_ENDPOINT_SERVICE.',
+    );
+  }
+  const plan = async () => {
+    const row = await findCustomKeyStore(ctx, input.CustomKeyStoreId);
+    const current = row.xks;
+    if (!current) throw new KMSInternalException(`Custom key store ${row.id} has no external key store settings.`);
+    const needsDisconnected = input.XksProxyUriEndpoint !== undefined || input.XksProxyConnectivity !== undefined;
+    if (needsDisconnected && row.connectionState !== 'DISCONNECTED') {
+      throw invalidState(
+        row,
+        'To update the XksProxyUriEndpoint or XksProxyConnectivity of an external key store, its connection state must be DISCONNECTED.',
+      );
+    }
+    if (row.connectionState !== 'CONNECTED' && row.connectionState !== 'DISCONNECTED') {
+      throw invalidState(row, 'You can update a custom key store only when it is CONNECTED or DISCONNECTED.');
+    }
+    const next: XksStoreSettings = {
+      ...current,
+      uriEndpoint: input.XksProxyUriEndpoint ?? current.uriEndpoint,
+      uriPath: input.XksProxyUriPath ?? current.uriPath,
+      accessKeyId: input.XksProxyAuthenticationCredential?.AccessKeyId ?? current.accessKeyId,
+    };
+    const stores = await allStores(ctx.deps.store, ctx.scope);
+    const name = input.NewCustomKeyStoreName ?? row.name;
+    if (stores.some((s) => s.id !== row.id && s.name === name))
+      throw new CustomKeyStoreNameInUseException(`Custom key store name ${name} is already in use.`);
+    const user = stores.find((s) => s.id !== row.id && s.xks?.uriEndpoint === next.uriEndpoint && s.xks.uriPath === next.uriPath);
+    if (user)
+      throw new XksProxyUriInUseException(
+        `The XKS proxy URI ${next.uriEndpoint}${next.uriPath} is already used by custom key store ${user.id}.`,
+      );
+    return { row, name, next };
+  };
+  const { next } = await plan();
+  const secret = input.XksProxyAuthenticationCredential?.RawSecretAccessKey;
+  const proxyChanged = input.XksProxyUriEndpoint !== undefined || input.XksProxyUriPath !== undefined || secret !== undefined;
+  if (proxyChanged) {
+    // Outside the transaction: a network call must not sit inside one that may retry.
+    const probe = targetOf(ctx.deps, ctx.scope, input.CustomKeyStoreId, next);
+    if (secret !== undefined) probe.secretAccessKey = secret;
+    await xks(ctx.deps)
+      .client.getHealthStatus(probe, { kmsRequestId: ctx.requestId, kmsOperation: 'UpdateCustomKeyStore' })
+      .catch((err: unknown) => {
+        throw storeSettingsError(err, next.uriEndpoint, next.uriPath);
+      });
+  }
+  await ctx.deps.store.transaction(async () => {
+    // Checked again: the store may have changed while the proxy was called.
+    const { row, name, next: settings } = await plan();
+    if (secret !== undefined) settings.secretWrapped = xks(ctx.deps).wrapSecret(ctx.scope, row.id, secret);
+    await saveCustomKeyStore(ctx, { ...row, name, xks: settings });
+  });
+  return {};
 }
 
 function required<T>(value: T | undefined, path: string): T {

@@ -33,6 +33,8 @@ export interface TestXksProxy {
   url: string;
   /** The SigV4 `host` kmsd signs (the store's configured endpoint host). */
   credential: XksTestCredential;
+  /** `[/prefix]/kms/xks/v1`: the one base path served (others are InvalidUriPathException). */
+  uriPath: string;
   keys: Map<string, XksTestKey>;
   /** Every accepted request, for asserting requestMetadata. */
   requests: XksProxyRequestLog[];
@@ -51,10 +53,10 @@ export function newXksCredential(): XksTestCredential {
   return { accessKeyId, secretAccessKey: randomBytes(32).toString('base64') };
 }
 
-export async function startXksProxy(options: { uriPath?: string } = {}): Promise<TestXksProxy> {
-  const base = options.uriPath ?? '/kms/xks/v1';
+export async function startXksProxy(): Promise<TestXksProxy> {
   const state: Omit<TestXksProxy, 'url' | 'close' | 'addKey'> = {
     credential: newXksCredential(),
+    uriPath: '/kms/xks/v1',
     keys: new Map(),
     requests: [],
     ekmHealth: 'ACTIVE',
@@ -68,7 +70,7 @@ export async function startXksProxy(options: { uriPath?: string } = {}): Promise
     const body = await readBody(req);
     if (state.delayMs > 0) await new Promise((r) => setTimeout(r, state.delayMs));
     const path = req.url ?? '';
-    const route = routeOf(base, path);
+    const route = routeOf(state.uriPath, path);
     if (!route) return send(res, 404, { errorName: 'InvalidUriPathException' });
     // §1: every API is POST; anything else is 405.
     if (req.method !== 'POST') return send(res, 405, { errorName: 'ValidationException' });
