@@ -3,6 +3,7 @@
  * together: store -> key backends -> services (KMS, CloudHSM V2) -> gateway.
  */
 import type { ServerResponse } from 'node:http';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from './core/clock.js';
 import { OffsetClock } from './core/clock.js';
@@ -190,7 +191,14 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     store,
     clock,
     localKeys,
-    xksKeyStores: new XksKeyStores(new XksProxyClient({ endpointOverrides: options.xksProxyEndpoints }), rootKey, localKeys),
+    xksKeyStores: new XksKeyStores(
+      new XksProxyClient({
+        endpointOverrides: { ...config.xksProxy?.endpoints, ...options.xksProxyEndpoints },
+        ca: config.xksProxy?.caFile ? readFileSync(config.xksProxy.caFile, 'utf8') : undefined,
+      }),
+      rootKey,
+      localKeys,
+    ),
     imports: new KeyImports(store, rootKey, sm2Decrypt),
     keyUsage: new KeyLastUsageTracker(store),
     customKeyStoreBackend: cloudHsmKeyStores,

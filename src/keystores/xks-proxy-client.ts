@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { rootCertificates } from 'node:tls';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -241,7 +242,15 @@ export class XksProxyClient {
         path,
         headers: { ...headers, 'content-length': Buffer.byteLength(body) },
         agent: false as const,
-        ...(tls ? { ca: this.options.ca, minVersion: 'TLSv1.2' as const } : {}),
+        // The certificate must name the configured endpoint's host, wherever the request goes;
+        // a configured CA adds to Node's public roots rather than replacing them.
+        ...(tls
+          ? {
+              servername: hostOf(headers),
+              ca: this.options.ca ? [...rootCertificates, this.options.ca] : undefined,
+              minVersion: 'TLSv1.2' as const,
+            }
+          : {}),
       };
       const onResponse = (res: IncomingMessage) => {
         const chunks: Buffer[] = [];
@@ -261,9 +270,18 @@ export class XksProxyClient {
       };
       const req = tls ? httpsRequest(options, onResponse) : httpRequest(options, onResponse);
       const timer = setTimeout(() => fail('TimedOut'), this.timeoutMs);
-      req.on('error', (err: NodeJS.ErrnoException) => {
+      // A failure after the TCP connection was made but before the TLS session was up is a
+      // TLS problem (untrusted or expired certificate, wrong host name, protocol), whatever
+      // OpenSSL's code for it; anything else means the proxy could not be reached.
+      let tcpUp = false;
+      let tlsUp = false;
+      req.on('socket', (socket) => {
+        socket.once('connect', () => (tcpUp = true));
+        socket.once('secureConnect', () => (tlsUp = true));
+      });
+      req.on('error', () => {
         clearTimeout(timer);
-        fail(isTlsError(err) ? 'TlsFailure' : 'Unreachable');
+        fail(tls && tcpUp && !tlsUp ? 'TlsFailure' : 'Unreachable');
       });
       req.end(body);
     });
@@ -302,7 +320,6 @@ export function integrityValue(aad: Buffer, ctm: Buffer | undefined, iv: Buffer,
     .digest();
 }
 
-function isTlsError(err: NodeJS.ErrnoException): boolean {
-  const code = err.code ?? '';
-  return /CERT|SSL|TLS|SELF_SIGNED|HOSTNAME|ERR_OSSL/i.test(code) || err.message.includes('handshake');
+function hostOf(headers: Record<string, string>): string {
+  return (headers.host ?? '').replace(/:\d+$/, '');
 }

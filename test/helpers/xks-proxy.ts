@@ -6,6 +6,8 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
@@ -43,6 +45,8 @@ export interface TestXksProxy {
   /** Milliseconds to wait before answering (a slow proxy). */
   delayMs: number;
   addKey(id: string, overrides?: Partial<XksTestKey>): void;
+  /** HTTPS proxies only: serve another certificate from now on. */
+  setCertificate(tls: XksProxyTls): void;
   close(): Promise<void>;
 }
 
@@ -53,8 +57,14 @@ export function newXksCredential(): XksTestCredential {
   return { accessKeyId, secretAccessKey: randomBytes(32).toString('base64') };
 }
 
-export async function startXksProxy(): Promise<TestXksProxy> {
-  const state: Omit<TestXksProxy, 'url' | 'close' | 'addKey'> = {
+/** Certificate and key (PEM) to serve HTTPS with; without them the proxy speaks plain HTTP. */
+export interface XksProxyTls {
+  cert: string;
+  key: string;
+}
+
+export async function startXksProxy(tls?: XksProxyTls): Promise<TestXksProxy> {
+  const state: Omit<TestXksProxy, 'url' | 'close' | 'addKey' | 'setCertificate'> = {
     credential: newXksCredential(),
     uriPath: '/kms/xks/v1',
     keys: new Map(),
@@ -62,9 +72,10 @@ export async function startXksProxy(): Promise<TestXksProxy> {
     ekmHealth: 'ACTIVE',
     delayMs: 0,
   };
-  const server: Server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     void handle(req, res).catch(() => send(res, 500, { errorName: 'InternalException' }));
-  });
+  };
+  const server: Server = tls ? createHttpsServer({ ...tls, minVersion: 'TLSv1.2' }, listener) : createServer(listener);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
@@ -134,7 +145,10 @@ export async function startXksProxy(): Promise<TestXksProxy> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const proxy: TestXksProxy = Object.assign(state, {
-    url: `http://127.0.0.1:${port}`,
+    url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
+    setCertificate(next: XksProxyTls) {
+      (server as HttpsServer).setSecureContext({ ...next, minVersion: 'TLSv1.2' });
+    },
     addKey(id: string, overrides: Partial<XksTestKey> = {}) {
       state.keys.set(id, {
         material: randomBytes(32),
