@@ -32,14 +32,18 @@ import { customKeyStoreTable } from '../src/kms/custom-key-stores.js';
 
 const ENDPOINT = 'https://xks.example.com';
 const DOWN = 'https://down.example.com';
+const GONE = 'https://gone.example.com';
 
 let t: TestKmsd;
 let kms: KMSClient;
 let proxy: TestXksProxy;
+/** A second proxy, stopped during a test. */
+let goneProxy: TestXksProxy;
 let credential: TestXksProxy['credential'];
 
 beforeAll(async () => {
   proxy = await startXksProxy();
+  goneProxy = await startXksProxy();
   credential = proxy.credential;
   // A port nothing listens on: the "stopped proxy".
   const probe = createServer();
@@ -48,12 +52,13 @@ beforeAll(async () => {
   await new Promise<void>((r) => probe.close(() => r()));
   t = await startKmsd({
     keyStoreTransitionMs: 0,
-    xksProxyEndpoints: { [ENDPOINT]: proxy.url, [DOWN]: `http://127.0.0.1:${deadPort}` },
+    xksProxyEndpoints: { [ENDPOINT]: proxy.url, [DOWN]: `http://127.0.0.1:${deadPort}`, [GONE]: goneProxy.url },
   });
 });
 afterAll(async () => {
   await t.close();
   await proxy.close();
+  await goneProxy.close();
 });
 
 // Stores are scoped per account+Region and endpoint+path must be unique: one Region per test.
@@ -78,6 +83,7 @@ beforeEach(() => {
   proxy.ekmHealth = 'ACTIVE';
   proxy.uriPath = '/kms/xks/v1';
   proxy.credential = credential;
+  proxy.garbled = false;
 });
 
 function storeInput(name: string, overrides: Partial<CreateCustomKeyStoreCommandInput> = {}): CreateCustomKeyStoreCommandInput {
@@ -358,6 +364,16 @@ describe('ConnectCustomKeyStore for external key stores', () => {
       ConnectionState: 'FAILED',
       ConnectionErrorCode: 'XKS_PROXY_TIMED_OUT',
     });
+    expect(await attempt(() => (proxy.uriPath = '/moved/kms/xks/v1'))).toMatchObject({
+      ConnectionState: 'FAILED',
+      ConnectionErrorCode: 'XKS_PROXY_INVALID_CONFIGURATION',
+    });
+    proxy.uriPath = '/kms/xks/v1';
+    expect(await attempt(() => (proxy.garbled = true))).toMatchObject({
+      ConnectionState: 'FAILED',
+      ConnectionErrorCode: 'XKS_PROXY_INVALID_RESPONSE',
+    });
+    proxy.garbled = false;
     const saved = proxy.credential;
     expect(await attempt(() => (proxy.credential = newXksCredential()))).toMatchObject({
       ConnectionState: 'FAILED',
@@ -367,6 +383,23 @@ describe('ConnectCustomKeyStore for external key stores', () => {
     const ok = await connect(storeId);
     expect(ok.ConnectionState).toBe('CONNECTED');
     expect(ok.ConnectionErrorCode).toBeUndefined();
+  });
+
+  it('reports XKS_PROXY_NOT_REACHABLE once the proxy is stopped', async () => {
+    const { CustomKeyStoreId: storeId } = await kms.send(
+      new CreateCustomKeyStoreCommand(
+        storeInput('xks-gone', {
+          XksProxyUriEndpoint: GONE,
+          XksProxyAuthenticationCredential: {
+            AccessKeyId: goneProxy.credential.accessKeyId,
+            RawSecretAccessKey: goneProxy.credential.secretAccessKey,
+          },
+        }),
+      ),
+    );
+    if (!storeId) throw new Error('no id');
+    await goneProxy.close();
+    expect(await connect(storeId)).toMatchObject({ ConnectionState: 'FAILED', ConnectionErrorCode: 'XKS_PROXY_NOT_REACHABLE' });
   });
 });
 

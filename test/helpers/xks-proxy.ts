@@ -44,6 +44,8 @@ export interface TestXksProxy {
   ekmHealth: 'ACTIVE' | 'DEGRADED' | 'UNAVAILABLE';
   /** Milliseconds to wait before answering (a slow proxy). */
   delayMs: number;
+  /** Answer every request with a 200 whose body is not JSON (a broken proxy). */
+  garbled: boolean;
   addKey(id: string, overrides?: Partial<XksTestKey>): void;
   /** HTTPS proxies only: serve another certificate from now on. */
   setCertificate(tls: XksProxyTls): void;
@@ -71,6 +73,7 @@ export async function startXksProxy(tls?: XksProxyTls): Promise<TestXksProxy> {
     requests: [],
     ekmHealth: 'ACTIVE',
     delayMs: 0,
+    garbled: false,
   };
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     void handle(req, res).catch(() => send(res, 500, { errorName: 'InternalException' }));
@@ -80,6 +83,10 @@ export async function startXksProxy(tls?: XksProxyTls): Promise<TestXksProxy> {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
     if (state.delayMs > 0) await new Promise((r) => setTimeout(r, state.delayMs));
+    if (state.garbled) {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      return void res.end('<html>proxy error</html>');
+    }
     const path = req.url ?? '';
     const route = routeOf(state.uriPath, path);
     if (!route) return send(res, 404, { errorName: 'InvalidUriPathException' });
