@@ -23,7 +23,7 @@ import {
   UpdateCustomKeyStoreCommand,
 } from '@aws-sdk/client-kms';
 import type { CreateCustomKeyStoreCommandInput, KMSClient } from '@aws-sdk/client-kms';
-import { awsCli, startKmsd } from './helpers/kmsd.js';
+import { awsCli, removeDir, startKmsd } from './helpers/kmsd.js';
 import type { TestKmsd } from './helpers/kmsd.js';
 import { expectAwsError } from './helpers/errors.js';
 import { newXksCredential, startXksProxy } from './helpers/xks-proxy.js';
@@ -523,6 +523,39 @@ describe('UpdateCustomKeyStore for external key stores', () => {
     const dec = await kms.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob }));
     expect(Buffer.from(dec.Plaintext ?? []).toString()).toBe('before the move');
     expect(proxy.requests.at(-1)?.path).toBe('/tenant-b/kms/xks/v1/keys/update-key/decrypt');
+  });
+});
+
+describe('external key stores across a restart', () => {
+  it('stay CONNECTED without a new health check, and their keys still decrypt', async () => {
+    const rootKey = Buffer.alloc(32, 9).toString('base64');
+    const endpoints = { [ENDPOINT]: proxy.url };
+    const first = await startKmsd({ keyStoreTransitionMs: 0, persistent: true, rootKey, xksProxyEndpoints: endpoints });
+    const dataDir = first.dataDir;
+    try {
+      const client = first.kms();
+      const { CustomKeyStoreId } = await client.send(new CreateCustomKeyStoreCommand(storeInput('xks-restart')));
+      await client.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId }));
+      await first.advanceClock(0);
+      proxy.addKey('restart-key');
+      const { KeyMetadata } = await client.send(
+        new CreateKeyCommand({ Origin: 'EXTERNAL_KEY_STORE', CustomKeyStoreId, XksKeyId: 'restart-key' }),
+      );
+      const enc = await client.send(new EncryptCommand({ KeyId: KeyMetadata?.KeyId, Plaintext: Buffer.from('after restart') }));
+      await first.close();
+
+      const again = await startKmsd({ keyStoreTransitionMs: 0, persistent: true, dataDir, rootKey, xksProxyEndpoints: endpoints });
+      try {
+        const { CustomKeyStores } = await again.kms().send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreId }));
+        expect(CustomKeyStores?.[0]?.ConnectionState).toBe('CONNECTED');
+        const dec = await again.kms().send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob }));
+        expect(Buffer.from(dec.Plaintext ?? []).toString()).toBe('after restart');
+      } finally {
+        await again.close();
+      }
+    } finally {
+      removeDir(dataDir);
+    }
   });
 });
 
