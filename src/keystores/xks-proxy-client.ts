@@ -10,7 +10,8 @@ import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates } from 'node:tls';
+import type { SecureContext } from 'node:tls';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -118,8 +119,16 @@ export interface XksProxyClientOptions {
 export class XksProxyClient {
   private readonly timeoutMs: number;
 
+  /** Built once: parsing the public roots for every call would cost more than the call. */
+  private readonly secureContext: SecureContext;
+
   constructor(private readonly options: XksProxyClientOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? XKS_CALL_TIMEOUT_MS;
+    // A configured CA adds to Node's public roots rather than replacing them.
+    this.secureContext = createSecureContext({
+      ca: options.ca ? [...rootCertificates, options.ca] : undefined,
+      minVersion: 'TLSv1.2',
+    });
   }
 
   async getHealthStatus(target: XksProxyTarget, metadata: XksRequestMetadata): Promise<XksHealth> {
@@ -242,15 +251,8 @@ export class XksProxyClient {
         path,
         headers: { ...headers, 'content-length': Buffer.byteLength(body) },
         agent: false as const,
-        // The certificate must name the configured endpoint's host, wherever the request goes;
-        // a configured CA adds to Node's public roots rather than replacing them.
-        ...(tls
-          ? {
-              servername: hostOf(headers),
-              ca: this.options.ca ? [...rootCertificates, this.options.ca] : undefined,
-              minVersion: 'TLSv1.2' as const,
-            }
-          : {}),
+        // The certificate must name the configured endpoint's host, wherever the request goes.
+        ...(tls ? { servername: hostOf(headers), secureContext: this.secureContext } : {}),
       };
       const onResponse = (res: IncomingMessage) => {
         const chunks: Buffer[] = [];
