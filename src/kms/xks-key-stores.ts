@@ -386,11 +386,7 @@ export async function storeForNewXksKey(
   if (row.connectionState !== 'CONNECTED') {
     throw invalidState(row, 'You can create KMS keys in a custom key store only when it is CONNECTED.');
   }
-  if (await xksKeyInUse(ctx, row.id, xksKeyId)) {
-    throw new XksKeyAlreadyInUseException(
-      `The external key ${xksKeyId} is already associated with a KMS key in custom key store ${row.id}.`,
-    );
-  }
+  await assertXksKeyFree(ctx, row.id, xksKeyId);
   const metadata = await xks(ctx.deps)
     .client.getKeyMetadata(targetOf(ctx.deps, ctx.scope, row.id, row.xks), xksKeyId, {
       awsPrincipalArn: ctx.principalArn,
@@ -405,6 +401,15 @@ export async function storeForNewXksKey(
   }
   if (metadata.keyStatus !== 'ENABLED') throw new XksKeyInvalidConfigurationException(`The external key ${xksKeyId} is not enabled.`);
   return row;
+}
+
+/** Two KMS keys of one store may not share an external key (§12). CreateKey checks again in its transaction. */
+export async function assertXksKeyFree(ctx: KmsContext, storeId: string, xksKeyId: string): Promise<void> {
+  if (await xksKeyInUse(ctx, storeId, xksKeyId)) {
+    throw new XksKeyAlreadyInUseException(
+      `The external key ${xksKeyId} is already associated with a KMS key in custom key store ${storeId}.`,
+    );
+  }
 }
 
 async function xksKeyInUse(ctx: KmsContext, storeId: string, xksKeyId: string): Promise<boolean> {

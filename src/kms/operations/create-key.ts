@@ -11,7 +11,7 @@ import { mergeTags, validateRequestTags } from '../tags.js';
 import { checkNewKeyPolicy } from '../policies.js';
 import { resourceQuotas } from '../quotas.js';
 import { storeForNewKey } from '../custom-key-stores.js';
-import { storeForNewXksKey } from '../xks-key-stores.js';
+import { assertXksKeyFree, storeForNewXksKey } from '../xks-key-stores.js';
 import { isImportableSpec } from '../imported-material.js';
 import { newMultiRegionKeyId } from '../multi-region.js';
 
@@ -106,6 +106,7 @@ export const createKey: KmsHandler<CreateKeyRequest, CreateKeyResponse> = async 
           `The request would exceed the quota of ${quotas.keysPerRegion} KMS keys in this account and Region.`,
         );
       }
+      if (store && key.xksKeyId !== undefined) await assertXksKeyFree(ctx, store.id, key.xksKeyId);
       if (store) await backendFor(ctx, key).createMaterial(backendRef(key, materialId));
       else if (made) await storeKeyMaterial(ctx, key, made);
       await saveKey(ctx, key);
