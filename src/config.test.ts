@@ -138,4 +138,16 @@ describe('quotas in the configuration file', () => {
       'config: "quotas.requestsPerSecond.operations.Encrypt": Encrypt counts against the cryptographic quota of its key type, not a quota of its own',
     );
   });
+
+  it('checks the XKS proxy settings: a CA file path and https endpoints mapped to URLs', () => {
+    const ok = { caFile: '/etc/ca.pem', endpoints: { 'https://xks.example.com': 'https://10.0.0.5:8443' } };
+    expect(checkConfig({ ...defaultConfig(), xksProxy: ok }).xksProxy).toEqual(ok);
+    expect(() => checkConfig({ ...defaultConfig(), xksProxy: { caFile: 5 } })).toThrow('config: "xksProxy.caFile" must be a file path');
+    expect(() => checkConfig({ ...defaultConfig(), xksProxy: { endpoints: { 'https://xks.example.com:443': 'http://a' } } })).toThrow(
+      'config: "xksProxy.endpoints": "https://xks.example.com:443" is not of the form https://<host>',
+    );
+    expect(() => checkConfig({ ...defaultConfig(), xksProxy: { endpoints: { 'https://xks.example.com': 'ftp://a' } } })).toThrow(
+      'config: "xksProxy.endpoints.https://xks.example.com" must be an http(s)://<host>[:port] URL',
+    );
+  });
 });

@@ -7,6 +7,8 @@
  *                    "users": [...], "roles": [...] }],       (IAM identities: iam-config.ts)
  *     "subnets": { "subnet-0123456789abcdef0": "us-east-1b" },
  *     "cloudhsm": { "transitionMs": 500 },
+ *     "xksProxy": { "caFile": "/etc/kmsd/xks-ca.pem",
+ *                   "endpoints": { "https://xks.example.com": "https://10.0.0.5:8443" } },
  *     "quotas": { "keysPerRegion": 100000, "aliasesPerKey": 50, "grantsPerKey": 50000,
  *                 "customKeyStoresPerRegion": 10, "keyPolicyBytes": 32768, "tagsPerKey": 50,
  *                 "requestsPerSecond": { "cryptographicSymmetric": 10000, "cryptographicRsa": 500,
@@ -47,6 +49,13 @@ export interface KmsdConfig {
     transitionMs?: number;
   };
   quotas?: QuotaConfig;
+  /** How kmsd reaches external key store proxies (keystores/xks-proxy-client.ts). */
+  xksProxy?: {
+    /** PEM file of CA certificates trusted for proxy TLS, besides the public CAs. */
+    caFile?: string;
+    /** XksProxyUriEndpoint -> the URL to send its requests to instead (SigV4 keeps the endpoint's host). */
+    endpoints?: Record<string, string>;
+  };
 }
 
 export const DEV_ACCOUNT = { accountId: '111122223333', accessKeyId: 'test', secretAccessKey: 'test' };
@@ -107,7 +116,24 @@ export function checkConfig(value: unknown, source = 'config', checkPolicy: Poli
     fail('"cloudhsm.transitionMs" must be a non-negative number of milliseconds');
   }
   if (cfg.quotas !== undefined) checkQuotas(cfg.quotas, fail);
+  if (cfg.xksProxy !== undefined) checkXksProxy(cfg.xksProxy, fail);
   return cfg;
+}
+
+function checkXksProxy(value: unknown, fail: (what: string) => never): void {
+  if (!isPlainObject(value)) fail('"xksProxy" must be an object');
+  const { caFile, endpoints } = value as Record<string, unknown>;
+  if (caFile !== undefined && typeof caFile !== 'string') fail('"xksProxy.caFile" must be a file path');
+  if (endpoints === undefined) return;
+  if (!isPlainObject(endpoints)) fail('"xksProxy.endpoints" must be an object');
+  for (const [endpoint, url] of Object.entries(endpoints as Record<string, unknown>)) {
+    // The key is an XksProxyUriEndpoint as the model allows it: https, a host name, no port.
+    if (!/^https:\/\/[a-zA-Z0-9.-]+$/.test(endpoint))
+      fail(`"xksProxy.endpoints": ${JSON.stringify(endpoint)} is not of the form https://<host>`);
+    if (typeof url !== 'string' || !/^https?:\/\/[^/]+$/.test(url)) {
+      fail(`"xksProxy.endpoints.${endpoint}" must be an http(s)://<host>[:port] URL`);
+    }
+  }
 }
 
 const RATE_GROUPS = ['cryptographicSymmetric', 'cryptographicRsa', 'cryptographicEcc', 'cloudHsmKeyStore'] as const;

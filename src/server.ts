@@ -3,6 +3,7 @@
  * together: store -> key backends -> services (KMS, CloudHSM V2) -> gateway.
  */
 import type { ServerResponse } from 'node:http';
+import { readFileSync } from 'node:fs';
 import type { Clock } from './core/clock.js';
 import { OffsetClock } from './core/clock.js';
 import { createGateway } from './gateway/http.js';
@@ -22,6 +23,8 @@ import { quotaSettings } from './kms/quotas.js';
 import { RequestThrottle } from './kms/request-throttle.js';
 import type { CloudHsmClusters } from './keystores/cloudhsm-clusters.js';
 import { CloudHsmKeyBackend } from './keystores/cloudhsm-key-backend.js';
+import { XksKeyStores } from './keystores/xks-key-backend.js';
+import { XksProxyClient } from './keystores/xks-proxy-client.js';
 import {
   customKeyStoreDirectory,
   keyStoreTransitionsIdle,
@@ -126,6 +129,12 @@ export interface KmsdOptions {
    * from the config file's `quotas.requestsPerSecond`, AWS's defaults otherwise). Off by default.
    */
   enforceRequestQuotas?: boolean;
+  /**
+   * Where kmsd sends an external key store's proxy requests instead of its
+   * XksProxyUriEndpoint, by endpoint (`https://xks.example.com` -> `http://127.0.0.1:8443`).
+   * SigV4 still names the configured host. For tests and private networks.
+   */
+  xksProxyEndpoints?: Record<string, string>;
   /** Timeouts and the connection cap (server/listener.ts's DEFAULT_LIMITS for any not given). */
   limits?: Partial<ServerLimits>;
 }
@@ -194,10 +203,19 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     directory: customKeyStoreDirectory(store),
   });
   const quotas = quotaSettings(config.quotas);
+  const localKeys = new LocalKeyBackend(store, rootKey);
   const kmsDeps: KmsDeps = {
     store,
     clock,
-    localKeys: new LocalKeyBackend(store, rootKey),
+    localKeys,
+    xksKeyStores: new XksKeyStores(
+      new XksProxyClient({
+        endpointOverrides: { ...config.xksProxy?.endpoints, ...options.xksProxyEndpoints },
+        ca: config.xksProxy?.caFile ? readFileSync(config.xksProxy.caFile, 'utf8') : undefined,
+      }),
+      rootKey,
+      localKeys,
+    ),
     imports: new KeyImports(store, rootKey, sm2Decrypt),
     keyUsage: new KeyLastUsageTracker(store),
     customKeyStoreBackend: cloudHsmKeyStores,

@@ -14,6 +14,8 @@ export interface BackendKeyRef {
   /** The key material version (64 hex characters). */
   materialId: string;
   customKeyStoreId?: string;
+  /** Origin EXTERNAL_KEY_STORE: the external key's id at the XKS proxy. */
+  xksKeyId?: string;
 }
 
 export interface SymmetricKeyBackend {

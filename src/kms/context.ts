@@ -5,6 +5,7 @@ import type { Scope, Store } from '../store/store.js';
 import type { SymmetricKeyBackend } from '../keystores/key-backend.js';
 import type { LocalKeyBackend } from '../keystores/local-key-backend.js';
 import type { CloudHsmKeyBackend } from '../keystores/cloudhsm-key-backend.js';
+import type { XksKeyStores } from '../keystores/xks-key-backend.js';
 import type { Principal } from '../auth/principal.js';
 import type { PrincipalExists } from '../auth/known-principals.js';
 import type { AuditRecord } from '../core/endpoint.js';
@@ -26,6 +27,8 @@ export interface KmsDeps {
   customKeyStoreBackend?: CustomKeyStoreBackend;
   /** CloudHSM key stores: cluster checks, the kmsuser session, HSM keys (custom-key-stores.ts). */
   cloudHsmKeyStores?: CloudHsmKeyBackend;
+  /** External key stores: the XKS proxy client and double encryption (xks-key-stores.ts). */
+  xksKeyStores?: XksKeyStores;
   /** How long ConnectCustomKeyStore/DisconnectCustomKeyStore stay in CONNECTING/DISCONNECTING, on the service clock. */
   keyStoreTransitionMs?: number;
   /** Whether a principal named in a key policy exists (configured IAM users and roles). */

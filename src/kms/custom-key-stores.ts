@@ -30,13 +30,16 @@ import { DEFAULT_LEASE_MS } from '../store/store.js';
 import { ValidationException } from '../core/service-error.js';
 import type { KmsContext, KmsDeps } from './context.js';
 import { keyTable } from './keys.js';
+import { xksConnectionError, xksProxyConfiguration } from './xks-key-stores.js';
+import type { XksStoreSettings } from './xks-key-stores.js';
 import type { KeyRow } from './keys.js';
 
 export interface CustomKeyStoreRow {
   /** `cks-` + 17 lower-case hex digits, like AWS's ids. */
   id: string;
   name: string;
-  type: 'AWS_CLOUDHSM';
+  type: 'AWS_CLOUDHSM' | 'EXTERNAL_KEY_STORE';
+  /** '' for an external key store, as are the trust anchor, cluster certificate and password. */
   clusterId: string;
   /** PEM of the trust anchor given at creation (customerCA.crt). */
   trustAnchorCertificate: string;
@@ -60,6 +63,8 @@ export interface CustomKeyStoreRow {
   nextPasswordWrapped?: string;
   /** Increments with every Connect, so a late background result cannot clobber a newer request. */
   attempt: number;
+  /** EXTERNAL_KEY_STORE only: the proxy settings (xks-key-stores.ts). */
+  xks?: XksStoreSettings;
 }
 
 export const customKeyStoreTable = (store: Store): Table<CustomKeyStoreRow> => store.table<CustomKeyStoreRow>('kms_custom_key_stores');
@@ -105,6 +110,17 @@ export async function saveCustomKeyStore(ctx: Pick<KmsContext, 'deps' | 'scope'>
 }
 
 export function listEntry(row: CustomKeyStoreRow): CustomKeyStoresListEntry {
+  if (row.xks) {
+    return {
+      CustomKeyStoreId: row.id,
+      CustomKeyStoreName: row.name,
+      ConnectionState: row.connectionState,
+      ConnectionErrorCode: row.connectionState === 'FAILED' ? row.lastErrorCode : undefined,
+      CreationDate: new Date(row.creationDate),
+      CustomKeyStoreType: row.type,
+      XksProxyConfiguration: xksProxyConfiguration(row.xks),
+    };
+  }
   return {
     CustomKeyStoreId: row.id,
     CustomKeyStoreName: row.name,
@@ -203,7 +219,9 @@ export function assertTrustAnchor(view: ClusterView, trustAnchorPem: string): vo
 /** A cluster (or one sharing its backup history) may back only one store per account+Region. */
 export function assertClusterUnused(view: ClusterView, stores: CustomKeyStoreRow[]): void {
   const user = stores.find(
-    (s) => s.clusterId === view.clusterId || (view.clusterCertificate !== undefined && s.clusterCertificate === view.clusterCertificate),
+    (s) =>
+      s.type === 'AWS_CLOUDHSM' &&
+      (s.clusterId === view.clusterId || (view.clusterCertificate !== undefined && s.clusterCertificate === view.clusterCertificate)),
   );
   if (user) {
     throw new CloudHsmClusterInUseException(
@@ -293,8 +311,9 @@ async function finishConnect(deps: KmsDeps, scope: Scope, row: CustomKeyStoreRow
   /** kmsd knows kmsuser's password for sure: nextPasswordWrapped can go. */
   let settled = false;
   try {
-    const view = backend ? await backend.describeCluster(scope, row.clusterId) : undefined;
-    if (!backend) code = 'INTERNAL_ERROR';
+    const view = backend && !row.xks ? await backend.describeCluster(scope, row.clusterId) : undefined;
+    if (row.xks) code = await xksConnectionError(deps, scope, row);
+    else if (!backend) code = 'INTERNAL_ERROR';
     else if (!view) code = 'CLUSTER_NOT_FOUND';
     else if (activeHsmZones(view).size === 0) code = 'INSUFFICIENT_CLOUDHSM_HSMS';
     else {
@@ -336,7 +355,7 @@ async function finishConnect(deps: KmsDeps, scope: Scope, row: CustomKeyStoreRow
     if (code) current.lastErrorCode = code;
     await table.put(scope, row.id, current, { due: null });
   });
-  if (!code && backend) {
+  if (!code && backend && !row.xks) {
     const after = await table.get(scope, row.id);
     if (after?.connectionState !== 'CONNECTED') await backend.disconnect(scope, row.id);
   }
@@ -374,6 +393,8 @@ export async function reconcileKeyStoreSessions(deps: KmsDeps): Promise<void> {
   if (!backend) return;
   const table = customKeyStoreTable(deps.store);
   for (const { scope, row } of await table.all()) {
+    // External key stores hold no session: their proxy is called per request.
+    if (row.xks) continue;
     const held = backend.hasSession(scope, row.id);
     if (held && (row.connectionState === 'DISCONNECTED' || row.connectionState === 'FAILED')) {
       await backend.disconnect(scope, row.id);

@@ -14,13 +14,15 @@ import type { KeyRow } from './keys.js';
 export async function deleteKeyFinally(ctx: Pick<KmsContext, 'deps'>, key: KeyRow): Promise<void> {
   const scope = { account: key.account, region: key.region };
   const { store } = ctx.deps;
+  // An external key store's key keeps its inner-layer material in kmsd (double encryption).
+  const localMaterial = !key.customKeyStoreId || key.origin === 'EXTERNAL_KEY_STORE';
   await store.transaction(async () => {
     for (const alias of await allAliases(store, scope)) {
       if (alias.targetKeyId === key.keyId) await aliasTable(store).delete(scope, alias.aliasName);
     }
     await deleteGrantsOf(store, scope, key.keyId);
     await ctx.deps.keyUsage.forget(scope, key.keyId);
-    if (!key.customKeyStoreId) await ctx.deps.localKeys.destroyAll({ scope, keyId: key.keyId, arn: key.arn });
+    if (localMaterial) await ctx.deps.localKeys.destroyAll({ scope, keyId: key.keyId, arn: key.arn });
     await keyTable(store).delete(scope, key.keyId);
     if (key.multiRegion) await leaveFamily(ctx, key);
   });
@@ -28,7 +30,7 @@ export async function deleteKeyFinally(ctx: Pick<KmsContext, 'deps'>, key: KeyRo
   // there on a best-effort basis (custom-key-stores.md §11.4): the KMS key is gone even if
   // the cluster cannot be reached, so a failure here must not undo the deletion above.
   const backend = ctx.deps.customKeyStoreBackend;
-  if (key.customKeyStoreId && backend) {
+  if (!localMaterial && backend) {
     for (const materialId of key.materialIds) {
       await backend.destroyMaterial(backendRef(key, materialId)).catch(() => undefined);
     }

@@ -15,6 +15,8 @@ import {
   NotFoundException,
 } from '../generated/kms.js';
 import type { KmsContext } from './context.js';
+import type { SymmetricKeyBackend } from '../keystores/key-backend.js';
+import { xksBackendFor } from './xks-key-stores.js';
 import { aliasTable } from './aliases.js';
 import { algorithmsOf, customerMasterKeySpecOf } from './key-specs.js';
 import { authorizeKey } from './authorization.js';
@@ -65,6 +67,8 @@ export interface KeyRow {
   rotations: RotationRecord[];
   customKeyStoreId?: string;
   cloudHsmClusterId?: string;
+  /** Origin EXTERNAL_KEY_STORE: the external key's id at the store's XKS proxy. */
+  xksKeyId?: string;
   /** Asymmetric keys: the DER SubjectPublicKeyInfo, base64 (public, so kept in the clear). */
   publicKey?: string;
   /** 'AWS' for the AWS managed keys behind `alias/aws/...` (managed-keys.ts); absent: CUSTOMER. */
@@ -412,6 +416,7 @@ export async function keyMetadata(ctx: KmsContext, key: KeyRow): Promise<KeyMeta
     md.CustomKeyStoreId = key.customKeyStoreId;
     md.CloudHsmClusterId = key.cloudHsmClusterId;
   }
+  if (key.xksKeyId !== undefined) md.XksKeyConfiguration = { Id: key.xksKeyId };
   return md;
 }
 
@@ -435,10 +440,12 @@ export function backendRef(key: KeyRow, materialId: string) {
     arn: key.arn,
     materialId,
     customKeyStoreId: key.customKeyStoreId,
+    xksKeyId: key.xksKeyId,
   };
 }
 
-export function backendFor(ctx: KmsContext, key: KeyRow) {
+export function backendFor(ctx: KmsContext, key: KeyRow): SymmetricKeyBackend {
+  if (key.origin === 'EXTERNAL_KEY_STORE') return xksBackendFor(ctx, key);
   if (key.customKeyStoreId) {
     const backend = ctx.deps.customKeyStoreBackend;
     if (!backend) throw new KMSInvalidStateException(`${key.arn} is unavailable.`);

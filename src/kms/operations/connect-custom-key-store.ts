@@ -27,7 +27,8 @@ export const connectCustomKeyStore: KmsHandler<ConnectCustomKeyStoreRequest, Con
     if (row.connectionState !== 'DISCONNECTED') {
       throw invalidState(row, 'You can connect a custom key store only when it is DISCONNECTED; disconnect it first.');
     }
-    const view = await backend.describeCluster(ctx.scope, row.clusterId);
+    // External key stores have no cluster: their proxy's health is checked in the background.
+    const view = row.xks ? undefined : await backend.describeCluster(ctx.scope, row.clusterId);
     if (view) {
       assertClusterActive(view);
       if (Object.keys(view.subnetMapping).length < 2) {

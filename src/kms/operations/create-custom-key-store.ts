@@ -1,5 +1,6 @@
 import type { CreateCustomKeyStoreRequest, CreateCustomKeyStoreResponse } from '../../generated/kms.js';
-import { CustomKeyStoreNameInUseException, LimitExceededException, UnsupportedOperationException } from '../../generated/kms.js';
+import { CustomKeyStoreNameInUseException, LimitExceededException } from '../../generated/kms.js';
+import { createExternalKeyStore } from '../xks-key-stores.js';
 import { validationError } from '../../core/validation-error.js';
 import type { KmsHandler } from '../context.js';
 import { resourceQuotas } from '../quotas.js';
@@ -19,15 +20,13 @@ import {
 import type { CustomKeyStoreRow } from '../custom-key-stores.js';
 
 /**
- * CreateCustomKeyStore (AWS_CLOUDHSM). Checks in the order custom-key-stores.md §5
+ * CreateCustomKeyStore (AWS_CLOUDHSM; EXTERNAL_KEY_STORE is in xks-key-stores.ts). Checks in the order custom-key-stores.md §5
  * recommends: fields -> name in use -> quota -> cluster exists -> active -> in use ->
  * configuration -> trust anchor. No login happens here (a wrong password would count toward
  * the HSM lockout); the password is checked at connect time, as AWS does.
  */
 export const createCustomKeyStore: KmsHandler<CreateCustomKeyStoreRequest, CreateCustomKeyStoreResponse> = async (input, ctx) => {
-  if (input.CustomKeyStoreType === 'EXTERNAL_KEY_STORE') {
-    throw new UnsupportedOperationException('kmsd does not support custom key stores of type EXTERNAL_KEY_STORE.');
-  }
+  if (input.CustomKeyStoreType === 'EXTERNAL_KEY_STORE') return createExternalKeyStore(input, ctx);
   rejectExternalStoreMembers(input);
   const clusterId = required(input.CloudHsmClusterId, 'cloudHsmClusterId');
   const trustAnchor = required(input.TrustAnchorCertificate, 'trustAnchorCertificate');

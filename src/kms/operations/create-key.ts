@@ -11,6 +11,7 @@ import { mergeTags, validateRequestTags } from '../tags.js';
 import { checkNewKeyPolicy } from '../policies.js';
 import { resourceQuotas } from '../quotas.js';
 import { storeForNewKey } from '../custom-key-stores.js';
+import { assertXksKeyFree, storeForNewXksKey } from '../xks-key-stores.js';
 import { isImportableSpec } from '../imported-material.js';
 import { newMultiRegionKeyId } from '../multi-region.js';
 
@@ -28,10 +29,16 @@ export const createKey: KmsHandler<CreateKeyRequest, CreateKeyResponse> = async 
   const keyUsage = input.KeyUsage ?? 'ENCRYPT_DECRYPT';
   const origin = input.Origin ?? 'AWS_KMS';
   // Keys in a CloudHSM key store (custom-key-stores.md §11.1): symmetric only, checked there.
+  if (input.XksKeyId !== undefined && origin !== 'EXTERNAL_KEY_STORE') {
+    throw new ValidationException('XksKeyId is valid only for KMS keys with Origin EXTERNAL_KEY_STORE.');
+  }
+  // Keys in an external key store (§12): the proxy must hold a usable AES-256 key.
   const store =
-    input.CustomKeyStoreId !== undefined || origin === 'AWS_CLOUDHSM'
-      ? await storeForNewKey(ctx, input.CustomKeyStoreId, { keySpec, keyUsage, origin, multiRegion: input.MultiRegion === true })
-      : undefined;
+    origin === 'EXTERNAL_KEY_STORE'
+      ? await storeForNewXksKey(ctx, input)
+      : input.CustomKeyStoreId !== undefined || origin === 'AWS_CLOUDHSM'
+        ? await storeForNewKey(ctx, input.CustomKeyStoreId, { keySpec, keyUsage, origin, multiRegion: input.MultiRegion === true })
+        : undefined;
   // AWS offers SM2 keys only in its China Regions; elsewhere the spec does not exist.
   if (keySpec === 'SM2' && !isSm2Region(ctx.scope.region)) {
     throw new UnsupportedOperationException('KeySpec SM2 is available only in China Regions.');
@@ -86,7 +93,8 @@ export const createKey: KmsHandler<CreateKeyRequest, CreateKeyResponse> = async 
   if (input.Policy !== undefined) await checkNewKeyPolicy(ctx, key, input.Policy, input.BypassPolicyLockoutSafetyCheck);
   if (store) {
     key.customKeyStoreId = store.id;
-    key.cloudHsmClusterId = store.clusterId;
+    if (store.type === 'AWS_CLOUDHSM') key.cloudHsmClusterId = store.clusterId;
+    if (origin === 'EXTERNAL_KEY_STORE') key.xksKeyId = input.XksKeyId;
   }
   const keys = keyTable(ctx.deps.store);
   const assertKeyQuota = async () => {
@@ -110,6 +118,7 @@ export const createKey: KmsHandler<CreateKeyRequest, CreateKeyResponse> = async 
   try {
     await ctx.deps.store.transaction(async () => {
       await assertKeyQuota();
+      if (store && key.xksKeyId !== undefined) await assertXksKeyFree(ctx, store.id, key.xksKeyId);
       if (made) await storeKeyMaterial(ctx, key, made);
       // Create-only: a new key never replaces a stored one (ids are random UUIDs).
       await keys.insert(ctx.scope, key.keyId, key, { due: dueOf(key) });

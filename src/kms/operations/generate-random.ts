@@ -19,6 +19,12 @@ export const generateRandom: KmsHandler<GenerateRandomRequest, GenerateRandomRes
   if (input.CustomKeyStoreId === undefined) return { Plaintext: randomBytes(input.NumberOfBytes) };
   const store = await findCustomKeyStore(ctx, input.CustomKeyStoreId);
   ctx.deps.throttle?.chargeCustomKeyStore(ctx.scope, store.id);
+  // An XKS proxy has no random-number API (custom-key-stores.md §12).
+  if (store.type === 'EXTERNAL_KEY_STORE') {
+    throw new UnsupportedOperationException(
+      `GenerateRandom is not supported with custom key store ${store.id} of type EXTERNAL_KEY_STORE.`,
+    );
+  }
   if (store.connectionState !== 'CONNECTED') {
     throw invalidState(store, 'GenerateRandom with a custom key store requires it to be CONNECTED.');
   }

@@ -14,14 +14,17 @@ import {
   saveCustomKeyStore,
 } from '../custom-key-stores.js';
 import { saveKey } from '../keys.js';
+import { updateExternalKeyStore } from '../xks-key-stores.js';
 
 /**
- * UpdateCustomKeyStore for AWS_CLOUDHSM stores (§6.1, model of 2026): the name can change
+ * UpdateCustomKeyStore for AWS_CLOUDHSM stores (§6.1, model of 2026; external key stores
+ * are in xks-key-stores.ts): the name can change
  * while CONNECTED or DISCONNECTED; KeyStorePassword and CloudHsmClusterId only while
  * DISCONNECTED. Several properties may change in one call; a rejected call changes nothing.
  * The password only tells kmsd kmsuser's current password; nothing changes in the cluster.
  */
 export const updateCustomKeyStore: KmsHandler<UpdateCustomKeyStoreRequest, UpdateCustomKeyStoreResponse> = async (input, ctx) => {
+  if ((await findCustomKeyStore(ctx, input.CustomKeyStoreId)).type === 'EXTERNAL_KEY_STORE') return updateExternalKeyStore(input, ctx);
   rejectExternalStoreMembers(input);
   const backend = cloudHsm(ctx);
   await ctx.deps.store.transaction(async () => {
