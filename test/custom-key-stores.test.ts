@@ -23,6 +23,7 @@ import {
 } from '@aws-sdk/client-kms';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import { removeDir, startKmsd } from './helpers/kmsd.js';
+import { keyStoreSteps } from './helpers/key-store-steps.js';
 import type { TestKmsd } from './helpers/kmsd.js';
 import { FakeClusters, makeTrustChain } from './helpers/fake-clusters.js';
 import type { TrustChain } from './helpers/fake-clusters.js';
@@ -69,25 +70,10 @@ async function createStore(name: string, options: Parameters<FakeClusters['addCl
   return { storeId: CustomKeyStoreId, clusterId: cluster.id, chain: cluster.chain };
 }
 
-async function describeStore(id: string) {
-  const { CustomKeyStores } = await kms.send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreId: id }));
-  const entry = CustomKeyStores?.[0];
-  if (!entry) throw new Error('no entry');
-  return entry;
-}
-
-/** Connect, and let the background connect finish (the transition delay is 0 here). */
-async function connect(id: string) {
-  await kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));
-  await t.advanceClock(0);
-  return describeStore(id);
-}
-
-async function disconnect(id: string) {
-  await kms.send(new DisconnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));
-  await t.advanceClock(0);
-  return describeStore(id);
-}
+const { describeStore, connect, disconnect } = keyStoreSteps(
+  () => kms,
+  () => t,
+);
 
 beforeAll(async () => {
   hsm = new FakeClusters();

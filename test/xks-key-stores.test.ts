@@ -15,7 +15,6 @@ import {
   DeleteCustomKeyStoreCommand,
   DescribeCustomKeyStoresCommand,
   DescribeKeyCommand,
-  DisconnectCustomKeyStoreCommand,
   EncryptCommand,
   GenerateDataKeyCommand,
   GenerateRandomCommand,
@@ -24,6 +23,7 @@ import {
 } from '@aws-sdk/client-kms';
 import type { CreateCustomKeyStoreCommandInput, KMSClient } from '@aws-sdk/client-kms';
 import { awsCli, removeDir, startKmsd } from './helpers/kmsd.js';
+import { keyStoreSteps } from './helpers/key-store-steps.js';
 import type { TestKmsd } from './helpers/kmsd.js';
 import { expectAwsError } from './helpers/errors.js';
 import { newXksCredential, startXksProxy } from './helpers/xks-proxy.js';
@@ -104,24 +104,10 @@ async function createStore(name: string): Promise<string> {
   return CustomKeyStoreId;
 }
 
-async function describeStore(id: string) {
-  const { CustomKeyStores } = await kms.send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreId: id }));
-  const entry = CustomKeyStores?.[0];
-  if (!entry) throw new Error('no entry');
-  return entry;
-}
-
-async function connect(id: string) {
-  await kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));
-  await t.advanceClock(0);
-  return describeStore(id);
-}
-
-async function disconnect(id: string) {
-  await kms.send(new DisconnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));
-  await t.advanceClock(0);
-  return describeStore(id);
-}
+const { describeStore, connect, disconnect } = keyStoreSteps(
+  () => kms,
+  () => t,
+);
 
 async function storeCount(): Promise<number> {
   const { CustomKeyStores } = await kms.send(new DescribeCustomKeyStoresCommand({}));
