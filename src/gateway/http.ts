@@ -31,7 +31,7 @@ import { JSON_CONTENT_TYPE, writeError, writeJson } from './awsjson.js';
 import { asQueryError, FORM_CONTENT_TYPE, writeXmlError, writeXmlResult } from './awsquery.js';
 import { hasOperation, invokeOperation, operationTarget } from './invoke.js';
 import type { OperationTarget } from './invoke.js';
-import type { SigV4Verifier, SignedRequest } from './sigv4.js';
+import type { ScreenedHeaders, SigV4Verifier, SignedRequest } from './sigv4.js';
 import type { Json } from './validate.js';
 import { checkHost } from './host-check.js';
 import { isSecureRequest } from './secure-transport.js';
@@ -98,6 +98,9 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
     let query: QueryServiceEndpoint | undefined;
     // Filled in as the request is understood; recorded once the call has an operation.
     let audit: AuditEvent | undefined;
+    // What screenCredentials() learnt from the headers, reused once the body is read.
+    let screened: ScreenedHeaders | undefined;
+    let screenedTarget: Target | undefined;
     const api = { service: 'unknown', operation: 'unknown' };
     const finish = (status: number, errorType?: string) =>
       onOutcome({ requestId, ...api, status, errorType, seconds: (performance.now() - started) / 1000 });
@@ -136,10 +139,10 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
       if (req.method !== 'POST' || path !== '/') throw new UnknownOperationException(`No route for ${req.method} ${path}`);
       checkContentType(contentType);
       const json = parseJson(body);
-      const target = resolveTarget(req, validators);
+      const target = screenedTarget ?? resolveTarget(req, validators);
       const model = target.service.model;
-      label(target);
-      const identity = await options.verifier.verify(signedRequest(req, body), model.signingName, options.clock.now());
+      if (!screenedTarget) label(target);
+      const identity = await options.verifier.verify(signedRequest(req, body), model.signingName, options.clock.now(), screened);
       const caller = callerOf(identity);
       if (audit) Object.assign(audit, identityFields(caller), { requestParameters: redactJsonInput(model, target.operation, json) });
       const output = await invokeOperation(target, target.operation, json, caller);
@@ -155,7 +158,7 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
       api.service = service.signingName;
       if (service.hasAction(action)) api.operation = action;
       if (options.auditLog) audit = auditEvent(eventSourceOf(service.signingName), action);
-      const identity = await options.verifier.verify(signedRequest(req, body), service.signingName, options.clock.now());
+      const identity = await options.verifier.verify(signedRequest(req, body), service.signingName, options.clock.now(), screened);
       const caller = callerOf(identity);
       if (audit) Object.assign(audit, identityFields(caller), { requestParameters: redactQueryInput(params) });
       const version = params.get('Version') ?? 'NO_VERSION_SPECIFIED';
@@ -180,7 +183,8 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
     /** label() from X-Amz-Target alone, before the body is read; an unknown target labels nothing. */
     function labelByTarget(): void {
       try {
-        label(resolveTarget(req, validators));
+        screenedTarget = resolveTarget(req, validators);
+        label(screenedTarget);
       } catch {
         // resolveTarget throws again, with its own error, once the body has been read.
       }
@@ -190,7 +194,7 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
       if (options.queryService && isQueryRequest(req, mediaType(req))) query = options.queryService;
       else labelByTarget();
       try {
-        options.verifier.screen(req.headers, options.clock.now());
+        screened = options.verifier.screen(req.headers, options.clock.now());
       } catch (err) {
         // The body is left unread: the connection closes after the answer.
         res.setHeader('Connection', 'close');

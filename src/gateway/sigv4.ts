@@ -33,6 +33,15 @@ export interface CallerIdentity {
   principal: Principal;
 }
 
+/** What screen() found in a request's headers, for verify() to go on with. */
+export interface ScreenedHeaders {
+  authorization: string;
+  auth: ParsedAuthorization;
+  amzDateHeader: string;
+  signingDate: Date;
+  credential: Exclude<CredentialLookup, 'unknown' | 'expired'>;
+}
+
 /** Where the verifier finds a key's secret and principal (src/auth/identities.ts in kmsd). */
 export interface CredentialSource {
   resolve(accessKeyId: string, sessionToken: string | undefined, now: Date): CredentialLookup;
@@ -213,16 +222,17 @@ export class SigV4Verifier {
    * reads a body, so an anonymous client cannot make kmsd buffer a megabyte; verify() runs
    * them again, in the same order, so either way a request gets the same error.
    */
-  screen(headers: SignedRequest['headers'], now: Date): void {
-    this.checkHeaders(headers, now);
+  screen(headers: SignedRequest['headers'], now: Date): ScreenedHeaders {
+    return this.checkHeaders(headers, now);
   }
 
   /**
    * Verifies the request was signed for `service` by a known access key and returns who
    * signed it and for which region. Throws the AWS error for each kind of fault.
    */
-  async verify(req: SignedRequest, service: string, now: Date): Promise<CallerIdentity> {
-    const { auth, amzDateHeader, signingDate, credential } = this.checkHeaders(req.headers, now);
+  async verify(req: SignedRequest, service: string, now: Date, screened?: ScreenedHeaders): Promise<CallerIdentity> {
+    // The gateway screened these very headers a moment ago: no second parse and lookup.
+    const { auth, amzDateHeader, signingDate, credential } = screened ?? this.checkHeaders(req.headers, now);
 
     if (auth.service !== service) {
       throw new InvalidSignatureException(`Credential should be scoped to correct service: '${service}'. `);
@@ -304,7 +314,7 @@ export class SigV4Verifier {
   }
 
   /** screen()'s checks, in AWS's order; returns what verify() goes on with. */
-  private checkHeaders(headers: SignedRequest['headers'], now: Date) {
+  private checkHeaders(headers: SignedRequest['headers'], now: Date): ScreenedHeaders {
     const authorization = headerValue(headers['authorization']);
     if (!authorization) throw new MissingAuthenticationTokenException();
     const auth = parseAuthorization(authorization);
