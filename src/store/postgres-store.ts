@@ -68,7 +68,7 @@ export class PostgresStore implements Store {
   async open(): Promise<void> {
     // A session-level lock taken before the transaction begins: a node that waited for it
     // then reads the schema versions the first node committed, not an older snapshot.
-    const client = await this.pool.connect();
+    const client = await this.checkout();
     try {
       await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
       try {
@@ -96,7 +96,7 @@ export class PostgresStore implements Store {
     this.active++;
     try {
       for (let attempt = 1; ; attempt++) {
-        const client = await this.pool.connect();
+        const client = await this.checkout();
         const tx: Tx = { client, retryable: false };
         // A first attempt runs optimistically. A transaction that lost a race runs again
         // holding a lock that every retry, on every node, takes: retries then go one at a
@@ -134,6 +134,19 @@ export class PostgresStore implements Store {
     await this.pool.end();
   }
 
+  /**
+   * A connection of the pool for a transaction. The pool listens for errors of idle
+   * connections only: one that breaks while checked out (the database server went away)
+   * emits 'error' on its client, which without a listener would crash the process. The
+   * query under way fails with the same error, and the broken client is not reused
+   * (node-postgres marks it ended, and release() then discards it).
+   */
+  private async checkout(): Promise<pg.PoolClient> {
+    const client = await this.pool.connect();
+    client.on('error', ignoreError);
+    return client;
+  }
+
   /** A query joins the caller's transaction, if any; otherwise it runs on its own. */
   private query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
     const tx = this.tx.getStore();
@@ -149,6 +162,8 @@ export class PostgresStore implements Store {
     }
   }
 }
+
+function ignoreError(): void {}
 
 type Query = <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => Promise<pg.QueryResult<R>>;
 

@@ -3,6 +3,14 @@
  * directory, or in memory with --in-memory. Every table's rows live in kmsd_rows
  * (migrations.ts). One process owns the file: transactions take SQLite's write lock
  * (BEGIN IMMEDIATE) behind an in-process queue, so they never conflict and never rerun.
+ *
+ * Group commit: with synchronous=FULL every COMMIT waits for an fsync, which would bound
+ * writes at one per fsync. Transactions waiting in the queue therefore share one: each runs
+ * inside the open SQLite transaction between a SAVEPOINT and its RELEASE (a thrown error
+ * rolls back to its savepoint and reaches only its own caller), and one COMMIT ends the
+ * batch when the queue is empty or MAX_BATCH have run. Only then are the batch's callers
+ * answered, so an acknowledged write is on disk; a failed COMMIT (disk full) rejects every
+ * caller of the batch with SQLite's error and keeps none of its writes.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { closeSync, openSync } from 'node:fs';
@@ -72,6 +80,20 @@ function statements(db: Database.Database) {
   };
 }
 
+/** Most transactions one COMMIT carries: bounds how long the first of a batch waits for its answer. */
+const MAX_BATCH = 100;
+
+interface Queued {
+  fn: () => Promise<unknown>;
+  resolve(value: unknown): void;
+  reject(err: unknown): void;
+}
+
+/** A transaction of the open batch that ran to its end: answered once the batch commits. */
+interface Ran extends Queued {
+  value: unknown;
+}
+
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly stmts: ReturnType<typeof statements>;
@@ -79,8 +101,11 @@ export class SqliteStore implements Store {
   /** Tables first used inside the open transaction: their CREATE TABLE is undone by a rollback. */
   private readonly createdInTransaction: string[] = [];
   private readonly inTransaction = new AsyncLocalStorage<true>();
-  private lock: Promise<void> = Promise.resolve();
-  /** Transactions running or waiting for the lock. */
+  /** Transactions waiting for their turn, in arrival order. */
+  private readonly queue: Queued[] = [];
+  /** Runs the queue while it has transactions; undefined when idle. */
+  private draining: Promise<void> | undefined;
+  /** Transactions running or waiting. */
   private waiting = 0;
 
   /** `path` is a file, or ':memory:'. Migrates the schema before returning. */
@@ -113,24 +138,12 @@ export class SqliteStore implements Store {
   async transaction<R>(fn: () => Promise<R>): Promise<R> {
     if (this.inTransaction.getStore()) return fn();
     this.waiting++;
-    const release = await this.acquire();
     try {
-      this.db.exec('BEGIN IMMEDIATE');
-      try {
-        const result = await this.inTransaction.run(true, fn);
-        this.db.exec('COMMIT');
-        return result;
-      } catch (err) {
-        if (this.db.inTransaction) this.db.exec('ROLLBACK');
-        // Forget them, so their next use creates them again (a failed commit, e.g. disk full,
-        // would otherwise leave a cached table that does not exist).
-        for (const name of this.createdInTransaction) this.tables.delete(name);
-        throw err;
-      } finally {
-        this.createdInTransaction.length = 0;
-      }
+      return await new Promise<R>((resolve, reject) => {
+        this.queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+        this.draining ??= this.drain().finally(() => (this.draining = undefined));
+      });
     } finally {
-      release();
       // An enabled AsyncLocalStorage (Node 20: async hooks) taxes every promise of every
       // request. Keep it on only while transactions run or wait; run() turns it back on.
       if (--this.waiting === 0) this.inTransaction.disable();
@@ -138,27 +151,80 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    await this.lock;
+    await this.draining;
     this.db.close();
   }
 
-  /** A write outside any transaction still waits for an open transaction to finish. */
+  /** A write outside any transaction is one of its own, so it too is answered once on disk. */
   private async write<R>(fn: () => R): Promise<R> {
-    if (this.inTransaction.getStore() || !this.db.inTransaction) return fn();
-    const release = await this.acquire();
-    try {
-      return fn();
-    } finally {
-      release();
+    if (this.inTransaction.getStore()) return fn();
+    return this.transaction(async () => fn());
+  }
+
+  /** Runs queued transactions in batches, one COMMIT each, until the queue is empty. */
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      try {
+        this.db.exec('BEGIN IMMEDIATE');
+      } catch (err) {
+        for (const queued of this.queue.splice(0)) queued.reject(err);
+        return;
+      }
+      const batch: Ran[] = [];
+      while (this.queue.length > 0 && batch.length < MAX_BATCH && this.db.inTransaction) {
+        const queued = this.queue.shift() as Queued;
+        await this.runInSavepoint(queued, batch);
+        // Requests that arrived meanwhile may be one turn of the event loop away from their
+        // transaction: let them join this batch rather than wait for the next fsync.
+        if (this.queue.length === 0 && this.db.inTransaction) await new Promise(setImmediate);
+      }
+      this.commit(batch);
     }
   }
 
-  private async acquire(): Promise<() => void> {
-    const previous = this.lock;
-    let release: () => void = () => undefined;
-    this.lock = new Promise<void>((resolve) => (release = resolve));
-    await previous;
-    return release;
+  /** Runs one transaction of the batch; its own failure undoes only its writes. */
+  private async runInSavepoint(queued: Queued, batch: Ran[]): Promise<void> {
+    try {
+      this.db.exec('SAVEPOINT kmsd_tx');
+      const value = await this.inTransaction.run(true, queued.fn);
+      this.db.exec('RELEASE kmsd_tx');
+      batch.push({ ...queued, value });
+    } catch (err) {
+      queued.reject(err);
+      try {
+        this.db.exec('ROLLBACK TO kmsd_tx');
+        this.db.exec('RELEASE kmsd_tx');
+      } catch {
+        // SQLite rolls the whole transaction back by itself after some errors (disk full,
+        // I/O error): the batch's earlier writes are gone too, for the same reason.
+        this.abandon(batch, err);
+      }
+    }
+  }
+
+  private commit(batch: Ran[]): void {
+    try {
+      if (this.db.inTransaction) this.db.exec('COMMIT');
+    } catch (err) {
+      this.abandon(batch, err);
+      return;
+    }
+    this.createdInTransaction.length = 0;
+    for (const ran of batch.splice(0)) ran.resolve(ran.value);
+  }
+
+  /** Rolls the open transaction back and rejects every transaction of the batch with `err`. */
+  private abandon(batch: Ran[], err: unknown): void {
+    try {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+    } catch {
+      // Nothing more to undo: SQLite ends a transaction whose ROLLBACK fails.
+    }
+    // Forget them, so their next use creates them again (a failed commit, e.g. disk full,
+    // would otherwise leave a cached table that does not exist).
+    for (const name of this.createdInTransaction) this.tables.delete(name);
+    this.createdInTransaction.length = 0;
+    for (const ran of batch.splice(0)) ran.reject(err);
   }
 }
 

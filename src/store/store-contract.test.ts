@@ -3,7 +3,7 @@
  * SQLite in a file, and a throwaway PostgreSQL (test/helpers/postgres.ts); then what only
  * the SQLite store does (its in-process write queue, its migration of old data directories).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -261,6 +261,33 @@ describe.each(backends)('store contract on $name', (backend) => {
     expect(await t.get(A, 'y')).toEqual({ n: 3 });
   });
 
+  it('keeps the other transactions of a concurrent burst when one of them throws', async () => {
+    const store = await fresh();
+    const t = store.table<Row>('things');
+    const attempts = Array.from({ length: 10 }, (_, i) =>
+      store.transaction(async () => {
+        await t.insert(A, `k${i}`, { n: i });
+        if (i === 4) throw new Error('transaction 4 fails');
+        return i;
+      }),
+    );
+    const outcomes = await Promise.allSettled(attempts);
+    expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : (o.reason as Error).message))).toEqual([
+      0,
+      1,
+      2,
+      3,
+      'transaction 4 fails',
+      5,
+      6,
+      7,
+      8,
+      9,
+    ]);
+    // In any order: on PostgreSQL the transactions run side by side.
+    expect((await t.list(A)).items.map((r) => r.n).sort()).toEqual([0, 1, 2, 3, 5, 6, 7, 8, 9]);
+  });
+
   it('joins nested transactions to the outer one', async () => {
     const store = await fresh();
     const t = store.table<Row>('things');
@@ -392,6 +419,54 @@ describe('SqliteStore only', () => {
     release();
     await Promise.all([tx, outside]);
     expect(order).toEqual(['tx write', 'tx end', 'outside write']);
+  });
+
+  it('commits a burst of transactions together and answers each only after that COMMIT', async () => {
+    const store = new SqliteStore(tempFile());
+    open.push(store);
+    const db = (store as unknown as { db: Database.Database }).db;
+    const events: string[] = [];
+    const exec = db.exec.bind(db);
+    vi.spyOn(db, 'exec').mockImplementation((sql: string) => {
+      if (sql === 'COMMIT') events.push('COMMIT');
+      return exec(sql);
+    });
+    const t = store.table<Row>('things');
+    await Promise.all(Array.from({ length: 20 }, (_, i) => t.insert(A, `k${i}`, { n: i }).then(() => events.push(`answered ${i}`))));
+    // One fsync for the burst, and no caller hears of its write before it is committed.
+    expect(events[0]).toBe('COMMIT');
+    expect(events.filter((e) => e === 'COMMIT').length).toBeLessThan(20);
+    expect(events.filter((e) => e.startsWith('answered'))).toHaveLength(20);
+    expect(await t.count(A)).toBe(20);
+  });
+
+  it('rejects every transaction of a batch whose COMMIT fails, keeps none of their writes, and goes on', async () => {
+    const store = new SqliteStore(tempFile());
+    open.push(store);
+    const db = (store as unknown as { db: Database.Database }).db;
+    // A deferred foreign key is checked at COMMIT: a way to make COMMIT fail, as a full disk does.
+    db.exec(`CREATE TABLE parent (id INTEGER PRIMARY KEY);
+      CREATE TABLE child (parent INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)`);
+    const t = store.table<Row>('things');
+    await t.put(A, 'before', { n: 0 });
+    const batch = [
+      store.transaction(async () => t.insert(A, 'x', { n: 1 })),
+      store.transaction(async () => {
+        await t.insert(A, 'y', { n: 2 });
+        db.exec('INSERT INTO child (parent) VALUES (42)');
+      }),
+      store.transaction(async () => t.insert(A, 'z', { n: 3 })),
+    ];
+    const outcomes = await Promise.allSettled(batch);
+    expect(outcomes.map((o) => (o.status === 'rejected' ? (o.reason as Error).message : 'committed'))).toEqual([
+      'FOREIGN KEY constraint failed',
+      'FOREIGN KEY constraint failed',
+      'FOREIGN KEY constraint failed',
+    ]);
+    expect((await t.list(A)).items).toEqual([{ n: 0 }]);
+    expect(db.prepare('SELECT count(*) AS n FROM child').get()).toEqual({ n: 0 });
+    await t.insert(A, 'after', { n: 4 });
+    expect((await t.list(A)).items).toEqual([{ n: 0 }, { n: 4 }]);
   });
 
   it('moves the rows of a data directory made before migrations into the new layout', async () => {

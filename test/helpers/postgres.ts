@@ -17,6 +17,10 @@ export interface TestPostgres {
   socketDir: string;
   /** A new, empty database; its connection URL. */
   createDatabase(): Promise<string>;
+  /** Stops the server at once, as a crash would, keeping its data (for outage tests). */
+  kill(): void;
+  /** Starts a killed server again on the same data and socket. */
+  restart(): void;
   stop(): void;
 }
 
@@ -35,7 +39,9 @@ export function startPostgres(): TestPostgres {
   let databases = 0;
   asPostgres('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8']);
   // -k: the socket goes in the temporary directory; listen_addresses='': no TCP at all.
-  asPostgres('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-w', '-o', `-k ${dir} -c listen_addresses=''`, 'start']);
+  const start = () => asPostgres('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-w', '-o', `-k ${dir} -c listen_addresses=''`, 'start']);
+  const kill = () => asPostgres('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+  start();
   const url = (db: string) => `postgres://postgres@localhost/${db}?host=${encodeURIComponent(dir)}`;
   return {
     socketDir: dir,
@@ -50,9 +56,13 @@ export function startPostgres(): TestPostgres {
       }
       return url(name);
     },
+    kill,
+    restart: start,
     stop() {
       try {
-        asPostgres('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+        kill();
+      } catch {
+        // already stopped by kill()
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

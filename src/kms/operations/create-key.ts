@@ -16,6 +16,13 @@ import { isImportableSpec } from '../imported-material.js';
 import { newMultiRegionKeyId } from '../multi-region.js';
 
 /**
+ * Below this many keys from the quota, CreateKey skips the exact count inside its
+ * transaction: the keys created meanwhile by CreateKey calls in flight at once (at most the
+ * store's connections across all nodes) cannot reach the quota.
+ */
+const KEY_QUOTA_EXACT_MARGIN = 1000;
+
+/**
  * CreateKey. Built so far: symmetric, HMAC and asymmetric (RSA, ECC) keys of origin AWS_KMS,
  * single-Region or multi-Region (MultiRegion: an `mrk-` id, a primary key), or of origin
  * EXTERNAL (created PendingImport, without material, until ImportKeyMaterial).
@@ -99,25 +106,28 @@ export const createKey: KmsHandler<CreateKeyRequest, CreateKeyResponse> = async 
   const keys = keyTable(ctx.deps.store);
   const assertKeyQuota = async () => {
     // Every customer managed key counts, in any key state (resource quota "AWS KMS keys").
-    if ((await keys.count(ctx.scope)) >= quotas.keysPerRegion) {
+    const count = await keys.count(ctx.scope);
+    if (count >= quotas.keysPerRegion) {
       throw new LimitExceededException(
         `The request would exceed the quota of ${quotas.keysPerRegion} KMS keys in this account and Region.`,
       );
     }
+    return count;
   };
+  // Counted before the transaction. Counting inside it makes every concurrent CreateKey of
+  // one account conflict on PostgreSQL (serializable: each reads the range the others insert
+  // into), so the count is repeated inside only when the quota is near (docs/compatibility.md).
+  const nearQuota = (await assertKeyQuota()) >= quotas.keysPerRegion - KEY_QUOTA_EXACT_MARGIN;
   // A key in a CloudHSM key store gets its material from the cluster: an HSM call, so it runs
   // before the transaction (which may run twice, store.ts), and is destroyed again if the key
   // is not stored after all.
-  if (store) {
-    await assertKeyQuota();
-    await backendFor(ctx, key).createMaterial(backendRef(key, materialId));
-  }
+  if (store) await backendFor(ctx, key).createMaterial(backendRef(key, materialId));
   // Local material is made before the transaction too: key pair generation must not hold the
   // store's write lock, and a retried transaction stores the same bytes.
   const made = store || external ? undefined : await generateKeyMaterial(key.keySpec);
   try {
     await ctx.deps.store.transaction(async () => {
-      await assertKeyQuota();
+      if (nearQuota) await assertKeyQuota();
       if (store && key.xksKeyId !== undefined) await assertXksKeyFree(ctx, store.id, key.xksKeyId);
       if (made) await storeKeyMaterial(ctx, key, made);
       // Create-only: a new key never replaces a stored one (ids are random UUIDs).
