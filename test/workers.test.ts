@@ -22,7 +22,7 @@ import {
   ScheduleKeyDeletionCommand,
 } from '@aws-sdk/client-kms';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { serve, stopAllProcesses } from './helpers/kmsd-process.js';
+import { runKmsd, serve, stopAllProcesses } from './helpers/kmsd-process.js';
 import type { Running } from './helpers/kmsd-process.js';
 import { awsCli, DEV, REGION } from './helpers/kmsd.js';
 import { expectOneAliasWinner } from './helpers/errors.js';
@@ -223,6 +223,19 @@ describe('kmsd serve --workers 2 on one SQLite file', () => {
       expect(enc.KeyId).toBe(KeyMetadata?.Arn);
     }
   }, 120_000);
+
+  it('refuses a bad --workers value, and more than one worker with --in-memory or --test-hooks', async () => {
+    for (const [args, message] of [
+      [['--workers', '0'], '--workers needs a positive whole number or auto, not 0'],
+      [['--workers', 'two'], '--workers needs a positive whole number or auto, not two'],
+      [['--workers', '2', '--in-memory'], '--workers needs a store the workers share: not with --in-memory'],
+      [['--workers', '2', '--test-hooks', '--data-dir', join(dir, 'hooks')], "--test-hooks moves one process's clock: not with --workers"],
+    ] as const) {
+      const r = await runKmsd(['serve', '--port', '0', ...args]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`kmsd: ${message} (see kmsd serve --help)\n`);
+    }
+  });
 });
 
 const DEV_SIGN_IN = { accessKeyId: DEV.accessKeyId, secretAccessKey: DEV.secretAccessKey };
