@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run bench`: kmsd's throughput and latency against a minimal reference server
 // (scripts/bench-reference.mjs), plus CreateKey rate, memory and start-up time at 100,000
-// keys, and Encrypt with a key in a CloudHSM custom key store. Plain Node, no dependencies
+// keys, Encrypt with a key in a CloudHSM custom key store, and Encrypt and CreateKey with 1, 2
+// and `auto` workers (kmsd serve --workers) on one SQLite file. Plain Node, no dependencies
 // beyond kmsd's own and its dev dependencies (the AWS SDK clients, for the key store setup);
 // needs `openssl`. Bounded to about 2–4 minutes (most of it creating the 100,000 keys).
 //
@@ -13,7 +14,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
@@ -96,6 +97,17 @@ function stop(server) {
 function cpuMs(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+/** CPU time of a process and its children (a --workers primary and its workers), in milliseconds. */
+function treeCpuMs(pid) {
+  let children = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+  } catch {
+    // No children file (kernel without CONFIG_PROC_CHILDREN): the primary alone.
+  }
+  return cpuMs(pid) + children.reduce((sum, child) => sum + treeCpuMs(Number(child)), 0);
 }
 
 function rssMb(pid) {
@@ -386,6 +398,47 @@ async function runCases({ url, proc }, keyId, kmsdInMemory = false) {
   return results;
 }
 
+/**
+ * Encrypt and CreateKey on `kmsd serve --workers N` over one SQLite data directory, for 1, 2
+ * and auto (one per CPU) workers; each row's ratio is to the single process (1 worker).
+ * CPU µs/req counts the primary and all its workers.
+ */
+async function workerRows() {
+  const results = [];
+  for (const workers of ['1', '2', 'auto']) {
+    const dir = mkdtempSync(join(tmpdir(), 'kmsd-bench-workers-'));
+    try {
+      const server = await start(kmsdArgs(['--data-dir', dir, '--workers', workers]), `kmsd --workers ${workers}`);
+      const measure = async (s) => {
+        const cpu0 = treeCpuMs(server.proc.pid);
+        const r = await load(s, SECONDS);
+        return { ...r, cpuUsPerRequest: ((treeCpuMs(server.proc.pid) - cpu0) * 1000) / r.count };
+      };
+      const keyId = (await call(server.url, 'CreateKey', {})).KeyMetadata.KeyId;
+      const encrypt = await signed(server.url, 'Encrypt', { KeyId: keyId, Plaintext: PLAINTEXT });
+      await load(encrypt, 1); // warm-up
+      const row = { workers: workers === 'auto' ? `auto (${availableParallelism()})` : workers };
+      row.Encrypt = await measure(encrypt);
+      row.CreateKey = await measure(await signed(server.url, 'CreateKey', {}));
+      results.push(row);
+      await stop(server);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  console.log('\nWorkers on one SQLite file (kmsd serve --workers)');
+  console.log('Operation   workers       req/s    p50 ms   p99 ms  CPU µs/req  client CPU  ratio to 1 worker (req/s)');
+  for (const op of ['Encrypt', 'CreateKey']) {
+    for (const row of results) {
+      const r = row[op];
+      const errors = r.errors > 0 ? `  (${r.errors} errors, first: ${r.firstError})` : '';
+      console.log(
+        `${op.padEnd(11)} ${row.workers.padEnd(10)} ${fmt(r.rps).padStart(8)} ${fmt(r.p50, 2).padStart(9)} ${fmt(r.p99, 2).padStart(8)} ${fmt(r.cpuUsPerRequest).padStart(11)} ${`${fmt(r.clientCpuShare * 100)}%`.padStart(11)}  ${fmt(r.rps / results[0][op].rps, 2)}${errors}`,
+      );
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 
 const fmt = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
@@ -499,6 +552,8 @@ async function main() {
     console.log(
       `Start-up with those keys: ${fmt(restarted.startupMs)} ms to "listening" (RSS after start ${fmt(restartRss)} MB; ListKeys ok: ${listed.Keys.length === 1})`,
     );
+
+    await workerRows();
 
     // A load generator that saturates makes every ratio to the reference look better than it is.
     const clientBound = Object.entries(refResults).filter(([, r]) => r.clientCpuShare > CLIENT_BOUND_SHARE);

@@ -257,7 +257,7 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     healthRoute,
     readyRoute({ checkStore: () => readRootKeyCheck(store), stopping: () => closing, log }),
     hardwareRootsRoute(cloudHsmDeps.certificates),
-    createConsoleRoute({ services, credentials: (id) => identities.longTermKey(id), clock, auditLog }),
+    createConsoleRoute({ services, store, credentials: (id) => identities.longTermKey(id), clock, auditLog }),
   ];
   if (metrics) routes.push(metricsRoute(metrics));
   let testHooksToken: string | undefined;

@@ -42,7 +42,7 @@ describe('routes and framing', () => {
   it('GET /health answers 200 with a request id', async () => {
     const res = await fetch(`${t.url}/health`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ok' });
+    expect(await res.json()).toEqual({ status: 'ok', pid: process.pid });
     expect(res.headers.get('x-amzn-requestid')).toMatch(UUID);
   });
 

@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { createKmsd, takeRootKeyFromEnv } from '../server.js';
 import { isLoopbackHost } from '../server/loopback.js';
-import { redact } from '../server/store-choice.js';
+import { prepareStore, redact } from '../server/store-choice.js';
 import type { TlsMaterial } from '../server/listener.js';
 import { DEV_ACCOUNT } from '../config.js';
 import type { KmsdConfig } from '../config.js';
@@ -18,6 +18,7 @@ import { readConfigFile } from './config-file.js';
 import { envFlag, kmsdVersion, parseOptions, UsageError } from './usage.js';
 import { LOG_LEVELS } from '../server/logger.js';
 import type { LoggerLevel } from '../server/logger.js';
+import { isWorker, parseWorkers, reportListening, runPrimary } from './workers.js';
 
 export const SERVE_HELP = `Usage: kmsd serve [options]
 
@@ -44,6 +45,9 @@ Options (each also settable as an environment variable):
   --metrics               Serve GET /metrics (Prometheus text format) without
                           authentication; counts cover every account, so keep
                           it reachable by the scraper only      [KMSD_METRICS=1]
+  --workers <n>           Processes answering on the one port (node:cluster), on
+                          one store: a number, or auto for one per CPU
+                                                  [KMSD_WORKERS, default 1]
   --log-level <level>     debug (adds a line per API request), info, warn, error
                           or silent; JSON lines on stderr [KMSD_LOG_LEVEL, default info]
   --request-timeout <s>   A request (headers and body) must arrive within this
@@ -143,6 +147,7 @@ function startBanner(o: {
   rootKeyFromEnv: boolean;
   tlsCert?: string;
   config?: KmsdConfig;
+  workers: number;
 }): string {
   const data = o.store
     ? `Data: ${redact(o.store)}`
@@ -157,7 +162,9 @@ function startBanner(o: {
   // A wildcard address is not one a browser can open; localhost is, and the dev cert covers it.
   const u = new URL(o.url);
   if (WILDCARD.has(u.hostname)) u.hostname = 'localhost';
-  return [`kmsd ${kmsdVersion()}`, data, tls, accounts, `Console: ${u.origin}/console`].join('\n') + '\n';
+  const lines = [`kmsd ${kmsdVersion()}`, data, tls, accounts, `Console: ${u.origin}/console`];
+  if (o.workers > 1) lines.push(`Workers: ${o.workers} processes on one port`);
+  return lines.join('\n') + '\n';
 }
 
 export async function serve(argv: string[]): Promise<void> {
@@ -182,6 +189,7 @@ export async function serve(argv: string[]): Promise<void> {
     dev: { type: 'boolean' },
     'in-memory': { type: 'boolean' },
     'test-hooks': { type: 'boolean' },
+    workers: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -211,8 +219,36 @@ export async function serve(argv: string[]): Promise<void> {
   const logLevel = values['log-level'] ?? process.env.KMSD_LOG_LEVEL ?? 'info';
   if (!isLogLevel(logLevel)) throw new UsageError(`invalid log level ${logLevel}; use one of ${LOG_LEVELS.join(', ')}`);
   const store = values.store ?? (process.env.KMSD_STORE || undefined);
+  const rootKeyFile = values['root-key-file'] ?? (process.env.KMSD_ROOT_KEY_FILE || undefined);
+  const testHooks = values['test-hooks'] ?? envFlag('KMSD_TEST_HOOKS');
+  const workers = parseWorkers(values.workers ?? (process.env.KMSD_WORKERS || undefined));
+  const banner = (url: string) =>
+    startBanner({
+      url,
+      store,
+      dataDir: inMemory ? undefined : dataDir,
+      rootKeyFromEnv: rootKey !== undefined,
+      tlsCert: tls ? tlsCert : undefined,
+      config,
+      workers,
+    });
 
   const rootKey = takeRootKeyFromEnv();
+  if (workers > 1 && !isWorker()) {
+    // Each worker would keep its own memory, and move its own clock.
+    if (inMemory) throw new UsageError('--workers needs a store the workers share: not with --in-memory');
+    if (testHooks) throw new UsageError("--test-hooks moves one process's clock: not with --workers");
+    // Once, before forking: workers starting together then find it all in place.
+    const warnings = await prepareStore({ store, dataDir, rootKey, rootKeyFile });
+    for (const warning of warnings) process.stderr.write(`kmsd: warning: ${warning}\n`);
+    const code = await runPrimary({
+      workers,
+      env: rootKey === undefined ? {} : { KMSD_ROOT_KEY: rootKey },
+      onReady: (url) => process.stdout.write(`${banner(url)}kmsd listening on ${url}\n`),
+    });
+    process.exitCode = code;
+    return;
+  }
   const kmsd = createKmsd({
     rootKey,
     host,
@@ -220,8 +256,8 @@ export async function serve(argv: string[]): Promise<void> {
     dataDir,
     inMemory,
     store,
-    rootKeyFile: values['root-key-file'] ?? (process.env.KMSD_ROOT_KEY_FILE || undefined),
-    testHooks: values['test-hooks'] ?? envFlag('KMSD_TEST_HOOKS'),
+    rootKeyFile,
+    testHooks,
     config,
     auditLog: values['audit-log'] ?? (process.env.KMSD_AUDIT_LOG || undefined),
     enforceRequestQuotas: values['enforce-request-quotas'] ?? envFlag('KMSD_ENFORCE_REQUEST_QUOTAS'),
@@ -241,8 +277,9 @@ export async function serve(argv: string[]): Promise<void> {
       maxConnections: count('--max-connections', values['max-connections'] ?? process.env.KMSD_MAX_CONNECTIONS),
     },
   });
-  for (const warning of kmsd.warnings) process.stderr.write(`kmsd: warning: ${warning}\n`);
-  if (!config && !isLoopbackHost(host)) {
+  // A worker's primary has printed them already.
+  if (!isWorker()) for (const warning of kmsd.warnings) process.stderr.write(`kmsd: warning: ${warning}\n`);
+  if (!config && !isLoopbackHost(host) && !isWorker()) {
     process.stderr.write(`kmsd: warning: --dev: the development account is served on ${host}, to anyone who can reach it\n`);
   }
   const url = await kmsd.listen();
@@ -251,7 +288,7 @@ export async function serve(argv: string[]): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    process.stdout.write(`${signal} received; finishing requests in flight\n`);
+    if (!isWorker()) process.stdout.write(`${signal} received; finishing requests in flight\n`);
     kmsd.close().then(
       () => process.exit(0),
       (err: unknown) => {
@@ -262,16 +299,13 @@ export async function serve(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
-  process.stdout.write(
-    startBanner({
-      url,
-      store,
-      dataDir: inMemory ? undefined : dataDir,
-      rootKeyFromEnv: rootKey !== undefined,
-      tlsCert: tls ? tlsCert : undefined,
-      config,
-    }),
-  );
+  if (isWorker()) {
+    // A worker whose primary is gone (killed) stops too, rather than serve unsupervised.
+    process.on('disconnect', () => stop('disconnect'));
+    reportListening(url);
+    return;
+  }
+  process.stdout.write(banner(url));
   if (kmsd.testHooksToken) process.stdout.write(`Test hooks: on; send header X-Kmsd-Test-Token: ${kmsd.testHooksToken}\n`);
   process.stdout.write(`kmsd listening on ${url}\n`);
 }

@@ -14,6 +14,7 @@ import { PostgresStore } from '../store/postgres-store.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import type { Store } from '../store/store.js';
 import { DATABASE_FILE, prepareDataDir } from './data-dir.js';
+import { checkRootKey } from './root-key-check.js';
 
 export interface StoreChoice {
   /** `postgres://…`, `postgresql://…` or `sqlite:<path>`; otherwise dataDir / inMemory decide. */
@@ -46,6 +47,22 @@ export function chooseStore(o: StoreChoice): ChosenStore {
         throw new Error(`cannot open the store ${name}: ${err instanceof Error ? err.message : String(err)}`);
       }),
   };
+}
+
+/**
+ * Resolves the store and root key (creating the data directory and root-key file), applies
+ * migrations and checks the root key, then closes the store: what a primary does once before
+ * forking workers, so that they never race for it. Returns the warnings about the data directory.
+ */
+export async function prepareStore(o: StoreChoice): Promise<string[]> {
+  const chosen = chooseStore(o);
+  try {
+    await chosen.open();
+    await checkRootKey(chosen.store, chosen.rootKey, chosen.rootKeyCheck);
+  } finally {
+    await chosen.store.close();
+  }
+  return chosen.warnings;
 }
 
 function pickStore(o: StoreChoice): Omit<ChosenStore, 'open'> {

@@ -1,8 +1,10 @@
 /**
  * The embedded default store: one SQLite database (better-sqlite3, WAL) in the data
  * directory, or in memory with --in-memory. Every table's rows live in kmsd_rows
- * (migrations.ts). One process owns the file: transactions take SQLite's write lock
- * (BEGIN IMMEDIATE) behind an in-process queue, so they never conflict and never rerun.
+ * (migrations.ts). Transactions take SQLite's write lock (BEGIN IMMEDIATE) behind an
+ * in-process queue, so they never conflict and never rerun. Several processes may share the
+ * file (`kmsd serve --workers N`): SQLite then lets one of them write at a time, and a process
+ * that finds the lock taken waits for it without blocking its event loop (retryWhileBusy).
  *
  * Group commit: with synchronous=FULL every COMMIT waits for an fsync, which would bound
  * writes at one per fsync. Transactions waiting in the queue therefore share one: each runs
@@ -18,6 +20,38 @@ import Database from 'better-sqlite3';
 import { byDue, decodeMarker, encodeMarker, RowExistsError, TABLE_NAME, toScoped, VersionConflictError } from './store.js';
 import type { ListOptions, Page, PutOptions, Scope, Scoped, Store, Table, Versioned } from './store.js';
 import { pendingMigrations, SCHEMA_TABLE } from './migrations.js';
+
+/**
+ * better-sqlite3 waits for a busy database inside SQLite's busy handler, which sleeps on the
+ * event loop's thread: keep that wait short, and wait longer asynchronously (retryWhileBusy).
+ */
+const BUSY_TIMEOUT_MS = 10;
+/** Opening waits longer: the constructor is synchronous, and migrating happens once. */
+const OPEN_BUSY_TIMEOUT_MS = 10_000;
+/** How long a write waits, in all, for another process to release the write lock. */
+const BUSY_DEADLINE_MS = 30_000;
+const MAX_BACKOFF_MS = 50;
+
+function isBusy(err: unknown): boolean {
+  return err instanceof Database.SqliteError && err.code.startsWith('SQLITE_BUSY');
+}
+
+/**
+ * Runs `fn` (a write) again, after a growing pause, while another process holds SQLite's write
+ * lock; gives up with SQLite's own error after BUSY_DEADLINE_MS.
+ */
+async function retryWhileBusy<R>(fn: () => R): Promise<R> {
+  const deadline = Date.now() + BUSY_DEADLINE_MS;
+  for (let pause = 1; ; pause = Math.min(pause * 2, MAX_BACKOFF_MS)) {
+    try {
+      return fn();
+    } catch (err) {
+      if (!isBusy(err) || Date.now() >= deadline) throw err;
+    }
+    // Jitter, so that waiting processes do not retry in step.
+    await new Promise((resolve) => setTimeout(resolve, pause / 2 + Math.random() * pause));
+  }
+}
 
 interface RowRecord {
   seq: number;
@@ -112,12 +146,13 @@ export class SqliteStore implements Store {
   constructor(path: string) {
     // Created 0600 before SQLite opens it: SQLite gives the -wal and -shm files the database's mode.
     if (path !== ':memory:') closeSync(openSync(path, 'a', 0o600));
-    this.db = new Database(path);
+    this.db = new Database(path, { timeout: OPEN_BUSY_TIMEOUT_MS });
     this.db.pragma('journal_mode = WAL');
     // FULL: each commit is fsynced before it returns, so an acknowledged write survives a power loss.
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
     migrate(this.db);
+    this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     this.stmts = statements(this.db);
   }
 
@@ -132,7 +167,7 @@ export class SqliteStore implements Store {
     return t as Table<T>;
   }
 
-  /** The constructor has migrated already: one process owns the file. */
+  /** The constructor has migrated already (under SQLite's write lock, so once across processes). */
   async open(): Promise<void> {}
 
   async transaction<R>(fn: () => Promise<R>): Promise<R> {
@@ -165,7 +200,7 @@ export class SqliteStore implements Store {
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
       try {
-        this.db.exec('BEGIN IMMEDIATE');
+        await retryWhileBusy(() => this.db.exec('BEGIN IMMEDIATE'));
       } catch (err) {
         for (const queued of this.queue.splice(0)) queued.reject(err);
         return;
@@ -230,6 +265,8 @@ export class SqliteStore implements Store {
 
 /** Applies pending migrations in one write transaction (migrations.ts). */
 function migrate(db: Database.Database): void {
+  // The usual start, and every worker but the first: nothing to apply, no write lock to take.
+  if (schemaIsCurrent(db)) return;
   db.transaction(() => {
     db.exec(SCHEMA_TABLE);
     const applied = db.prepare<[], number>('SELECT version FROM kmsd_schema').pluck().all();
@@ -239,6 +276,11 @@ function migrate(db: Database.Database): void {
       db.prepare('INSERT INTO kmsd_schema (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
     }
   }).immediate();
+}
+
+function schemaIsCurrent(db: Database.Database): boolean {
+  const hasSchema = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'kmsd_schema'`).get() !== undefined;
+  return hasSchema && pendingMigrations(db.prepare<[], number>('SELECT version FROM kmsd_schema').pluck().all()).length === 0;
 }
 
 /**

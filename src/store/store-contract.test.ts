@@ -399,6 +399,81 @@ describe('store contract with several writers on one PostgreSQL', () => {
   });
 });
 
+describe('store contract with several connections on one SQLite file (kmsd serve --workers)', () => {
+  /** Connections in one process stand for workers: SQLite's lock is per connection, not per process. */
+  function connections(n: number): SqliteStore[] {
+    const file = tempFile();
+    return Array.from({ length: n }, () => {
+      const store = new SqliteStore(file);
+      open.push(store);
+      return store;
+    });
+  }
+  const pause = () => new Promise((r) => setTimeout(r, 1));
+
+  it('waits for the write lock without blocking: increments that hold it across awaits all count', async () => {
+    const stores = connections(3);
+    await stores[0].table<Row>('counter').put(A, 'c', { n: 0 });
+    const increment = (store: Store) =>
+      store.transaction(async () => {
+        const t = store.table<Row>('counter');
+        const row = (await t.get(A, 'c')) ?? { n: 0 };
+        // Holds the lock across a turn of the event loop: the other connections find it taken,
+        // and only an asynchronous wait lets this one finish.
+        await pause();
+        await t.put(A, 'c', { n: row.n + 1 });
+      });
+    await Promise.all(Array.from({ length: 60 }, (_, i) => increment(stores[i % 3])));
+    expect(await stores[1].table<Row>('counter').get(A, 'c')).toEqual({ n: 60 });
+  });
+
+  it("makes a write outside a transaction wait for another connection's transaction", async () => {
+    const [a, b] = connections(2);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const order: string[] = [];
+    const tx = a.transaction(async () => {
+      await a.table<Row>('things').put(A, 'x', { n: 1 });
+      await gate;
+      order.push('tx end');
+    });
+    await pause();
+    const outside = b
+      .table<Row>('things')
+      .put(A, 'y', { n: 2 })
+      .then(() => order.push('outside write'));
+    await new Promise((r) => setTimeout(r, 30));
+    release();
+    await Promise.all([tx, outside]);
+    expect(order).toEqual(['tx end', 'outside write']);
+    expect(await a.table<Row>('things').get(A, 'y')).toEqual({ n: 2 });
+  });
+
+  it('gives one success to a check-then-insert raced from three connections', async () => {
+    const stores = connections(3);
+    const create = (store: Store, n: number) =>
+      store.transaction(async () => {
+        const t = store.table<Row>('names');
+        if (await t.get(A, 'alias/x')) return 'exists';
+        await pause();
+        await t.insert(A, 'alias/x', { n });
+        return 'created';
+      });
+    const outcomes = await Promise.all(Array.from({ length: 12 }, (_, i) => create(stores[i % 3], i)));
+    expect(outcomes.filter((o) => o === 'created')).toHaveLength(1);
+    expect(outcomes.filter((o) => o === 'exists')).toHaveLength(11);
+  });
+
+  it('hands each due row to one connection', async () => {
+    const stores = connections(3);
+    for (let i = 0; i < 30; i++) await stores[0].table<Row>('work').put(A, `r${i}`, { n: i }, { due: i });
+    const claims = await Promise.all(Array.from({ length: 9 }, (_, i) => stores[i % 3].table<Row>('work').claimDue(100, 5, 1000)));
+    const ids = claims.flat().map((r) => r.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toHaveLength(30);
+  });
+});
+
 describe('SqliteStore only', () => {
   it('makes a write outside a transaction wait for an open one', async () => {
     const store = new SqliteStore(':memory:');

@@ -12,3 +12,23 @@ export async function expectError(call: Promise<unknown>, name: string, status: 
 export async function expectAwsError(call: Promise<unknown>, name: string, message: string | RegExp): Promise<void> {
   await expect(call).rejects.toMatchObject({ name, message });
 }
+
+/**
+ * Asserts that of concurrent CreateAlias calls for one name exactly one succeeded and every
+ * other one got AWS's AlreadyExistsException (400, exact message).
+ */
+export function expectOneAliasWinner(
+  results: PromiseSettledResult<unknown>[],
+  alias: { region: string; accountId: string; name: string },
+): void {
+  expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+  const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+  expect(failures).toHaveLength(results.length - 1);
+  for (const f of failures) {
+    expect(f).toMatchObject({
+      name: 'AlreadyExistsException',
+      message: `An alias with the name arn:aws:kms:${alias.region}:${alias.accountId}:${alias.name} already exists`,
+      $metadata: { httpStatusCode: 400 },
+    });
+  }
+}

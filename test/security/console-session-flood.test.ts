@@ -5,11 +5,13 @@
  * not evict a real key's failure record (which would reset its pause). Requests come from
  * two loopback addresses (127.0.0.1, 127.0.0.2) to stand for owner and attacker.
  */
-import { request, Agent } from 'node:http';
+import { Agent } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV, startKmsd } from '../helpers/kmsd.js';
 import type { TestKmsd } from '../helpers/kmsd.js';
 import { defaultConfig } from '../../src/config.js';
+import { httpJson } from '../helpers/http-json.js';
+import type { Answer } from '../helpers/http-json.js';
 
 const TENANT = { accountId: '222233334444', accessKeyId: 'tenant-b', secretAccessKey: 'tenant-b-secret' };
 const CONFIG = {
@@ -32,44 +34,11 @@ afterAll(async () => {
   await t?.close();
 });
 
-interface Answer {
-  status: number;
-  body: Record<string, unknown>;
-  cookie?: string;
-}
-
 /** A console API call from a chosen local address (node:http, since fetch cannot pick one). */
 function consoleApi(from: string, method: string, path: string, body?: unknown, cookie?: string): Promise<Answer> {
-  const url = new URL(`${t.url}/console/api/${path}`);
   let agent = agents.get(from);
   if (!agent) agents.set(from, (agent = new Agent({ keepAlive: true, maxSockets: 16, localAddress: from })));
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: url.hostname,
-        port: url.port,
-        path: url.pathname,
-        method,
-        agent,
-        headers: { 'Content-Type': 'application/json', ...(cookie ? { Cookie: cookie } : {}) },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () => {
-          const setCookie = res.headers['set-cookie']?.[0];
-          resolve({
-            status: res.statusCode ?? 0,
-            body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
-            cookie: setCookie?.split(';')[0],
-          });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(body === undefined ? undefined : JSON.stringify(body));
-  });
+  return httpJson(`${t.url}/console/api/${path}`, { agent, method, body, headers: cookie ? { Cookie: cookie } : {} });
 }
 
 const signIn = (from: string, accessKeyId: string, secretAccessKey: string) =>

@@ -14,6 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../../core/clock.js';
+import type { Store } from '../../store/store.js';
 import type { Caller, ServiceEndpoint } from '../../core/endpoint.js';
 import { ServiceError, ValidationException } from '../../core/service-error.js';
 import type { Route } from '../../gateway/http.js';
@@ -46,6 +47,8 @@ export interface ConsoleOptions {
   /** The long-term access key with this id, if any. */
   credentials: (accessKeyId: string) => ConsoleCredential | undefined;
   clock: Clock;
+  /** Where sessions and sign-in failures live, shared by every worker and node. */
+  store: Store;
   /** Console calls are API calls: they are audited like SigV4 ones. */
   auditLog?: AuditLog;
   /** The built app; defaults to dist/console/public of this package. */
@@ -57,7 +60,7 @@ class ConsoleError extends ServiceError {}
 const notSignedIn = () => new ConsoleError('NotSignedIn', 'Sign in to use the console.', 401);
 
 export function createConsoleRoute(options: ConsoleOptions): Route {
-  const sessions = new ConsoleSessions(options.credentials, options.clock);
+  const sessions = new ConsoleSessions(options.store, options.credentials, options.clock);
   const byPrefix = new Map(options.services.map((s) => [s.model.targetPrefix, operationTarget(s)]));
   const assetDir = options.assetDir ?? DEFAULT_ASSET_DIR;
 
@@ -86,25 +89,25 @@ export function createConsoleRoute(options: ConsoleOptions): Route {
     const sessionId = readCookie(req, SESSION_COOKIE);
     const route = `${req.method} ${endpoint}`;
     if (route === 'POST session') return signIn(req, res, parseBody(req, body));
-    const session = sessions.get(sessionId);
+    const session = await sessions.get(sessionId);
     if (!session || !sessionId) throw notSignedIn();
     if (route === 'GET session') return sendJson(res, 200, sessionView(session));
     // Everything below changes state or acts as the account: it needs the CSRF token.
     checkCsrf(req, session);
     if (route === 'DELETE session') {
-      sessions.end(sessionId);
+      await sessions.end(sessionId);
       return sendJson(res, 200, {}, { 'Set-Cookie': cookie(req, '', 0) });
     }
     if (route === 'POST call') return call(req, res, session, parseBody(req, body));
     throw new ConsoleError('NotFound', `No console API ${route}.`, 404);
   }
 
-  function signIn(req: IncomingMessage, res: ServerResponse, input: Record<string, Json>): void {
+  async function signIn(req: IncomingMessage, res: ServerResponse, input: Record<string, Json>): Promise<void> {
     const { accessKeyId, secretAccessKey } = input;
     if (typeof accessKeyId !== 'string' || typeof secretAccessKey !== 'string' || !accessKeyId || !secretAccessKey) {
       throw new ValidationException('Enter an access key ID and a secret access key.');
     }
-    const check = sessions.verify(accessKeyId, secretAccessKey, req.socket.remoteAddress ?? '');
+    const check = await sessions.verify(accessKeyId, secretAccessKey, req.socket.remoteAddress ?? '');
     if (!check.ok && check.pausedUntil !== undefined) {
       const minutes = Math.ceil((check.pausedUntil - options.clock.now().getTime()) / 60_000);
       throw new ConsoleError(
@@ -114,7 +117,7 @@ export function createConsoleRoute(options: ConsoleOptions): Route {
       );
     }
     if (!check.ok) throw new ConsoleError('InvalidCredentials', 'The access key ID or the secret access key is not correct.', 401);
-    const { id, session } = sessions.create(check.credential);
+    const { id, session } = await sessions.create(check.credential);
     sendJson(res, 200, sessionView(session), { 'Set-Cookie': cookie(req, id, IDLE_MS / 1000) });
   }
 

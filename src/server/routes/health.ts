@@ -9,7 +9,8 @@ import type { Route } from '../../gateway/http.js';
 export const healthRoute: Route = async (req, res) => {
   if (!isGet(req.method, req.url, '/health')) return false;
   res.writeHead(200, { 'Content-Type': 'application/json' });
-  res.end('{"status":"ok"}');
+  // The pid tells which process answered when several workers share the port.
+  res.end(`{"status":"ok","pid":${process.pid}}`);
   return true;
 };
 
