@@ -441,43 +441,22 @@ describe('encryption contexts with an unpaired surrogate', () => {
     expect(Buffer.from(opened.Plaintext ?? []).toString()).toBe('secret');
 
     // The SDK sends "\ud800" as the JSON escape, which is how it reaches kmsd.
-    await expectError(
-      kms.send(new DecryptCommand({ CiphertextBlob: sealed.CiphertextBlob, EncryptionContext: { purpose: '\ud800' } })),
-      'ValidationException',
-      400,
-      LONE,
-    );
-    await expectError(
-      kms.send(new EncryptCommand({ KeyId, Plaintext, EncryptionContext: { purpose: '\ud800' } })),
-      'ValidationException',
-      400,
-      LONE,
-    );
-    await expectError(
-      kms.send(new EncryptCommand({ KeyId, Plaintext, EncryptionContext: { '\udfff': 'x' } })),
-      'ValidationException',
-      400,
-      LONE,
-    );
-    await expectError(
-      kms.send(new GenerateDataKeyCommand({ KeyId, KeySpec: 'AES_256', EncryptionContext: { a: 'x\udc00' } })),
-      'ValidationException',
-      400,
-      LONE,
-    );
-    await expectError(
-      kms.send(
-        new ReEncryptCommand({
-          CiphertextBlob: sealed.CiphertextBlob,
-          SourceEncryptionContext: { purpose: '\ufffd' },
-          DestinationKeyId: KeyId,
-          DestinationEncryptionContext: { b: '\ud83d' },
-        }),
-      ),
-      'ValidationException',
-      400,
-      LONE,
-    );
+    const refused: (() => Promise<unknown>)[] = [
+      () => kms.send(new DecryptCommand({ CiphertextBlob: sealed.CiphertextBlob, EncryptionContext: { purpose: '\ud800' } })),
+      () => kms.send(new EncryptCommand({ KeyId, Plaintext, EncryptionContext: { purpose: '\ud800' } })),
+      () => kms.send(new EncryptCommand({ KeyId, Plaintext, EncryptionContext: { '\udfff': 'x' } })),
+      () => kms.send(new GenerateDataKeyCommand({ KeyId, KeySpec: 'AES_256', EncryptionContext: { a: 'x\udc00' } })),
+      () =>
+        kms.send(
+          new ReEncryptCommand({
+            CiphertextBlob: sealed.CiphertextBlob,
+            SourceEncryptionContext: { purpose: '\ufffd' },
+            DestinationKeyId: KeyId,
+            DestinationEncryptionContext: { b: '\ud83d' },
+          }),
+        ),
+    ];
+    for (const call of refused) await expectError(call(), 'ValidationException', 400, LONE);
     // A well-formed pair (an emoji) is a character like any other.
     const emoji = await kms.send(new EncryptCommand({ KeyId, Plaintext, EncryptionContext: { purpose: '\ud83d\ude00' } }));
     await expectError(

@@ -39,7 +39,7 @@ import type { ResourcePool } from './model-inputs.js';
 
 /** Fixed so CI repeats the same cases; FUZZ_SEED / FUZZ_RUNS explore further by hand. */
 export const FUZZ_SEED = Number(process.env.FUZZ_SEED ?? 20261202);
-export const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? 40);
+export const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? 25);
 /** Seeding makes RSA keys and a cluster: slow on a loaded 2-core machine. */
 export const SETUP_TIMEOUT_MS = 180_000;
 /** A request unanswered this long counts as a hang. */

@@ -5,7 +5,8 @@
  * the per-operation fuzz (fuzz-harness.ts); a fixed seed.
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CreateKeyCommand } from '@aws-sdk/client-kms';
 import { KMS_MODEL, KMS_OPERATIONS } from '../../src/generated/kms.js';
 import { CLOUDHSM_MODEL, CLOUDHSM_OPERATIONS } from '../../src/generated/cloudhsmv2.js';
 import { CaseCounter, checkCase, FUZZ_RUNS, FUZZ_SEED, SETUP_TIMEOUT_MS, startFuzzServer } from './fuzz-harness.js';
@@ -34,6 +35,13 @@ const badBody: fc.Arbitrary<string | Buffer> = fc.oneof(
   fc.constantFrom('', '{', '{"KeyId":', '{"KeyId":"a"', '[]', '"x"', '1e999', 'null', 'true', '{"a":1,"a":2}', '\ufeff{}', '{} {}'),
   fc.tuple(fc.string({ maxLength: 30 }), fc.nat(30)).map(([s, n]) => JSON.stringify({ KeyId: s }).slice(0, n)),
 );
+
+// The store check is only worth something if a write shows in the snapshot.
+it('the store snapshot sees an accepted write', async () => {
+  const before = server.snapshot();
+  await server.t.kms().send(new CreateKeyCommand({ Description: 'seen by the snapshot' }));
+  expect(server.snapshot()).not.toBe(before);
+});
 
 describe('the gateway under generated requests', () => {
   const cases: [string, FuzzTarget, readonly string[]][] = [
