@@ -426,3 +426,44 @@ describe('bad input', () => {
     expect(await t.kmsd.store.table('kms_key_material').count(scope, `${key.KeyId}/`)).toBe(1);
   });
 });
+
+// UTF-8 has no bytes for "\ud800": encoded naively it becomes U+FFFD, and the two contexts
+// would open each other's ciphertexts. kmsd refuses the unpaired surrogate (issue 10).
+describe('encryption contexts with an unpaired surrogate', () => {
+  const LONE = 'Encryption context keys and values must be well-formed Unicode: an unpaired surrogate (U+D800 to U+DFFF) is not allowed.';
+
+  it('a ciphertext bound to "\\ufffd" does not decrypt with "\\ud800", and "\\ud800" binds nothing', async () => {
+    const { KeyMetadata } = await kms.send(new CreateKeyCommand({}));
+    const KeyId = KeyMetadata?.KeyId;
+    const Plaintext = Buffer.from('secret');
+    const sealed = await kms.send(new EncryptCommand({ KeyId, Plaintext, EncryptionContext: { purpose: '\ufffd' } }));
+    const opened = await kms.send(new DecryptCommand({ CiphertextBlob: sealed.CiphertextBlob, EncryptionContext: { purpose: '\ufffd' } }));
+    expect(Buffer.from(opened.Plaintext ?? []).toString()).toBe('secret');
+
+    // The SDK sends "\ud800" as the JSON escape, which is how it reaches kmsd.
+    const refused: (() => Promise<unknown>)[] = [
+      () => kms.send(new DecryptCommand({ CiphertextBlob: sealed.CiphertextBlob, EncryptionContext: { purpose: '\ud800' } })),
+      () => kms.send(new EncryptCommand({ KeyId, Plaintext, EncryptionContext: { purpose: '\ud800' } })),
+      () => kms.send(new EncryptCommand({ KeyId, Plaintext, EncryptionContext: { '\udfff': 'x' } })),
+      () => kms.send(new GenerateDataKeyCommand({ KeyId, KeySpec: 'AES_256', EncryptionContext: { a: 'x\udc00' } })),
+      () =>
+        kms.send(
+          new ReEncryptCommand({
+            CiphertextBlob: sealed.CiphertextBlob,
+            SourceEncryptionContext: { purpose: '\ufffd' },
+            DestinationKeyId: KeyId,
+            DestinationEncryptionContext: { b: '\ud83d' },
+          }),
+        ),
+    ];
+    for (const call of refused) await expectError(call(), 'ValidationException', 400, LONE);
+    // A well-formed pair (an emoji) is a character like any other.
+    const emoji = await kms.send(new EncryptCommand({ KeyId, Plaintext, EncryptionContext: { purpose: '\ud83d\ude00' } }));
+    await expectError(
+      kms.send(new DecryptCommand({ CiphertextBlob: emoji.CiphertextBlob, EncryptionContext: { purpose: '\ufffd' } })),
+      'InvalidCiphertextException',
+      400,
+      INVALID_CIPHERTEXT,
+    );
+  });
+});

@@ -346,6 +346,14 @@ describe('key policies', () => {
     expect(names.Truncated).toBe(false);
   });
 
+  // Found by the fuzz (test/fuzz): the model lists no InvalidMarkerException for ListKeyPolicies.
+  it('ListKeyPolicies answers its one page whatever Marker says', async () => {
+    const key = await newKey();
+    const names = await kms.send(new ListKeyPoliciesCommand({ KeyId: key.KeyId, Marker: '?', Limit: 1 }));
+    expect(names.PolicyNames).toEqual(['default']);
+    expect(names.Truncated).toBe(false);
+  });
+
   it('rejects another policy name and a malformed document, keeping the old policy', async () => {
     const key = await newKey();
     const before = (await kms.send(new GetKeyPolicyCommand({ KeyId: key.KeyId }))).Policy;

@@ -25,6 +25,7 @@ const MODEL: ServiceModel = {
         Labels: 'LabelMap',
         Inner: 'InnerType',
         When: 'WhenType',
+        Inners: 'InnerList',
       },
     },
     NameType: { type: 'string', min: 1, max: 5, pattern: '[a-z]*' },
@@ -37,6 +38,7 @@ const MODEL: ServiceModel = {
     FreeString: { type: 'string' },
     InnerType: { type: 'structure', required: ['X'], members: { X: 'NameType' } },
     WhenType: { type: 'timestamp' },
+    InnerList: { type: 'list', member: 'InnerType', max: 1 },
   },
 };
 
@@ -57,6 +59,17 @@ function failure(body: Json): { name: string; message: string } {
 }
 
 describe('ModelValidator: constraints (ValidationException)', () => {
+  // Found by the fuzz (test/fuzz): printing such a list overflowed the stack, a 500.
+  it('prints a too-long list whose items carry unknown members nested thousands deep', () => {
+    let deep: Json = 'x';
+    for (let i = 0; i < 20_000; i++) deep = { a: deep };
+    const { name, message } = failure({ Name: 'a', Inners: [{ X: 'a', Extra: deep }, { X: 'b' }] });
+    expect(name).toBe('ValidationException');
+    expect(message).toBe(
+      "1 validation error detected: Value '[{X=a, Extra={a={a={a={a={a={a=...}}}}}}}, {X=b}]' at 'inners' failed to satisfy constraint: Member must have length less than or equal to 1",
+    );
+  });
+
   it('reports a missing required member as null', () => {
     expect(failure({})).toEqual({
       name: 'ValidationException',

@@ -196,12 +196,13 @@ export class ModelValidator {
   }
 
   private checkLength(shape: ShapeDef, length: number, raw: Json | Buffer | unknown[], path: string, out: Violation[]): void {
-    const value = shape.sensitive ? undefined : display(raw);
+    // Printed only for a violation: most values pass, and a list or map can be large.
+    const value = () => (shape.sensitive ? undefined : display(raw));
     if (shape.min !== undefined && length < shape.min) {
-      out.push({ path, value, constraint: `Member must have length greater than or equal to ${shape.min}` });
+      out.push({ path, value: value(), constraint: `Member must have length greater than or equal to ${shape.min}` });
     }
     if (shape.max !== undefined && length > shape.max) {
-      out.push({ path, value, constraint: `Member must have length less than or equal to ${shape.max}` });
+      out.push({ path, value: value(), constraint: `Member must have length less than or equal to ${shape.max}` });
     }
   }
 }
@@ -210,13 +211,21 @@ function shown(shape: ShapeDef, raw: string): string | undefined {
   return shape.sensitive ? undefined : raw;
 }
 
+/**
+ * Nesting printed in a message; deeper values show as `...`. A list of structures can carry
+ * unknown members nested thousands deep (the model ignores them), which must not overflow
+ * the stack (found by the fuzz in test/fuzz: a 500 before).
+ */
+const DISPLAY_DEPTH = 8;
+
 /** How Coral prints a value: strings as is, lists as [a, b], byte buffers by their Java name. */
-function display(raw: Json | Buffer | unknown[]): string {
+function display(raw: Json | Buffer | unknown[], depth = 0): string {
   if (Buffer.isBuffer(raw)) return `java.nio.HeapByteBuffer[pos=0 lim=${raw.length} cap=${raw.length}]`;
-  if (Array.isArray(raw)) return `[${raw.map((r) => display(r as Json)).join(', ')}]`;
+  if (raw !== null && typeof raw === 'object' && depth >= DISPLAY_DEPTH) return '...';
+  if (Array.isArray(raw)) return `[${raw.map((r) => display(r as Json, depth + 1)).join(', ')}]`;
   if (raw !== null && typeof raw === 'object') {
     return `{${Object.entries(raw)
-      .map(([k, v]) => `${k}=${display(v as Json)}`)
+      .map(([k, v]) => `${k}=${display(v as Json, depth + 1)}`)
       .join(', ')}}`;
   }
   return String(raw);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeEncryptionContext } from './encryption-context.js';
+import { encodeEncryptionContext, LONE_SURROGATE_MESSAGE } from './encryption-context.js';
 
 describe('canonical encryption context encoding', () => {
   it('does not depend on the order the pairs were given in', () => {
@@ -29,5 +29,14 @@ describe('canonical encryption context encoding', () => {
     const encoded = encodeEncryptionContext({ '\u{1F600}': 'x', '\uFF21': 'y' });
     const firstKeyLength = encoded.readUInt32BE(4);
     expect(encoded.subarray(8, 8 + firstKeyLength).toString('utf8')).toBe('\uFF21');
+  });
+});
+
+describe('unpaired surrogates', () => {
+  it('are refused rather than encoded as U+FFFD, in keys and in values', () => {
+    expect(() => encodeEncryptionContext({ a: '\ud800' })).toThrow(LONE_SURROGATE_MESSAGE);
+    expect(() => encodeEncryptionContext({ '\udc00x': 'b' })).toThrow(LONE_SURROGATE_MESSAGE);
+    expect(() => encodeEncryptionContext({ a: '\ud83d\ude00\ud83d' })).toThrow(LONE_SURROGATE_MESSAGE);
+    expect(encodeEncryptionContext({ a: '\ud83d\ude00' }).equals(encodeEncryptionContext({ a: '\ufffd' }))).toBe(false);
   });
 });

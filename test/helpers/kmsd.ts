@@ -127,6 +127,8 @@ export interface RawRequestOptions {
   path?: string;
   /** Sent instead of `body` after signing `body` (a body altered in transit). */
   sendBody?: string;
+  /** Aborts the request (e.g. `AbortSignal.timeout(ms)`: a server that hangs fails the test). */
+  signal?: AbortSignal;
 }
 
 /** A request built and signed by hand with @smithy/signature-v4. */
@@ -168,6 +170,7 @@ export async function rawRequest(url: string, o: RawRequestOptions): Promise<Raw
     method: request.method,
     headers: Object.fromEntries(Object.entries(request.headers).filter(([k]) => k !== 'host')),
     body: request.method === 'GET' ? undefined : (o.sendBody ?? (typeof body === 'string' ? body : new Uint8Array(body))),
+    signal: o.signal,
   });
   const text = await res.text();
   let parsed: Record<string, unknown> = {};

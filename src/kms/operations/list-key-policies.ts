@@ -2,11 +2,14 @@ import type { ListKeyPoliciesRequest, ListKeyPoliciesResponse } from '../../gene
 import type { KmsHandler } from '../context.js';
 import { findKey } from '../keys.js';
 import { DEFAULT_POLICY_NAME } from '../policies.js';
-import { pageArray, pageFields } from '../pagination.js';
+import { pageFields } from '../pagination.js';
 
-/** ListKeyPolicies: a KMS key has exactly one policy, named `default`. */
+/**
+ * ListKeyPolicies: a KMS key has exactly one policy, named `default`, so there is only ever
+ * one page and kmsd never issues a marker. The model lists no InvalidMarkerException for
+ * this operation, so a Marker is not checked: the answer is that one page whatever it says.
+ */
 export const listKeyPolicies: KmsHandler<ListKeyPoliciesRequest, ListKeyPoliciesResponse> = async (input, ctx) => {
   await findKey(ctx, input.KeyId, { allowAlias: false });
-  const page = pageArray([DEFAULT_POLICY_NAME], input.Limit, input.Marker);
-  return { PolicyNames: page.items, ...pageFields(page.next) };
+  return { PolicyNames: [DEFAULT_POLICY_NAME], ...pageFields(undefined) };
 };
