@@ -8,7 +8,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { byDue, decodeMarker, encodeMarker, RowExistsError, TABLE_NAME, toScoped, VersionConflictError } from './store.js';
-import type { ListOptions, Page, PutOptions, Scope, Scoped, Store, Table, Versioned } from './store.js';
+import type { ChangeFeed, ListOptions, Page, PutOptions, Scope, Scoped, Store, Table, Versioned } from './store.js';
+import { ChangeFeedHub } from './change-feed.js';
 import { pendingMigrations, SCHEMA_TABLE } from './migrations.js';
 
 interface RowRecord {
@@ -82,6 +83,7 @@ export class SqliteStore implements Store {
   private lock: Promise<void> = Promise.resolve();
   /** Transactions running or waiting for the lock. */
   private waiting = 0;
+  private readonly feed: ChangeFeedHub;
 
   /** `path` is a file, or ':memory:'. Migrates the schema before returning. */
   constructor(path: string) {
@@ -94,13 +96,14 @@ export class SqliteStore implements Store {
     this.db.pragma('foreign_keys = ON');
     migrate(this.db);
     this.stmts = statements(this.db);
+    this.feed = path === ':memory:' ? new ChangeFeedHub() : sharedFileFeed(this.db);
   }
 
   table<T>(name: string): Table<T> {
     let t = this.tables.get(name);
     if (!t) {
       if (!TABLE_NAME.test(name)) throw new Error(`bad table name ${name}`);
-      t = new SqliteTable<unknown>(this.stmts, name, (write) => this.write(write));
+      t = new SqliteTable<unknown>(this.stmts, name, (write) => this.write(write), this.feed);
       this.tables.set(name, t);
       if (this.db.inTransaction) this.createdInTransaction.push(name);
     }
@@ -116,6 +119,7 @@ export class SqliteStore implements Store {
     const release = await this.acquire();
     try {
       this.db.exec('BEGIN IMMEDIATE');
+      this.feed.transactionStarted();
       try {
         const result = await this.inTransaction.run(true, fn);
         this.db.exec('COMMIT');
@@ -128,6 +132,7 @@ export class SqliteStore implements Store {
         throw err;
       } finally {
         this.createdInTransaction.length = 0;
+        this.feed.transactionEnded();
       }
     } finally {
       release();
@@ -135,6 +140,10 @@ export class SqliteStore implements Store {
       // request. Keep it on only while transactions run or wait; run() turns it back on.
       if (--this.waiting === 0) this.inTransaction.disable();
     }
+  }
+
+  changes(): ChangeFeed {
+    return this.feed;
   }
 
   async close(): Promise<void> {
@@ -160,6 +169,25 @@ export class SqliteStore implements Store {
     await previous;
     return release;
   }
+}
+
+/**
+ * Other processes (workers) may write the same file: PRAGMA data_version changes when another
+ * connection commits, and then any row may have changed. One cheap local read per check, no
+ * I/O. An in-memory database has no other connection and needs no check.
+ */
+function sharedFileFeed(db: Database.Database): ChangeFeedHub {
+  const dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
+  let seen = dataVersion.get();
+  const feed: ChangeFeedHub = new ChangeFeedHub(() => {
+    const now = dataVersion.get();
+    if (now !== seen) {
+      seen = now;
+      feed.emit(undefined);
+    }
+    return true;
+  });
+  return feed;
 }
 
 /** Applies pending migrations in one write transaction (migrations.ts). */
@@ -202,6 +230,7 @@ class SqliteTable<T> implements Table<T> {
     private readonly stmts: ReturnType<typeof statements>,
     private readonly tbl: string,
     private readonly write: <R>(fn: () => R) => Promise<R>,
+    private readonly feed: ChangeFeedHub,
   ) {}
 
   private key(scope: Scope, id: string): Key {
@@ -221,12 +250,14 @@ class SqliteTable<T> implements Table<T> {
   async insert(scope: Scope, id: string, row: T, options: PutOptions = {}): Promise<void> {
     const params = { ...this.key(scope, id), data: JSON.stringify(row), due: options.due ?? null };
     const { changes } = await this.write(() => this.stmts.insert.run(params));
+    this.feed.written(this.tbl, scope, id);
     if (changes === 0) throw new RowExistsError(this.tbl, id);
   }
 
   async update(scope: Scope, id: string, row: T, version: number, options: PutOptions = {}): Promise<number> {
     const params = { ...this.key(scope, id), data: JSON.stringify(row), due: options.due ?? null, version };
     const next = await this.write(() => this.stmts.update.get(params));
+    this.feed.written(this.tbl, scope, id);
     if (next === undefined) throw new VersionConflictError(this.tbl, id);
     return next;
   }
@@ -234,11 +265,14 @@ class SqliteTable<T> implements Table<T> {
   async put(scope: Scope, id: string, row: T, options: PutOptions = {}): Promise<void> {
     const params = { ...this.key(scope, id), data: JSON.stringify(row), due: options.due ?? null };
     await this.write(() => this.stmts.put.run(params));
+    this.feed.written(this.tbl, scope, id);
   }
 
   async delete(scope: Scope, id: string): Promise<boolean> {
     const key = this.key(scope, id);
-    return this.write(() => this.stmts.del.run(key).changes > 0);
+    const deleted = await this.write(() => this.stmts.del.run(key).changes > 0);
+    this.feed.written(this.tbl, scope, id);
+    return deleted;
   }
 
   async list(scope: Scope, options: ListOptions = {}): Promise<Page<T>> {
