@@ -12,6 +12,7 @@
  * bypassed. When the connection drops, it reconnects, and (having missed notifications)
  * forgets every cached row first.
  */
+import type { Socket } from 'node:net';
 import pg from 'pg';
 import type { ChangeFeedHub } from './change-feed.js';
 
@@ -68,6 +69,9 @@ export class PostgresChangeListener {
     client.on('error', lost);
     client.on('end', lost);
     await client.connect();
+    // The feed alone must not keep the process alive (a node that fails to start exits).
+    const socket = client.connection.stream as Partial<Socket>;
+    socket.unref?.();
     const sentAt = performance.now();
     await client.query(`LISTEN ${CHANGES_CHANNEL}`);
     // Whatever was written while no one listened is unknown: every cached row goes.
