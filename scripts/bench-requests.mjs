@@ -72,13 +72,14 @@ export const kmsdArgs = (extra) => [join(ROOT, 'bin/kmsd.js'), 'serve', '--port'
 export const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
 
 /** A request shape signed once: target + body, replayable for the 5-minute SigV4 window. */
-export async function signed(url, target, input, credentials = { accessKeyId: 'test', secretAccessKey: 'test' }) {
+/** `target`: a KMS operation name, or a full X-Amz-Target (then `service` is its signing name). */
+export async function signed(url, target, input, credentials = { accessKeyId: 'test', secretAccessKey: 'test' }, service = 'kms') {
   const u = new URL(url);
   const body = JSON.stringify(input);
   const signer = new SignatureV4({
     credentials,
     region: 'us-east-1',
-    service: 'kms',
+    service,
     sha256: Hash.bind(null, 'sha256'),
     applyChecksum: false,
   });
@@ -89,7 +90,11 @@ export async function signed(url, target, input, credentials = { accessKeyId: 't
       hostname: u.hostname,
       port: Number(u.port),
       path: '/',
-      headers: { host: u.host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `TrentService.${target}` },
+      headers: {
+        host: u.host,
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': target.includes('.') ? target : `TrentService.${target}`,
+      },
       body,
     }),
   );
