@@ -9,8 +9,18 @@ export class ChangeFeedHub implements ChangeFeed {
   private readonly listeners = new Set<(change: RowChange | undefined) => void>();
   private openTransactions = 0;
 
-  /** `syncWithOthers` returns whether a cache may be trusted; it may call `emit` first. */
-  constructor(private readonly syncWithOthers: () => boolean = () => true) {}
+  /**
+   * `syncWithOthers` returns whether a cache may be trusted; it may call `emit` first.
+   * `inCallersTransaction` says whether the calling async context is inside a transaction.
+   */
+  constructor(
+    private readonly inCallersTransaction: () => boolean,
+    private readonly syncWithOthers: () => boolean = () => true,
+  ) {}
+
+  insideTransaction(): boolean {
+    return this.openTransactions > 0 && this.inCallersTransaction();
+  }
 
   subscribe(listener: (change: RowChange | undefined) => void): () => void {
     this.listeners.add(listener);

@@ -51,7 +51,10 @@ export class PostgresStore implements Store {
   private readonly listener: PostgresChangeListener;
 
   constructor(connectionString: string, options: PostgresStoreOptions = {}) {
-    this.feed = new ChangeFeedHub(() => this.listener.trusted());
+    this.feed = new ChangeFeedHub(
+      () => this.tx.getStore() !== undefined,
+      () => this.listener.trusted(),
+    );
     this.listener = new PostgresChangeListener(connectionString, this.feed);
     // A database that cannot be reached fails the request (KMSInternalException) after a
     // bounded wait instead of holding it open.

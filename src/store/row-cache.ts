@@ -8,8 +8,9 @@
  * - a write by another node on PostgreSQL arrives by NOTIFY and drops the row; while the
  *   listening connection is down or unconfirmed, the cache is not used at all.
  *
- * A row read while a transaction is open, or while any change arrived during the read, is
- * not kept: it may be about to roll back, or already be stale. Hits are handed out as fresh
+ * A read inside a transaction goes to the store. A row read while any transaction is open, or
+ * while any change arrived during the read, is not kept: it may be about to roll back (SQLite
+ * shares one connection), or already be stale. Hits are handed out as fresh
  * copies (parsed from the JSON text), so a caller that changes its row changes nothing here.
  */
 import type { ChangeFeed, Scope, Store, Table } from './store.js';
@@ -42,7 +43,9 @@ export class RowCache<T> {
     }
     const key = cacheKey(scope, id);
     const hit = this.rows.get(key);
-    if (hit !== undefined && !this.feed.inTransaction) return JSON.parse(hit) as T;
+    // A hit is a committed row no write has touched since (a write drops it at once); only a
+    // read inside a transaction must go to the store.
+    if (hit !== undefined && !this.feed.insideTransaction()) return JSON.parse(hit) as T;
     const generation = this.generation;
     const quiet = !this.feed.inTransaction;
     const row = await this.table.get(scope, id);

@@ -96,7 +96,8 @@ export class SqliteStore implements Store {
     this.db.pragma('foreign_keys = ON');
     migrate(this.db);
     this.stmts = statements(this.db);
-    this.feed = path === ':memory:' ? new ChangeFeedHub() : sharedFileFeed(this.db);
+    const inside = () => this.inTransaction.getStore() === true;
+    this.feed = path === ':memory:' ? new ChangeFeedHub(inside) : sharedFileFeed(this.db, inside);
   }
 
   table<T>(name: string): Table<T> {
@@ -176,10 +177,10 @@ export class SqliteStore implements Store {
  * connection commits, and then any row may have changed. One cheap local read per check, no
  * I/O. An in-memory database has no other connection and needs no check.
  */
-function sharedFileFeed(db: Database.Database): ChangeFeedHub {
+function sharedFileFeed(db: Database.Database, inside: () => boolean): ChangeFeedHub {
   const dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
   let seen = dataVersion.get();
-  const feed: ChangeFeedHub = new ChangeFeedHub(() => {
+  const feed: ChangeFeedHub = new ChangeFeedHub(inside, () => {
     const now = dataVersion.get();
     if (now !== seen) {
       seen = now;

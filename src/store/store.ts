@@ -138,6 +138,12 @@ export interface ChangeFeed {
    * about to be rolled back (SQLite shares one connection), so caches do not keep it.
    */
   readonly inTransaction: boolean;
+  /**
+   * Whether the caller runs inside a transaction: its reads must go to the store, which
+   * sees the transaction's own writes and (PostgreSQL) records what it read for the
+   * serializability check.
+   */
+  insideTransaction(): boolean;
 }
 
 export class InvalidMarkerError extends Error {
