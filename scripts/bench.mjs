@@ -10,12 +10,12 @@
 // spends its CPU on sending, not signing; the servers verify every request in full) and sent
 // over 50 keep-alive connections by autocannon in a process of its own (bench-load.mjs).
 //
-// Environment: BENCH_SECONDS (per measurement, default 5), BENCH_KEYS (default 100000).
-import { execFile, spawn } from 'node:child_process';
+// Environment: BENCH_SECONDS (per measurement, default 5), BENCH_KEYS (default 100000),
+// BENCH_MILLION=1 (1,000,000 keys instead).
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import {
@@ -32,14 +32,25 @@ import {
   DescribeCustomKeyStoresCommand,
   KMSClient,
 } from '@aws-sdk/client-kms';
-import { SignatureV4 } from '@smithy/signature-v4';
-import { Hash } from '@smithy/hash-node';
-import { HttpRequest } from '@smithy/protocol-http';
+import {
+  agent,
+  call,
+  CONNECTIONS,
+  cpuMs,
+  kmsdArgs,
+  treeCpuMs,
+  load,
+  ROOT,
+  rssMb,
+  SECONDS,
+  send,
+  signed,
+  start,
+  stop,
+} from './bench-requests.mjs';
 
-const ROOT = resolve(import.meta.dirname, '..');
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const KEYS = Number(process.env.BENCH_KEYS ?? 100_000);
-const CONNECTIONS = 50;
+// BENCH_MILLION=1: the 1,000,000-key row (filling takes tens of minutes with durable commits).
+const KEYS = process.env.BENCH_MILLION === '1' ? 1_000_000 : Number(process.env.BENCH_KEYS ?? 100_000);
 /** The load generator's busy share of one core above which it, not the server, may set the pace. */
 const CLIENT_BOUND_SHARE = 0.9;
 const PLAINTEXT = Buffer.alloc(1024, 7).toString('base64');
@@ -53,150 +64,6 @@ const TARGETS = {
   startupMs: 1000,
 };
 
-const children = new Set();
-process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
-
-// ---------------------------------------------------------------------------------------
-// Processes
-
-/** Spawns a server and resolves with its URL and spawn-to-"listening" time. */
-function start(args, label) {
-  const t0 = performance.now();
-  const proc = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, KMSD_ROOT_KEY: '' } });
-  children.add(proc);
-  let out = '';
-  return new Promise((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`${label} did not start:\n${out}`)), 60_000);
-    proc.stderr.on('data', (d) => (out += d));
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m && !proc.started) {
-        proc.started = true;
-        clearTimeout(timer);
-        res({ proc, url: m[1], startupMs: performance.now() - t0 });
-      }
-    });
-    proc.once('exit', (code) => rej(new Error(`${label} exited (${code}):\n${out}`)));
-  });
-}
-
-function stop(server) {
-  return new Promise((res) => {
-    if (server.proc.exitCode !== null) return res();
-    server.proc.removeAllListeners('exit');
-    server.proc.once('exit', () => {
-      children.delete(server.proc);
-      res();
-    });
-    server.proc.kill('SIGTERM');
-  });
-}
-
-/** User + system CPU time of a process so far, in milliseconds (Linux /proc). */
-function cpuMs(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-}
-
-/** CPU time of a process and its children (a --workers primary and its workers), in milliseconds. */
-function treeCpuMs(pid) {
-  let children = [];
-  try {
-    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-  } catch {
-    // No children file (kernel without CONFIG_PROC_CHILDREN): the primary alone.
-  }
-  return cpuMs(pid) + children.reduce((sum, child) => sum + treeCpuMs(Number(child)), 0);
-}
-
-function rssMb(pid) {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
-
-const kmsdArgs = (extra) => [join(ROOT, 'bin/kmsd.js'), 'serve', '--port', '0', ...extra];
-
-// ---------------------------------------------------------------------------------------
-// Requests
-
-const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
-
-/** A request shape signed once: target + body, replayable for the 5-minute SigV4 window. */
-async function signed(url, target, input, credentials = { accessKeyId: 'test', secretAccessKey: 'test' }) {
-  const u = new URL(url);
-  const body = JSON.stringify(input);
-  const signer = new SignatureV4({
-    credentials,
-    region: 'us-east-1',
-    service: 'kms',
-    sha256: Hash.bind(null, 'sha256'),
-    applyChecksum: false,
-  });
-  const req = await signer.sign(
-    new HttpRequest({
-      method: 'POST',
-      protocol: 'http:',
-      hostname: u.hostname,
-      port: Number(u.port),
-      path: '/',
-      headers: { host: u.host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `TrentService.${target}` },
-      body,
-    }),
-  );
-  return { host: u.hostname, port: u.port, headers: { ...req.headers, 'content-length': String(Buffer.byteLength(body)) }, body };
-}
-
-function send(s) {
-  return new Promise((res, rej) => {
-    const req = request({ host: s.host, port: s.port, method: 'POST', path: '/', headers: s.headers, agent }, (r) => {
-      const chunks = [];
-      r.on('data', (c) => chunks.push(c));
-      r.on('end', () => res({ status: r.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.on('error', rej);
-    req.end(s.body);
-  });
-}
-
-async function call(url, target, input) {
-  const r = await send(await signed(url, target, input));
-  const body = JSON.parse(r.body);
-  if (r.status !== 200) throw new Error(`${target}: ${r.status} ${body.__type}: ${body.message}`);
-  return body;
-}
-
-/**
- * Replays the signed request `s` over CONNECTIONS keep-alive connections for `seconds`,
- * driven by scripts/bench-load.mjs (autocannon) in its own process. With `pid`, also the
- * server's CPU time per request: on a shared machine req/s depends on the neighbours, CPU
- * per request much less. `clientCpuShare` is the load generator's busy fraction of one core:
- * near 1, the client, not the server, sets the pace.
- */
-function withoutContentLength(headers) {
-  return Object.fromEntries(Object.entries(headers).filter(([name]) => name !== 'content-length'));
-}
-
-async function load(s, seconds = SECONDS, pid = undefined) {
-  const job = {
-    url: `http://${s.host}:${s.port}`,
-    connections: CONNECTIONS,
-    seconds,
-    // autocannon sets Content-Length itself; a second one would make the request malformed.
-    requests: [{ method: 'POST', path: '/', headers: withoutContentLength(s.headers), body: s.body }],
-  };
-  const cpu0 = pid ? cpuMs(pid) : NaN;
-  const out = await new Promise((res, rej) => {
-    const child = execFile(process.execPath, [join(ROOT, 'scripts/bench-load.mjs')], { maxBuffer: 1 << 20 }, (err, stdout) =>
-      err ? rej(err) : res(stdout),
-    );
-    child.stdin.end(JSON.stringify(job));
-  });
-  const r = JSON.parse(out);
-  const cpuUsPerRequest = pid ? ((cpuMs(pid) - cpu0) * 1000) / r.count : NaN;
-  return { ...r, cpuUsPerRequest, clientCpuShare: r.clientCpuMs / (r.seconds * 1000) };
-}
-
 // ---------------------------------------------------------------------------------------
 // A CloudHSM key store, set up as a customer would (test/helpers/cluster.ts does the same
 // for the tests): CloudHSM V2 API, openssl for the customer CA, `kmsd hsm` for the CloudHSM
@@ -205,6 +72,9 @@ async function load(s, seconds = SECONDS, pid = undefined) {
 const run = promisify(execFile);
 const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 const ADMIN_PASSWORD = 'adminPswd1';
+/** A crypto user of the bench's cluster that the HSM-login row logs in as (set up with the key store). */
+const LOGIN_USER = { Username: 'benchlogin', Role: 'crypto-user', Password: 'loginPswd1' };
+let loginCluster;
 
 /** Reads until `done`, polling like a user would; bounded. */
 async function until(what, read, done, timeoutMs = 60_000) {
@@ -252,6 +122,7 @@ async function customKeyStoreKey(url) {
       AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
       BENCH_ADMIN_PASSWORD: ADMIN_PASSWORD,
       BENCH_KMSUSER_PASSWORD: 'kmsPswd1',
+      BENCH_LOGIN_PASSWORD: LOGIN_USER.Password,
     };
     const hsmCli = (args) =>
       run(process.execPath, [join(ROOT, 'bin/kmsd.js'), 'hsm', ...args, '--cluster-id', ClusterId, '--endpoint-url', url], { env });
@@ -261,6 +132,12 @@ async function customKeyStoreKey(url) {
         ' ',
       ),
     );
+    await hsmCli(
+      `user create --admin-password-env BENCH_ADMIN_PASSWORD --username ${LOGIN_USER.Username} --role crypto-user --password-env BENCH_LOGIN_PASSWORD`.split(
+        ' ',
+      ),
+    );
+    loginCluster = ClusterId;
     await until('ACTIVE', describe, (c) => c.State === 'ACTIVE');
 
     const { CustomKeyStoreId } = await kms.send(
@@ -374,7 +251,55 @@ const CASES = [
       return signed(url, 'Encrypt', { KeyId: await customKeyStoreKey(url), Plaintext: PLAINTEXT });
     },
   },
+  {
+    // No request stuck behind another: the same Encrypt while another client logs into an HSM
+    // of the key store's cluster with wrong passwords (each check is a deliberately slow scrypt).
+    // Four wrong passwords, then the right one and a logout, so the user never locks out and
+    // every attempt pays the scrypt.
+    name: 'Encrypt (HSM logins)',
+    kmsdInMemoryOnly: true,
+    async prepare(url, keyId) {
+      if (!loginCluster) throw new Error('needs the cluster of the custom key store row');
+      return signed(url, 'Encrypt', { KeyId: keyId, Plaintext: PLAINTEXT });
+    },
+    async background(url) {
+      const attempt = (operation, Password) =>
+        signed(url, `KmsdHsmManagement.${operation}`, { ClusterId: loginCluster, ...LOGIN_USER, Password }, CREDENTIALS, 'cloudhsm');
+      const wrong = await attempt('Login', 'wrongPswd1');
+      const cycle = [wrong, wrong, wrong, wrong, await attempt('Login', LOGIN_USER.Password), await attempt('Logout', LOGIN_USER.Password)];
+      let refused = 0;
+      let unexpected;
+      let stopping = false;
+      const loop = (async () => {
+        while (!stopping) {
+          for (const [i, request] of cycle.entries()) {
+            const r = await send(request);
+            if (i < 4 && r.status === 400) refused++;
+            else if (r.status !== 200) unexpected ??= `${r.status} ${r.body.slice(0, 200)}`;
+          }
+        }
+      })();
+      return async () => {
+        stopping = true;
+        await loop;
+        return `${refused} wrong-password logins meanwhile${unexpected ? ` (unexpected answer: ${unexpected})` : ''}`;
+      };
+    },
+  },
 ];
+
+/** One request at a time, 20 times: what a single caller waits for a page, without queueing. */
+async function pageLatency(request) {
+  const times = [];
+  for (let i = 0; i < 20; i++) {
+    const t0 = performance.now();
+    const r = await send(request);
+    times.push(performance.now() - t0);
+    if (r.status !== 200) throw new Error(`page request failed: ${r.status} ${r.body.slice(0, 200)}`);
+  }
+  times.sort((a, b) => a - b);
+  return { median: times[10], max: times[19] };
+}
 
 async function runCases({ url, proc }, keyId, kmsdInMemory = false) {
   const results = {};
@@ -397,6 +322,11 @@ async function runCases({ url, proc }, keyId, kmsdInMemory = false) {
   }
   return results;
 }
+
+// ---------------------------------------------------------------------------------------
+
+const fmt = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
+const verdict = (ok) => (ok ? 'ok' : 'MISSED');
 
 /**
  * Encrypt and CreateKey on `kmsd serve --workers N` over one SQLite data directory, for 1, 2
@@ -438,11 +368,6 @@ async function workerRows() {
     }
   }
 }
-
-// ---------------------------------------------------------------------------------------
-
-const fmt = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
-const verdict = (ok) => (ok ? 'ok' : 'MISSED');
 
 async function main() {
   if (!existsSync(join(ROOT, 'dist/cli/main.js'))) {
@@ -543,12 +468,31 @@ async function main() {
     const rss = rssMb(sqlite.proc.pid);
     console.log(`Created ${existing + remaining} keys in total (the last ${remaining} at ${fmt(remaining / fillSeconds)} keys/s)`);
     console.log(`Resident memory of kmsd with ${existing + remaining} keys: ${fmt(rss)} MB`);
+    const full = await load(createReq, SECONDS, sqlite.proc.pid);
+    console.log(
+      `CreateKey with ${existing + remaining} keys: ${fmt(full.rps)} keys/s (${fmt(full.rps / create.rps, 2)} of the empty database's rate), p99 ${fmt(full.p99, 2)} ms`,
+    );
+    const pages = {};
+    for (const [name, target, input] of [
+      ['ListKeys', 'ListKeys', { Limit: 100 }],
+      ['ListAliases', 'ListAliases', { Limit: 100 }],
+    ]) {
+      pages[name] = await pageLatency(await signed(sqlite.url, target, input));
+      console.log(
+        `${name} page of 100, one request at a time: median ${fmt(pages[name].median, 2)} ms, slowest of 20 ${fmt(pages[name].max, 2)} ms`,
+      );
+    }
     await stop(sqlite);
 
     const restarted = await start(kmsdArgs(['--data-dir', dataDir]), 'kmsd restart');
     const restartRss = rssMb(restarted.proc.pid);
     const listed = await call(restarted.url, 'ListKeys', { Limit: 1 });
+    // Nothing should scan every row every second: an idle kmsd's CPU over 10 s.
+    const idle0 = cpuMs(restarted.proc.pid);
+    await new Promise((r) => setTimeout(r, 10_000));
+    const idleMs = cpuMs(restarted.proc.pid) - idle0;
     await stop(restarted);
+    console.log(`Idle CPU with those keys: ${fmt(idleMs)} ms over 10 s (${fmt(idleMs / 100, 2)}% of a core)`);
     console.log(
       `Start-up with those keys: ${fmt(restarted.startupMs)} ms to "listening" (RSS after start ${fmt(restartRss)} MB; ListKeys ok: ${listed.Keys.length === 1})`,
     );
@@ -595,6 +539,13 @@ async function main() {
         `  Encrypt p99 while another client creates RSA_4096 keys <= 3 x unloaded p99: ${fmt(keygen.p99, 2)} ms vs ${fmt(enc.p99, 2)} ms (${fmt(keygen.p99 / enc.p99, 2)} x; ${keygen.background}) ${verdict(keygen.p99 <= 3 * enc.p99 && keygen.errors === 0)}`,
       );
     }
+    const logins = memResults['Encrypt (HSM logins)'];
+    if (logins.skipped) console.log(`  Encrypt while HSM logins fail: skipped: ${logins.skipped}`);
+    else {
+      console.log(
+        `  Encrypt p99 while another client logs into an HSM with wrong passwords <= 3 x unloaded p99: ${fmt(logins.p99, 2)} ms vs ${fmt(enc.p99, 2)} ms (${fmt(logins.p99 / enc.p99, 2)} x; ${logins.background}) ${verdict(logins.p99 <= 3 * enc.p99 && logins.errors === 0)}`,
+      );
+    }
     const cks = memResults['Encrypt 1 KiB (CKS)'];
     if (cks.skipped) console.log(`  Encrypt with a custom key store: skipped: ${cks.skipped}`);
     else {
@@ -606,6 +557,12 @@ async function main() {
       );
     }
     console.log(`  CreateKey >= ${TARGETS.createKeyPerSec}/s: ${fmt(create.rps)} ${verdict(create.rps >= TARGETS.createKeyPerSec)}`);
+    console.log(
+      `  CreateKey with ${existing + remaining} keys >= 0.8 x empty: ${fmt(full.rps / create.rps, 2)} ${verdict(full.rps / create.rps >= 0.8)}`,
+    );
+    for (const [name, r] of Object.entries(pages)) {
+      console.log(`  ${name} page < 50 ms with ${existing + remaining} keys: ${fmt(r.max, 2)} ms (slowest) ${verdict(r.max < 50)}`);
+    }
     console.log(`  RSS <= ${TARGETS.rssMb} MB at ${existing + remaining} keys: ${fmt(rss)} ${verdict(rss <= TARGETS.rssMb)}`);
     console.log(`  Start-up <= ${TARGETS.startupMs} ms: ${fmt(restarted.startupMs)} ${verdict(restarted.startupMs <= TARGETS.startupMs)}`);
   } finally {

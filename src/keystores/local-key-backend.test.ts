@@ -1,4 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { LocalKeyBackend } from './local-key-backend.js';
 import { CiphertextAuthenticationError } from './key-backend.js';
@@ -43,5 +46,26 @@ describe('the material cache', () => {
     first.fill(0);
     expect(await backend.rawMaterial(mine)).toEqual(kept);
     expect(kept.equals(Buffer.alloc(32))).toBe(false);
+  });
+
+  it('forgets material that another process destroyed in the same SQLite file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kmsd-material-'));
+    const rootKey = RootKey.random();
+    const [a, b] = [new SqliteStore(join(dir, 'kmsd.sqlite')), new SqliteStore(join(dir, 'kmsd.sqlite'))];
+    try {
+      const [onA, onB] = [new LocalKeyBackend(a, rootKey), new LocalKeyBackend(b, rootKey)];
+      const mine = ref('111122223333', 'us-east-1');
+      await onA.createMaterial(mine);
+      const sealed = await onA.seal(mine, Buffer.from('secret'), Buffer.alloc(0));
+      expect((await onB.open(mine, sealed, Buffer.alloc(0))).toString()).toBe('secret'); // cached on B
+      await onA.destroyMaterial(mine);
+      // B's next request checks the feed (the key cache does it before every key read).
+      expect(b.changes().sync()).toBe(true);
+      await expect(onB.open(mine, sealed, Buffer.alloc(0))).rejects.toBeInstanceOf(CiphertextAuthenticationError);
+    } finally {
+      await a.close();
+      await b.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

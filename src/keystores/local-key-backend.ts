@@ -33,12 +33,24 @@ const CACHE_LIMIT = 10_000;
 export class LocalKeyBackend implements SymmetricKeyBackend {
   private readonly table: Table<MaterialRow>;
   private readonly cache = new Map<string, Buffer>();
+  /** The cache entry of each material row (account/region/row id), to drop it when the row changes. */
+  private readonly cachedRows = new Map<string, string>();
+  private readonly rowOfCacheId = new Map<string, string>();
 
   constructor(
     store: Store,
     private readonly rootKey: RootKey,
   ) {
-    this.table = store.table<MaterialRow>('kms_key_material');
+    this.table = store.table<MaterialRow>(MATERIAL_TABLE);
+    // Material destroyed through another node (or worker) is zeroed and forgotten here too
+    // (store.ts ChangeFeed); the key row, read first, already refuses it.
+    store.changes().subscribe((change) => {
+      if (change === undefined) for (const cacheId of [...this.cache.keys()]) this.forget(cacheId);
+      else if (change.table === MATERIAL_TABLE) {
+        const cacheId = this.cachedRows.get(`${change.scope.account}/${change.scope.region}/${change.id}`);
+        if (cacheId !== undefined) this.forget(cacheId);
+      }
+    });
   }
 
   async createMaterial(ref: BackendKeyRef): Promise<void> {
@@ -129,14 +141,24 @@ export class LocalKeyBackend implements SymmetricKeyBackend {
     }
     if (this.cache.size >= CACHE_LIMIT) this.forget(this.cache.keys().next().value as string);
     this.cache.set(cacheId, material);
+    const rowKey = `${ref.scope.account}/${ref.scope.region}/${rowId(ref)}`;
+    this.cachedRows.set(rowKey, cacheId);
+    this.rowOfCacheId.set(cacheId, rowKey);
     return material;
   }
 
   private forget(cacheId: string): void {
-    this.cache.get(cacheId)?.fill(0);
+    const material = this.cache.get(cacheId);
+    if (!material) return;
+    material.fill(0);
     this.cache.delete(cacheId);
+    const row = this.rowOfCacheId.get(cacheId);
+    this.rowOfCacheId.delete(cacheId);
+    if (row !== undefined) this.cachedRows.delete(row);
   }
 }
+
+const MATERIAL_TABLE = 'kms_key_material';
 
 function rowId(ref: BackendKeyRef): string {
   return `${ref.keyId}/${ref.materialId}`;

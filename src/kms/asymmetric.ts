@@ -3,8 +3,9 @@
  * RSAES_OAEP_*) and the public key (GetPublicKey). The private key is the key's only material
  * version, a PKCS#8 DER blob wrapped under the root key; the public key is in the key row.
  */
-import { constants, createPrivateKey, createPublicKey, privateDecrypt, publicEncrypt, sign, verify } from 'node:crypto';
+import { constants, createPrivateKey, createPublicKey, publicEncrypt, sign, verify, webcrypto } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
 import type { EncryptionAlgorithmSpec, KmsOperationName, MessageType, SigningAlgorithmSpec } from '../generated/kms.js';
 import { InvalidKeyUsageException } from '../generated/kms.js';
 import { ValidationException } from '../core/service-error.js';
@@ -129,8 +130,12 @@ export async function signMessage(
   if (scheme.kind === 'sm2dsa') return withPrivateKeyDer(ctx, key, (der) => sm2Sign(der, spkiOf(key), messageType, message));
   const privateKey = await privateKeyOf(ctx, key);
   if (messageType === 'DIGEST') return signDigest(scheme, privateKey, message);
-  return sign(scheme.hash, message, nodeOptions(scheme, privateKey));
+  // With a callback, node:crypto signs on libuv's thread pool: an RSA_4096 signature takes
+  // milliseconds of CPU that must not stall every other request on the event loop.
+  return signAsync(scheme.hash, message, nodeOptions(scheme, privateKey));
 }
+
+const signAsync = promisify(sign);
 
 /** Verification reads only the public key in the key row, never the private material. */
 export function verifyMessage(key: KeyRow, scheme: SigningScheme, messageType: MessageType, message: Buffer, signature: Buffer): boolean {
@@ -199,9 +204,13 @@ export async function rsaDecrypt(
   if (key.keySpec === 'SM2') return sm2PkeDecrypt(ctx, key, algorithm, ciphertext, context);
   const oaep = oaepFor(key, algorithm);
   assertNoContext(context);
-  const privateKey = await privateKeyOf(ctx, key);
+  // WebCrypto's RSA-OAEP decrypt runs on libuv's thread pool (node:crypto's privateDecrypt
+  // would hold the event loop for milliseconds at 4096 bits). importKey reads the DER before it
+  // returns, so the unwrapped bytes can be zeroed at once.
+  const oaepParams = { name: 'RSA-OAEP', hash: oaep.hash === 'sha1' ? 'SHA-1' : 'SHA-256' };
+  const privateKey = await withPrivateKeyDer(ctx, key, (der) => webcrypto.subtle.importKey('pkcs8', der, oaepParams, false, ['decrypt']));
   try {
-    return privateDecrypt({ key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: oaep.hash }, ciphertext);
+    return Buffer.from(await webcrypto.subtle.decrypt({ name: 'RSA-OAEP' }, privateKey, ciphertext));
   } catch {
     throw invalidCiphertext();
   }

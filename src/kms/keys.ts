@@ -16,6 +16,7 @@ import {
 } from '../generated/kms.js';
 import type { KmsContext } from './context.js';
 import type { SymmetricKeyBackend } from '../keystores/key-backend.js';
+import { RowCache } from '../store/row-cache.js';
 import { xksBackendFor } from './xks-key-stores.js';
 import { aliasTable } from './aliases.js';
 import { algorithmsOf, customerMasterKeySpecOf } from './key-specs.js';
@@ -88,6 +89,20 @@ export interface KeyRow {
 }
 
 export const keyTable = (store: Store): Table<KeyRow> => store.table<KeyRow>('kms_keys');
+
+/**
+ * Every cryptographic request reads its key: from a cache of key rows that the store's change
+ * feed keeps right across processes and nodes (store/row-cache.ts), rather than the store.
+ */
+const keyCaches = new WeakMap<Store, RowCache<KeyRow>>();
+function cachedKeys(store: Store): RowCache<KeyRow> {
+  let cache = keyCaches.get(store);
+  if (!cache) {
+    cache = new RowCache<KeyRow>(store, 'kms_keys');
+    keyCaches.set(store, cache);
+  }
+  return cache;
+}
 
 /**
  * The sweeper's next deadline for a key: the end of its deletion window, its next rotation, or
@@ -225,7 +240,7 @@ export async function findKey(ctx: KmsContext, keyIdArg: string, options: FindKe
  * has passed).
  */
 export async function loadKey(ctx: KmsContext, keyId: string, scope: Scope = ctx.scope): Promise<KeyRow | undefined> {
-  const key = await keyTable(ctx.deps.store).get(scope, keyId);
+  const key = await cachedKeys(ctx.deps.store).get(scope, keyId);
   if (!key || (await expireIfDue(ctx, key))) return undefined;
   settleTransition(key, ctx.now.getTime());
   return key;

@@ -35,6 +35,28 @@ export const MIGRATIONS: readonly Migration[] = [
     sqlite: ROWS('INTEGER PRIMARY KEY AUTOINCREMENT', 'INTEGER'),
     postgres: ROWS('BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY', 'BIGINT'),
   },
+  {
+    // The change feed (store.ts ChangeFeed): each committed write of a row's data notifies
+    // every listening node, with the row's identity as payload (postgres-listener.ts).
+    // PostgreSQL sends notifications at commit, and none for a rollback. SQLite needs no
+    // schema for it (PRAGMA data_version).
+    version: 2,
+    name: 'change feed',
+    sqlite: 'SELECT 1',
+    postgres: `
+      CREATE FUNCTION kmsd_rows_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE r kmsd_rows;
+      BEGIN
+        IF TG_OP = 'DELETE' THEN r := OLD; ELSE r := NEW; END IF;
+        PERFORM pg_notify('kmsd_rows', json_build_array(r.tbl, r.account, r.region, r.id)::text);
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER kmsd_rows_written AFTER INSERT OR DELETE ON kmsd_rows
+        FOR EACH ROW EXECUTE FUNCTION kmsd_rows_changed();
+      -- A claim (claimDue) changes only claimed_until: no one caches that.
+      CREATE TRIGGER kmsd_rows_updated AFTER UPDATE ON kmsd_rows
+        FOR EACH ROW WHEN (OLD.data IS DISTINCT FROM NEW.data) EXECUTE FUNCTION kmsd_rows_changed();`,
+  },
 ];
 
 export const SCHEMA_TABLE =

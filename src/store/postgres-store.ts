@@ -18,7 +18,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
 import { byDue, decodeMarker, encodeMarker, RowExistsError, TABLE_NAME, toScoped, VersionConflictError } from './store.js';
-import type { ListOptions, Page, PutOptions, Scope, Scoped, Store, Table, Versioned } from './store.js';
+import type { ChangeFeed, ListOptions, Page, PutOptions, Scope, Scoped, Store, Table, Versioned } from './store.js';
+import { ChangeFeedHub } from './change-feed.js';
+import { PostgresChangeListener } from './postgres-listener.js';
 import { pendingMigrations, SCHEMA_TABLE } from './migrations.js';
 
 /** Serialization failure and deadlock: PostgreSQL's signals that a rerun may succeed. */
@@ -45,8 +47,15 @@ export class PostgresStore implements Store {
   private readonly tables = new Map<string, PostgresTable<unknown>>();
   /** Transactions running: AsyncLocalStorage stays enabled only while there are some. */
   private active = 0;
+  private readonly feed: ChangeFeedHub;
+  private readonly listener: PostgresChangeListener;
 
   constructor(connectionString: string, options: PostgresStoreOptions = {}) {
+    this.feed = new ChangeFeedHub(
+      () => this.tx.getStore() !== undefined,
+      () => this.listener.trusted(),
+    );
+    this.listener = new PostgresChangeListener(connectionString, this.feed);
     // A database that cannot be reached fails the request (KMSInternalException) after a
     // bounded wait instead of holding it open.
     this.pool = new pg.Pool({ connectionString, max: options.max ?? 10, connectionTimeoutMillis: 10_000 });
@@ -59,7 +68,7 @@ export class PostgresStore implements Store {
     let t = this.tables.get(name);
     if (!t) {
       if (!TABLE_NAME.test(name)) throw new Error(`bad table name ${name}`);
-      t = new PostgresTable<unknown>(name, (text, values) => this.query(text, values));
+      t = new PostgresTable<unknown>(name, (text, values) => this.query(text, values), this.feed);
       this.tables.set(name, t);
     }
     return t as Table<T>;
@@ -89,11 +98,13 @@ export class PostgresStore implements Store {
     } finally {
       client.release();
     }
+    await this.listener.start();
   }
 
   async transaction<R>(fn: () => Promise<R>): Promise<R> {
     if (this.tx.getStore()) return fn();
     this.active++;
+    this.feed.transactionStarted();
     try {
       for (let attempt = 1; ; attempt++) {
         const client = await this.checkout();
@@ -126,11 +137,17 @@ export class PostgresStore implements Store {
         }
       }
     } finally {
+      this.feed.transactionEnded();
       if (--this.active === 0) this.tx.disable();
     }
   }
 
+  changes(): ChangeFeed {
+    return this.feed;
+  }
+
   async close(): Promise<void> {
+    await this.listener.close();
     await this.pool.end();
   }
 
@@ -184,6 +201,8 @@ class PostgresTable<T> implements Table<T> {
   constructor(
     private readonly tbl: string,
     private readonly query: Query,
+    /** This node's own writes reach its caches at once, without waiting for their NOTIFY. */
+    private readonly feed: ChangeFeedHub,
   ) {}
 
   private key(scope: Scope, id: string): unknown[] {
@@ -208,6 +227,7 @@ class PostgresTable<T> implements Table<T> {
        ON CONFLICT (tbl, account, region, id) DO NOTHING`,
       [...this.key(scope, id), JSON.stringify(row), options.due ?? null],
     );
+    this.feed.written(this.tbl, scope, id);
     if (rowCount === 0) throw new RowExistsError(this.tbl, id);
   }
 
@@ -217,6 +237,7 @@ class PostgresTable<T> implements Table<T> {
        WHERE ${KEY} AND version = $7 RETURNING version`,
       [...this.key(scope, id), JSON.stringify(row), options.due ?? null, version],
     );
+    this.feed.written(this.tbl, scope, id);
     if (rows.length === 0) throw new VersionConflictError(this.tbl, id);
     return rows[0].version;
   }
@@ -229,10 +250,12 @@ class PostgresTable<T> implements Table<T> {
          claimed_until = ${CLAIM('excluded.due')}, due = excluded.due`,
       [...this.key(scope, id), JSON.stringify(row), options.due ?? null],
     );
+    this.feed.written(this.tbl, scope, id);
   }
 
   async delete(scope: Scope, id: string): Promise<boolean> {
     const { rowCount } = await this.query(`DELETE FROM kmsd_rows WHERE ${KEY}`, this.key(scope, id));
+    this.feed.written(this.tbl, scope, id);
     return (rowCount ?? 0) > 0;
   }
 

@@ -18,7 +18,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { byDue, decodeMarker, encodeMarker, RowExistsError, TABLE_NAME, toScoped, VersionConflictError } from './store.js';
-import type { ListOptions, Page, PutOptions, Scope, Scoped, Store, Table, Versioned } from './store.js';
+import type { ChangeFeed, ListOptions, Page, PutOptions, Scope, Scoped, Store, Table, Versioned } from './store.js';
+import { ChangeFeedHub } from './change-feed.js';
 import { pendingMigrations, SCHEMA_TABLE } from './migrations.js';
 
 /**
@@ -141,6 +142,7 @@ export class SqliteStore implements Store {
   private draining: Promise<void> | undefined;
   /** Transactions running or waiting. */
   private waiting = 0;
+  private readonly feed: ChangeFeedHub;
 
   /** `path` is a file, or ':memory:'. Migrates the schema before returning. */
   constructor(path: string) {
@@ -154,13 +156,15 @@ export class SqliteStore implements Store {
     migrate(this.db);
     this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     this.stmts = statements(this.db);
+    const inside = () => this.inTransaction.getStore() === true;
+    this.feed = path === ':memory:' ? new ChangeFeedHub(inside) : sharedFileFeed(this.db, inside);
   }
 
   table<T>(name: string): Table<T> {
     let t = this.tables.get(name);
     if (!t) {
       if (!TABLE_NAME.test(name)) throw new Error(`bad table name ${name}`);
-      t = new SqliteTable<unknown>(this.stmts, name, (write) => this.write(write));
+      t = new SqliteTable<unknown>(this.stmts, name, (write) => this.write(write), this.feed);
       this.tables.set(name, t);
       if (this.db.inTransaction) this.createdInTransaction.push(name);
     }
@@ -185,6 +189,10 @@ export class SqliteStore implements Store {
     }
   }
 
+  changes(): ChangeFeed {
+    return this.feed;
+  }
+
   async close(): Promise<void> {
     await this.draining;
     this.db.close();
@@ -205,15 +213,22 @@ export class SqliteStore implements Store {
         for (const queued of this.queue.splice(0)) queued.reject(err);
         return;
       }
+      // While the batch is open, a read outside it on this connection can see its uncommitted
+      // writes: the change feed tells caches not to keep what they read until it ends.
+      this.feed.transactionStarted();
       const batch: Ran[] = [];
-      while (this.queue.length > 0 && batch.length < MAX_BATCH && this.db.inTransaction) {
-        const queued = this.queue.shift() as Queued;
-        await this.runInSavepoint(queued, batch);
-        // Requests that arrived meanwhile may be one turn of the event loop away from their
-        // transaction: let them join this batch rather than wait for the next fsync.
-        if (this.queue.length === 0 && this.db.inTransaction) await new Promise(setImmediate);
+      try {
+        while (this.queue.length > 0 && batch.length < MAX_BATCH && this.db.inTransaction) {
+          const queued = this.queue.shift() as Queued;
+          await this.runInSavepoint(queued, batch);
+          // Requests that arrived meanwhile may be one turn of the event loop away from their
+          // transaction: let them join this batch rather than wait for the next fsync.
+          if (this.queue.length === 0 && this.db.inTransaction) await new Promise(setImmediate);
+        }
+        this.commit(batch);
+      } finally {
+        this.feed.transactionEnded();
       }
-      this.commit(batch);
     }
   }
 
@@ -263,6 +278,25 @@ export class SqliteStore implements Store {
   }
 }
 
+/**
+ * Other processes (workers) may write the same file: PRAGMA data_version changes when another
+ * connection commits, and then any row may have changed. One cheap local read per check, no
+ * I/O. An in-memory database has no other connection and needs no check.
+ */
+function sharedFileFeed(db: Database.Database, inside: () => boolean): ChangeFeedHub {
+  const dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
+  let seen = dataVersion.get();
+  const feed: ChangeFeedHub = new ChangeFeedHub(inside, () => {
+    const now = dataVersion.get();
+    if (now !== seen) {
+      seen = now;
+      feed.emit(undefined);
+    }
+    return true;
+  });
+  return feed;
+}
+
 /** Applies pending migrations in one write transaction (migrations.ts). */
 function migrate(db: Database.Database): void {
   // The usual start, and every worker but the first: nothing to apply, no write lock to take.
@@ -310,6 +344,7 @@ class SqliteTable<T> implements Table<T> {
     private readonly stmts: ReturnType<typeof statements>,
     private readonly tbl: string,
     private readonly write: <R>(fn: () => R) => Promise<R>,
+    private readonly feed: ChangeFeedHub,
   ) {}
 
   private key(scope: Scope, id: string): Key {
@@ -329,12 +364,14 @@ class SqliteTable<T> implements Table<T> {
   async insert(scope: Scope, id: string, row: T, options: PutOptions = {}): Promise<void> {
     const params = { ...this.key(scope, id), data: JSON.stringify(row), due: options.due ?? null };
     const { changes } = await this.write(() => this.stmts.insert.run(params));
+    this.feed.written(this.tbl, scope, id);
     if (changes === 0) throw new RowExistsError(this.tbl, id);
   }
 
   async update(scope: Scope, id: string, row: T, version: number, options: PutOptions = {}): Promise<number> {
     const params = { ...this.key(scope, id), data: JSON.stringify(row), due: options.due ?? null, version };
     const next = await this.write(() => this.stmts.update.get(params));
+    this.feed.written(this.tbl, scope, id);
     if (next === undefined) throw new VersionConflictError(this.tbl, id);
     return next;
   }
@@ -342,11 +379,14 @@ class SqliteTable<T> implements Table<T> {
   async put(scope: Scope, id: string, row: T, options: PutOptions = {}): Promise<void> {
     const params = { ...this.key(scope, id), data: JSON.stringify(row), due: options.due ?? null };
     await this.write(() => this.stmts.put.run(params));
+    this.feed.written(this.tbl, scope, id);
   }
 
   async delete(scope: Scope, id: string): Promise<boolean> {
     const key = this.key(scope, id);
-    return this.write(() => this.stmts.del.run(key).changes > 0);
+    const deleted = await this.write(() => this.stmts.del.run(key).changes > 0);
+    this.feed.written(this.tbl, scope, id);
+    return deleted;
   }
 
   async list(scope: Scope, options: ListOptions = {}): Promise<Page<T>> {

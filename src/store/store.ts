@@ -16,6 +16,8 @@
  *   second run would repeat. Do those before the transaction, or after it commits.
  * - `claimDue` hands each due row to one node at a time (a lease), for work with effects
  *   outside the store (deletions, rotations, HSM connects).
+ * - `changes()` tells a process which rows were written, by itself or by any other process or
+ *   node on the same database, so it may cache rows it reads on every request (row-cache.ts).
  */
 
 export interface Scope {
@@ -99,7 +101,49 @@ export interface Store {
    * (see the header): keep side effects out of it.
    */
   transaction<R>(fn: () => Promise<R>): Promise<R>;
+  /** The feed of row changes on this database (change-feed.ts). */
+  changes(): ChangeFeed;
   close(): Promise<void>;
+}
+
+/** One row written (inserted, replaced, updated or deleted). */
+export interface RowChange {
+  table: string;
+  scope: Scope;
+  id: string;
+}
+
+/**
+ * Which rows changed, for caches of rows (row-cache.ts). A write in this process is reported
+ * at once, when its statement runs (inside a transaction too, before it commits); a write
+ * committed by another process or node is reported when this process learns of it:
+ * SQLite at the next `sync()`, PostgreSQL by LISTEN/NOTIFY.
+ */
+export interface ChangeFeed {
+  /**
+   * `listener` gets each change; `undefined` means "any row may have changed" (the feed lost
+   * track: another process wrote to SQLite, PostgreSQL's listening connection came back).
+   * Returns the unsubscribe function.
+   */
+  subscribe(listener: (change: RowChange | undefined) => void): () => void;
+  /**
+   * Called before a read that would trust a cache: brings the feed up to date with other
+   * writers where that is a cheap local check, and says whether a cache may be trusted now.
+   * False while changes made elsewhere could go unseen (PostgreSQL's listener is down or has
+   * not been confirmed for a while): then read the store.
+   */
+  sync(): boolean;
+  /**
+   * Whether a transaction is open in this process. A row read meanwhile may be one that is
+   * about to be rolled back (SQLite shares one connection), so caches do not keep it.
+   */
+  readonly inTransaction: boolean;
+  /**
+   * Whether the caller runs inside a transaction: its reads must go to the store, which
+   * sees the transaction's own writes and (PostgreSQL) records what it read for the
+   * serializability check.
+   */
+  insideTransaction(): boolean;
 }
 
 export class InvalidMarkerError extends Error {

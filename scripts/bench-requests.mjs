@@ -1,0 +1,163 @@
+// Processes and SigV4-signed requests shared by `npm run bench` (bench.mjs) and the CPU
+// profile driver (profile.mjs).
+import { execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { Hash } from '@smithy/hash-node';
+import { HttpRequest } from '@smithy/protocol-http';
+
+export const ROOT = resolve(import.meta.dirname, '..');
+export const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+export const CONNECTIONS = 50;
+
+const children = new Set();
+process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+
+// ---------------------------------------------------------------------------------------
+// Processes
+
+/** Spawns a server and resolves with its URL and spawn-to-"listening" time. */
+export function start(args, label) {
+  const t0 = performance.now();
+  const proc = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, KMSD_ROOT_KEY: '' } });
+  children.add(proc);
+  let out = '';
+  return new Promise((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`${label} did not start:\n${out}`)), 60_000);
+    proc.stderr.on('data', (d) => (out += d));
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m && !proc.started) {
+        proc.started = true;
+        clearTimeout(timer);
+        res({ proc, url: m[1], startupMs: performance.now() - t0 });
+      }
+    });
+    proc.once('exit', (code) => rej(new Error(`${label} exited (${code}):\n${out}`)));
+  });
+}
+
+export function stop(server) {
+  return new Promise((res) => {
+    if (server.proc.exitCode !== null) return res();
+    server.proc.removeAllListeners('exit');
+    server.proc.once('exit', () => {
+      children.delete(server.proc);
+      res();
+    });
+    server.proc.kill('SIGTERM');
+  });
+}
+
+/** User + system CPU time of a process so far, in milliseconds (Linux /proc). */
+export function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+/** CPU time of a process and its children (a --workers primary and its workers), in milliseconds. */
+export function treeCpuMs(pid) {
+  let children = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+  } catch {
+    // No children file (kernel without CONFIG_PROC_CHILDREN): the primary alone.
+  }
+  return cpuMs(pid) + children.reduce((sum, child) => sum + treeCpuMs(Number(child)), 0);
+}
+
+export function rssMb(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+export const kmsdArgs = (extra) => [join(ROOT, 'bin/kmsd.js'), 'serve', '--port', '0', ...extra];
+
+// ---------------------------------------------------------------------------------------
+// Requests
+
+export const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+
+/** A request shape signed once: target + body, replayable for the 5-minute SigV4 window. */
+/** `target`: a KMS operation name, or a full X-Amz-Target (then `service` is its signing name). */
+export async function signed(url, target, input, credentials = { accessKeyId: 'test', secretAccessKey: 'test' }, service = 'kms') {
+  const u = new URL(url);
+  const body = JSON.stringify(input);
+  const signer = new SignatureV4({
+    credentials,
+    region: 'us-east-1',
+    service,
+    sha256: Hash.bind(null, 'sha256'),
+    applyChecksum: false,
+  });
+  const req = await signer.sign(
+    new HttpRequest({
+      method: 'POST',
+      protocol: 'http:',
+      hostname: u.hostname,
+      port: Number(u.port),
+      path: '/',
+      headers: {
+        host: u.host,
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': target.includes('.') ? target : `TrentService.${target}`,
+      },
+      body,
+    }),
+  );
+  return { host: u.hostname, port: u.port, headers: { ...req.headers, 'content-length': String(Buffer.byteLength(body)) }, body };
+}
+
+export function send(s) {
+  return new Promise((res, rej) => {
+    const req = request({ host: s.host, port: s.port, method: 'POST', path: '/', headers: s.headers, agent }, (r) => {
+      const chunks = [];
+      r.on('data', (c) => chunks.push(c));
+      r.on('end', () => res({ status: r.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', rej);
+    req.end(s.body);
+  });
+}
+
+export async function call(url, target, input) {
+  const r = await send(await signed(url, target, input));
+  const body = JSON.parse(r.body);
+  if (r.status !== 200) throw new Error(`${target}: ${r.status} ${body.__type}: ${body.message}`);
+  return body;
+}
+
+/**
+ * Replays the signed request `s` over CONNECTIONS keep-alive connections for `seconds`,
+ * driven by scripts/bench-load.mjs (autocannon) in its own process. With `pid`, also the
+ * server's CPU time per request: on a shared machine req/s depends on the neighbours, CPU
+ * per request much less. `clientCpuShare` is the load generator's busy fraction of one core:
+ * near 1, the client, not the server, sets the pace.
+ */
+function withoutContentLength(headers) {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => name !== 'content-length'));
+}
+
+export async function load(s, seconds = SECONDS, pid = undefined) {
+  const job = {
+    url: `http://${s.host}:${s.port}`,
+    connections: CONNECTIONS,
+    seconds,
+    // autocannon sets Content-Length itself; a second one would make the request malformed.
+    requests: [{ method: 'POST', path: '/', headers: withoutContentLength(s.headers), body: s.body }],
+  };
+  const cpu0 = pid ? cpuMs(pid) : NaN;
+  const out = await new Promise((res, rej) => {
+    const child = execFile(process.execPath, [join(ROOT, 'scripts/bench-load.mjs')], { maxBuffer: 1 << 20 }, (err, stdout) =>
+      err ? rej(err) : res(stdout),
+    );
+    child.stdin.end(JSON.stringify(job));
+  });
+  const r = JSON.parse(out);
+  const cpuUsPerRequest = pid ? ((cpuMs(pid) - cpu0) * 1000) / r.count : NaN;
+  return { ...r, cpuUsPerRequest, clientCpuShare: r.clientCpuMs / (r.seconds * 1000) };
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// Profiles kmsd under the bench's load: starts it with `node --cpu-prof`, warms up, drives one
+// operation for BENCH_SECONDS (default 5) over 50 keep-alive connections (bench-load.mjs), stops
+// it, and prints where its CPU went by file and by function (cpu-profile-summary.mjs).
+//
+//   node scripts/profile.mjs [Encrypt|Decrypt|GenerateDataKey] [--sqlite] [--keep]
+// --keep leaves the .cpuprofile file (e.g. for Chrome DevTools) and prints its path.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { agent, call, kmsdArgs, load, ROOT, SECONDS, signed, start, stop } from './bench-requests.mjs';
+import { printSummary, summarize } from './cpu-profile-summary.mjs';
+
+const args = process.argv.slice(2);
+const operation = args.find((a) => !a.startsWith('--')) ?? 'Encrypt';
+const dir = mkdtempSync(join(tmpdir(), 'kmsd-profile-'));
+const storeArgs = args.includes('--sqlite') ? ['--data-dir', join(dir, 'data')] : ['--in-memory'];
+const plaintext = Buffer.alloc(1024, 7).toString('base64');
+
+const server = await start(['--cpu-prof', '--cpu-prof-dir', join(dir, 'prof'), ...kmsdArgs(storeArgs)], 'kmsd');
+const { KeyId } = (await call(server.url, 'CreateKey', {})).KeyMetadata;
+const inputs = {
+  Encrypt: async () => ({ KeyId, Plaintext: plaintext }),
+  Decrypt: async () => ({ CiphertextBlob: (await call(server.url, 'Encrypt', { KeyId, Plaintext: plaintext })).CiphertextBlob }),
+  GenerateDataKey: async () => ({ KeyId, KeySpec: 'AES_256' }),
+};
+if (!inputs[operation]) throw new Error(`unknown operation ${operation}`);
+const request = await signed(server.url, operation, await inputs[operation]());
+await load(request, 1);
+const r = await load(request, SECONDS, server.proc.pid);
+await stop(server);
+agent.destroy();
+
+const [file] = readdirSync(join(dir, 'prof'));
+console.log(
+  `${operation}: ${r.rps.toFixed(0)} req/s, p99 ${r.p99.toFixed(1)} ms, ${r.cpuUsPerRequest.toFixed(0)} CPU µs/req (whole run incl. warm-up in the profile)`,
+);
+// The profile covers start-up and the warm-up too; per-request figures divide by every request sent.
+printSummary(summarize(JSON.parse(readFileSync(join(dir, 'prof', file), 'utf8')), `${ROOT}/`), 30, r.count);
+if (args.includes('--keep')) console.log(`\nprofile: ${join(dir, 'prof', file)}`);
+else rmSync(dir, { recursive: true, force: true });
