@@ -225,6 +225,7 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     quotas: quotas.resources,
     throttle: options.enforceRequestQuotas ? new RequestThrottle(quotas.rates, clock) : undefined,
     multiRegionTransitionMs: options.multiRegionTransitionMs ?? DEFAULT_MULTI_REGION_TRANSITION_MS,
+    log,
   };
   const tasks: PeriodicTask[] = [
     function customKeyStoreTransitions() {

@@ -123,15 +123,19 @@ export class CloudHsmKeyBackend implements SymmetricKeyBackend {
    * `toWrapped` first: once the cluster has it, it is the only password kmsuser has.
    * On failure the session ends (whether the cluster took the change is unknown).
    */
-  async rotatePassword(scope: Scope, customKeyStoreId: string, toWrapped: string): Promise<boolean> {
+  async rotatePassword(
+    scope: Scope,
+    customKeyStoreId: string,
+    toWrapped: string,
+  ): Promise<{ changed: true } | { changed: false; cause: unknown }> {
     const session = this.sessions.get(sessionKey(scope, customKeyStoreId));
-    if (!session) return false;
+    if (!session) return { changed: false, cause: new Error('no kmsuser session') };
     try {
       await this.deps.clusters.changePassword(session.sessionId, this.unwrapPassword(scope, customKeyStoreId, toWrapped));
-      return true;
-    } catch {
+      return { changed: true };
+    } catch (cause) {
       await this.disconnect(scope, customKeyStoreId);
-      return false;
+      return { changed: false, cause };
     }
   }
 
