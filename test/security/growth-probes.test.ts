@@ -117,6 +117,16 @@ describe('grants per key', () => {
     expect(over.status).toBe(400);
     expect(over.body.__type).toBe('LimitExceededException');
   });
+
+  it('counts the key grants through the store index: an unnamed CreateGrant reads none of them', async () => {
+    const keyId = await newKey();
+    for (let i = 0; i < 3; i++) expect((await createGrant(keyId)).status).toBe(200);
+    const reads = await countReads(grantTable(t.kmsd.store), async () => {
+      expect((await createGrant(keyId)).status).toBe(200);
+    });
+    expect(reads).toMatchObject({ get: 0, list: 0, all: 0 });
+    expect(await grantTable(t.kmsd.store).count({ account: DEV.accountId, region: REGION }, `${keyId}/`)).toBe(4);
+  });
 });
 
 describe('DescribeBackups Shared=true', () => {
@@ -156,7 +166,7 @@ describe('DescribeBackups Shared=true', () => {
   });
 });
 
-/** Counts what the CloudHSM sweeper reads from a table while `during` runs. */
+/** Counts the reads of a table while `during` runs. */
 async function countReads<T>(table: Table<T>, during: () => Promise<void>) {
   const reads = { get: 0, list: 0, all: 0, claimDue: 0, claimed: 0 };
   const original = { get: table.get, list: table.list, all: table.all, claimDue: table.claimDue };
