@@ -3,11 +3,12 @@
  * grow without limit: oversized grant constraints are refused, a retried named CreateGrant
  * keeps a bounded row, grants per key stop at the (settable) quota, DescribeBackups with
  * Shared=true reads only backups that carry a resource policy, not every account's backups,
- * and deleted clusters and backups are purged on the clock by work found through the store's
+ * requests scoped to a Region that does not exist are refused (each Region would be a new set
+ * of per-Region quotas), and deleted clusters and backups are purged on the clock by work found through the store's
  * due index, so idle ticks read no rows however many there are. The clock-moving tests run last.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateGrantCommand, CreateKeyCommand, RetireGrantCommand } from '@aws-sdk/client-kms';
+import { CreateGrantCommand, CreateKeyCommand, ListKeysCommand, ReplicateKeyCommand, RetireGrantCommand } from '@aws-sdk/client-kms';
 import { CreateClusterCommand, DeleteClusterCommand, DescribeBackupsCommand, DescribeClustersCommand } from '@aws-sdk/client-cloudhsm-v2';
 import { DEV, REGION, rawRequest, startKmsd } from '../helpers/kmsd.js';
 import type { TestKmsd } from '../helpers/kmsd.js';
@@ -163,6 +164,48 @@ describe('DescribeBackups Shared=true', () => {
       Object.assign(table, original);
     }
     expect(reads).toEqual({ get: 1, list: 0, all: 0 });
+  });
+});
+
+describe('Regions', () => {
+  const INVALID = 'Credential should be scoped to a valid region. ';
+
+  it('refuses requests signed for a Region that does not exist, and creates nothing there', async () => {
+    for (const region of ['xx-fake-1', 'us-east-99', 'global']) {
+      const r = await rawRequest(t.url, { target: 'TrentService.CreateKey', region });
+      expect(r).toMatchObject({ status: 400, body: { __type: 'InvalidSignatureException', message: INVALID } });
+    }
+    await expect(t.kms({ region: 'xx-fake-1' }).send(new CreateKeyCommand({}))).rejects.toMatchObject({
+      name: 'InvalidSignatureException',
+      message: INVALID,
+    });
+    const cloudhsm = await rawRequest(t.url, { service: 'cloudhsm', target: 'BaldrApiService.DescribeClusters', region: 'xx-fake-1' });
+    expect(cloudhsm).toMatchObject({ status: 400, body: { __type: 'InvalidSignatureException', Message: INVALID } });
+    expect(await t.kmsd.store.table('kms_keys').count({ account: DEV.accountId, region: 'xx-fake-1' })).toBe(0);
+    // Every real Region works, China and GovCloud included.
+    for (const region of ['eu-central-2', 'cn-northwest-1', 'us-gov-west-1']) {
+      expect((await t.kms({ region }).send(new ListKeysCommand({}))).Keys).toBeDefined();
+    }
+  });
+
+  it('refuses replicas and backup copies to a Region that does not exist', async () => {
+    const { KeyMetadata } = await t.kms().send(new CreateKeyCommand({ MultiRegion: true }));
+    await expect(t.kms().send(new ReplicateKeyCommand({ KeyId: KeyMetadata?.KeyId, ReplicaRegion: 'xx-fake-1' }))).rejects.toMatchObject({
+      name: 'UnsupportedOperationException',
+      message: 'xx-fake-1 is not a Region kmsd serves.',
+    });
+    const scope = { account: DEV.accountId, region: REGION };
+    await saveBackup({ store: t.kmsd.store } as CloudHsmDeps, scope, backupRow(scope, 'backup-copyregion23'));
+    const copy = await rawRequest(t.url, {
+      service: 'cloudhsm',
+      target: 'BaldrApiService.CopyBackupToRegion',
+      body: JSON.stringify({ BackupId: 'backup-copyregion23', DestinationRegion: 'xx-east-1' }),
+    });
+    expect(copy).toMatchObject({
+      status: 400,
+      body: { __type: 'CloudHsmInvalidRequestException', Message: 'xx-east-1 is not a Region kmsd serves.' },
+    });
+    expect(await backupTable(t.kmsd.store).count({ account: DEV.accountId, region: 'xx-east-1' })).toBe(0);
   });
 });
 
