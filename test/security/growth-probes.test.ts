@@ -19,8 +19,8 @@ import { backupTable, clusterTable } from '../../src/cloudhsm/rows.js';
 import type { BackupRow } from '../../src/cloudhsm/rows.js';
 import { DELETED_CLUSTER_LISTED_MS, saveCluster } from '../../src/cloudhsm/clusters.js';
 import { PENDING_DELETION_MS } from '../../src/cloudhsm/backups.js';
-import type { Scope, Table } from '../../src/store/store.js';
-import { clusterRow } from '../helpers/hsm-cluster.js';
+import type { Table } from '../../src/store/store.js';
+import { backupRow, clusterRow } from '../helpers/hsm-cluster.js';
 import { saveBackup } from '../../src/cloudhsm/backups.js';
 import type { CloudHsmDeps } from '../../src/cloudhsm/context.js';
 
@@ -43,22 +43,6 @@ function createGrant(keyId: string, extra: Record<string, unknown> = {}) {
     target: 'TrentService.CreateGrant',
     body: JSON.stringify({ KeyId: keyId, GranteePrincipal: GRANTEE, Operations: ['Decrypt'], ...extra }),
   });
-}
-
-function backupRow(scope: Scope, id: string, overrides: Partial<BackupRow> = {}): BackupRow {
-  return {
-    BackupId: id,
-    BackupArn: `arn:aws:cloudhsm:${scope.region}:${scope.account}:backup/${id}`,
-    BackupState: 'READY',
-    ClusterId: 'cluster-abcdefghijk',
-    CreateTimestamp: Date.now(),
-    NeverExpires: false,
-    HsmType: 'hsm2m.medium',
-    TagList: [],
-    certificates: {},
-    contents: '{}',
-    ...overrides,
-  };
 }
 
 describe('grant constraints', () => {
