@@ -135,6 +135,11 @@ export interface KmsdOptions {
    * SigV4 still names the configured host. For tests and private networks.
    */
   xksProxyEndpoints?: Record<string, string>;
+  /**
+   * Messages one CloudHSM-backed KMS key may encrypt before Encrypt refuses it (AES-GCM with
+   * random IVs; default 2^32, keystores/cloudhsm-key-backend.ts). Lowered by tests.
+   */
+  cloudHsmKeyMessageLimit?: number;
   /** Timeouts and the connection cap (server/listener.ts's DEFAULT_LIMITS for any not given). */
   limits?: Partial<ServerLimits>;
 }
@@ -201,6 +206,7 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     rootKey,
     clock,
     directory: customKeyStoreDirectory(store),
+    messageLimit: options.cloudHsmKeyMessageLimit,
   });
   const quotas = quotaSettings(config.quotas);
   const localKeys = new LocalKeyBackend(store, rootKey);
@@ -225,6 +231,7 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     quotas: quotas.resources,
     throttle: options.enforceRequestQuotas ? new RequestThrottle(quotas.rates, clock) : undefined,
     multiRegionTransitionMs: options.multiRegionTransitionMs ?? DEFAULT_MULTI_REGION_TRANSITION_MS,
+    log,
   };
   const tasks: PeriodicTask[] = [
     function customKeyStoreTransitions() {

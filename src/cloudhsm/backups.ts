@@ -8,18 +8,16 @@ import type { Backup, BackupState } from '../generated/cloudhsmv2.js';
 import { CloudHsmInvalidRequestException, CloudHsmResourceNotFoundException } from '../generated/cloudhsmv2.js';
 import { DAY_MS } from '../core/clock.js';
 import type { Scope } from '../store/store.js';
-import { DEFAULT_LEASE_MS } from '../store/store.js';
-import { backupTable, clusterTable } from './rows.js';
+import { backupTable } from './rows.js';
 import type { BackupRow, ClusterRow } from './rows.js';
 import type { CloudHsmContext, CloudHsmDeps } from './context.js';
 import { backupArn, newResourceId } from './ids.js';
-import { BACKED_UP_STATES, nextDue, retentionMs, saveCluster, settleCluster } from './clusters.js';
+import { retentionMs } from './clusters.js';
 
 /** How long a deleted backup can still be restored (delete-restore-backup.md). */
 export const PENDING_DELETION_MS = 7 * DAY_MS;
-const RETRY_BACKUP_MS = 60 * 60 * 1000;
 
-type Ctx = Pick<CloudHsmContext, 'scope' | 'deps' | 'now'>;
+export type Ctx = Pick<CloudHsmContext, 'scope' | 'deps' | 'now'>;
 
 export async function saveBackup(deps: CloudHsmDeps, scope: Scope, row: BackupRow): Promise<void> {
   const due =
@@ -39,9 +37,9 @@ interface SharedBackupRef {
   scope: Scope;
   backupId: string;
 }
-const sharedIndex = (deps: CloudHsmDeps) => deps.store.table<SharedBackupRef>('cloudhsm_shared_backups');
-const sharedScope = (owner: Scope): Scope => ({ account: '*', region: owner.region });
-const sharedId = (owner: Scope, backupId: string): string => `${owner.account}/${backupId}`;
+export const sharedIndex = (deps: CloudHsmDeps) => deps.store.table<SharedBackupRef>('cloudhsm_shared_backups');
+export const sharedScope = (owner: Scope): Scope => ({ account: '*', region: owner.region });
+export const sharedId = (owner: Scope, backupId: string): string => `${owner.account}/${backupId}`;
 
 /** Backups of other accounts in the caller's Region that have a resource policy, page by page. */
 export async function* backupsWithPolicies(deps: CloudHsmDeps, caller: Scope): AsyncGenerator<{ scope: Scope; row: BackupRow }> {
@@ -129,7 +127,7 @@ export async function backupsInScope(deps: CloudHsmDeps, scope: Scope): Promise<
  * retention period go to PENDING_DELETION, except NeverExpires ones and the cluster's most
  * recent backup, which is never purged.
  */
-async function applyRetention(ctx: Ctx, cluster: ClusterRow): Promise<void> {
+export async function applyRetention(ctx: Ctx, cluster: ClusterRow): Promise<void> {
   const own = (await backupsInScope(ctx.deps, ctx.scope)).filter((b) => b.ClusterId === cluster.ClusterId && b.SourceRegion === undefined);
   if (own.length === 0) return;
   const latest = own.reduce((a, b) => (b.CreateTimestamp >= a.CreateTimestamp ? b : a));
@@ -137,58 +135,5 @@ async function applyRetention(ctx: Ctx, cluster: ClusterRow): Promise<void> {
   for (const b of own) {
     if (b === latest || b.NeverExpires || b.BackupState !== 'READY' || b.CreateTimestamp > cutoff) continue;
     await saveBackup(ctx.deps, ctx.scope, { ...b, BackupState: 'PENDING_DELETION', DeleteTimestamp: ctx.now.getTime() });
-  }
-}
-
-/**
- * The periodic work on the clock: ended transitions are stored, due daily backups are
- * taken (then the retention policy applied), and backups past their 7 pending-deletion
- * days are purged. A failure in one cluster does not stop the others.
- */
-export async function sweep(deps: CloudHsmDeps, now: Date, log: (err: unknown) => void): Promise<void> {
-  const t = now.getTime();
-  // All clusters, not only the store's due index: other writers of cluster rows (activation by
-  // the HSM side) store them without a due time. Clusters are few per installation.
-  const due = (await clusterTable(deps.store).all()).filter(({ row }) => (nextDue(row) ?? Infinity) <= t);
-  for (const { scope, row } of due) {
-    // Logged after the transaction, which may run twice (store.ts).
-    let backupError: unknown;
-    try {
-      await deps.store.transaction(async () => {
-        backupError = undefined;
-        const current = await clusterTable(deps.store).get(scope, row.ClusterId);
-        if (!current) return;
-        const cluster = settleCluster(current, t);
-        const ctx: Ctx = { scope, deps, now };
-        if (cluster.nextBackupAt !== undefined && cluster.nextBackupAt <= t) {
-          cluster.nextBackupAt = t + DAY_MS;
-          if (BACKED_UP_STATES.includes(cluster.State) && cluster.Hsms.some((h) => h.State === 'ACTIVE')) {
-            try {
-              await takeBackup(ctx, cluster);
-              await applyRetention(ctx, cluster);
-            } catch (err) {
-              // Try again in an hour rather than on every tick.
-              backupError = err;
-              cluster.nextBackupAt = t + RETRY_BACKUP_MS;
-            }
-          }
-        }
-        if (cluster.State === 'DELETED') delete cluster.nextBackupAt;
-        await saveCluster(ctx, cluster);
-      });
-      if (backupError !== undefined) log(backupError);
-    } catch (err) {
-      log(err);
-    }
-  }
-  const backups = backupTable(deps.store);
-  for (const { scope, id } of await backups.claimDue(t, 100, DEFAULT_LEASE_MS)) {
-    await deps.store.transaction(async () => {
-      const row = await backups.get(scope, id);
-      if (row?.BackupState === 'PENDING_DELETION' && (row.DeleteTimestamp ?? 0) + PENDING_DELETION_MS <= t) {
-        await backups.delete(scope, id);
-        await sharedIndex(deps).delete(sharedScope(scope), sharedId(scope, id));
-      }
-    });
   }
 }

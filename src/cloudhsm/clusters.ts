@@ -4,7 +4,7 @@
  * Transitional states (CREATE_IN_PROGRESS, INITIALIZE_IN_PROGRESS, DELETE_IN_PROGRESS, and
  * the HSMs' CREATE_IN_PROGRESS/DELETE_IN_PROGRESS) end at a stored time. Reads resolve them
  * lazily from the clock without writing (reads never write); the next write or the periodic
- * sweep stores the result. With transitionMs 0 they end at once.
+ * sweep (src/cloudhsm/sweeper.ts) stores the result. With transitionMs 0 they end at once.
  */
 import type { Cluster, ClusterState, Hsm } from '../generated/cloudhsmv2.js';
 import { CloudHsmInvalidRequestException, CloudHsmResourceNotFoundException } from '../generated/cloudhsmv2.js';
@@ -57,9 +57,21 @@ export function hsmTransitionEnd(ctx: CloudHsmContext): number | undefined {
   return ctx.deps.transitionMs <= 0 ? undefined : ctx.now.getTime() + ctx.deps.transitionMs;
 }
 
-/** The next time the sweeper must look at this cluster, if any. */
+/**
+ * How long a DELETED cluster stays listed by DescribeClusters before its row is purged. AWS
+ * lists deleted clusters for a while without documenting how long; kmsd keeps them 7 days,
+ * as long as a deleted backup stays restorable.
+ */
+export const DELETED_CLUSTER_LISTED_MS = 7 * DAY_MS;
+
+/** When a cluster's row is purged: DELETED_CLUSTER_LISTED_MS after it reached DELETED. */
+export function purgeTime(row: ClusterRow): number | undefined {
+  return row.State === 'DELETED' && row.deletedAt !== undefined ? row.deletedAt + DELETED_CLUSTER_LISTED_MS : undefined;
+}
+
+/** The next time the sweeper must look at this cluster, if any (the store's due time, for claimDue). */
 export function nextDue(row: ClusterRow): number | null {
-  const times = [row.transitionEndsAt, row.nextBackupAt, ...row.Hsms.map((h) => h.transitionEndsAt)].filter(
+  const times = [row.transitionEndsAt, row.nextBackupAt, purgeTime(row), ...row.Hsms.map((h) => h.transitionEndsAt)].filter(
     (t): t is number => t !== undefined,
   );
   return times.length ? Math.min(...times) : null;

@@ -4,7 +4,7 @@ import { CLOUDHSM_MODEL } from '../generated/cloudhsmv2.js';
 import type { CloudhsmOperationName } from '../generated/cloudhsmv2.js';
 import type { CloudHsmContext, CloudHsmDeps } from './context.js';
 import { CLOUDHSM_HANDLERS } from './operations/index.js';
-import { sweep } from './backups.js';
+import { cloudHsmSweep } from './sweeper.js';
 import { authorizeCloudHsmOperation } from './authorization.js';
 import type { Log } from '../core/log.js';
 
@@ -32,7 +32,8 @@ export function createCloudHsmService(deps: CloudHsmDeps): ServiceEndpoint {
 
 /** The CloudHSM periodic task: state transitions, daily backups and retention, purges. */
 export function cloudHsmSweeper(deps: CloudHsmDeps, log: Log): (now: Date) => Promise<void> {
+  const sweep = cloudHsmSweep(deps, (err) => log({ level: 'error', msg: 'background task failed', task: 'cloudhsm', err }));
   return async function cloudhsmSweep(now: Date) {
-    await sweep(deps, now, (err) => log({ level: 'error', msg: 'background task failed', task: 'cloudhsm', err }));
+    await sweep(now);
   };
 }

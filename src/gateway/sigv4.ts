@@ -19,6 +19,7 @@ import { ServiceError } from '../core/service-error.js';
 import { accountPrincipal } from '../auth/principal.js';
 import type { Principal } from '../auth/principal.js';
 import type { CredentialLookup } from '../auth/identities.js';
+import { isKnownRegion } from '../core/regions.js';
 
 export interface AccountCredential {
   accountId: string;
@@ -237,6 +238,8 @@ export class SigV4Verifier {
     if (auth.service !== service) {
       throw new InvalidSignatureException(`Credential should be scoped to correct service: '${service}'. `);
     }
+    // An unknown Region would be a fresh set of per-Region quotas (core/regions.ts).
+    if (!isKnownRegion(auth.region)) throw new InvalidSignatureException('Credential should be scoped to a valid region. ');
     if (auth.date !== amzDateHeader?.slice(0, 8)) {
       throw new InvalidSignatureException(
         `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${auth.date}' != '${amzDateHeader?.slice(0, 8)}', from '${amzDateHeader}'.`,

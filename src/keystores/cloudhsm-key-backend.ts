@@ -3,7 +3,8 @@
  * non-extractable AES-256 key inside the store's cluster, owned by `kmsuser` and labelled
  * with the KMS key ARN (KMS developer guide, create-cmk-keystore.md). kmsd keeps only the
  * key handle; every seal/open runs AES-GCM inside the HSM through the `kmsuser` session
- * that ConnectCustomKeyStore opened and keeps for as long as the store is connected.
+ * that ConnectCustomKeyStore opened and keeps for as long as the store is connected. Seals
+ * are counted per key against the random-IV bound of AES-GCM (GCM_RANDOM_IV_MESSAGE_LIMIT).
  *
  * This module also owns that session (login, password rotation, logout) and the root-key
  * wrapping of the kmsuser password, so KMS never handles an HSM session id itself.
@@ -63,16 +64,37 @@ export interface CloudHsmKeyBackendDeps {
   rootKey: RootKey;
   clock: Clock;
   directory: KeyStoreDirectory;
+  /** Messages one HSM key may encrypt (GCM_RANDOM_IV_MESSAGE_LIMIT unless lowered, for tests). */
+  messageLimit?: number;
+}
+
+/**
+ * Every seal is one AES-GCM encryption under the HSM key with a random 96-bit IV. NIST SP
+ * 800-38D §8.3 allows 2^32 such messages per key (IV collision chance below 2^-32); past it,
+ * kmsd refuses to encrypt under the key (decryption goes on). docs/security.md, Known limits.
+ */
+export const GCM_RANDOM_IV_MESSAGE_LIMIT = 2 ** 32;
+/** Messages a node reserves per store write: counting costs one write per this many Encrypts. */
+const MESSAGE_COUNT_BLOCK = 1024;
+
+/** Messages reserved so far under one KMS key's HSM key, by every node (some may be unused). */
+interface MessageCountRow {
+  keyArn: string;
+  reserved: number;
 }
 
 export class CloudHsmKeyBackend implements SymmetricKeyBackend {
   private readonly handles: Table<HandleRow>;
   private readonly orphans: Table<OrphanedHsmKeyRow>;
   private readonly sessions = new Map<string, Session>();
+  private readonly messageCounts: Table<MessageCountRow>;
+  /** Messages this node reserved in the store and has not used yet, per key. */
+  private readonly messagesLeft = new Map<string, number>();
 
   constructor(private readonly deps: CloudHsmKeyBackendDeps) {
     this.handles = deps.store.table<HandleRow>('cloudhsm_kms_key_handles');
     this.orphans = orphanedHsmKeyTable(deps.store);
+    this.messageCounts = deps.store.table<MessageCountRow>('cloudhsm_kms_key_message_counts');
   }
 
   describeCluster(scope: Scope, clusterId: string): Promise<ClusterView | undefined> {
@@ -123,15 +145,19 @@ export class CloudHsmKeyBackend implements SymmetricKeyBackend {
    * `toWrapped` first: once the cluster has it, it is the only password kmsuser has.
    * On failure the session ends (whether the cluster took the change is unknown).
    */
-  async rotatePassword(scope: Scope, customKeyStoreId: string, toWrapped: string): Promise<boolean> {
+  async rotatePassword(
+    scope: Scope,
+    customKeyStoreId: string,
+    toWrapped: string,
+  ): Promise<{ changed: true } | { changed: false; cause: unknown }> {
     const session = this.sessions.get(sessionKey(scope, customKeyStoreId));
-    if (!session) return false;
+    if (!session) return { changed: false, cause: new Error('no kmsuser session') };
     try {
       await this.deps.clusters.changePassword(session.sessionId, this.unwrapPassword(scope, customKeyStoreId, toWrapped));
-      return true;
-    } catch {
+      return { changed: true };
+    } catch (cause) {
       await this.disconnect(scope, customKeyStoreId);
-      return false;
+      return { changed: false, cause };
     }
   }
 
@@ -178,7 +204,36 @@ export class CloudHsmKeyBackend implements SymmetricKeyBackend {
   async seal(ref: BackendKeyRef, plaintext: Buffer, aad: Buffer): Promise<Buffer> {
     const session = this.session(ref.scope, storeIdOf(ref));
     const handle = await this.handleFor(ref, session);
+    await this.countMessage(ref);
     return mapHsmErrors(() => this.deps.clusters.encrypt(session.sessionId, handle, plaintext, aad), unavailable(ref));
+  }
+
+  /**
+   * Counts one message under the key's HSM key, refusing it past the limit. Counts are
+   * reserved in the store a block at a time (one write per MESSAGE_COUNT_BLOCK messages, in
+   * a transaction so several nodes add up); a node that stops loses its unused reservation,
+   * which only errs on the safe side.
+   */
+  private async countMessage(ref: BackendKeyRef): Promise<void> {
+    const id = `${ref.scope.account}/${ref.scope.region}/${ref.keyId}`;
+    const left = this.messagesLeft.get(id) ?? 0;
+    if (left > 0) {
+      this.messagesLeft.set(id, left - 1);
+      return;
+    }
+    const limit = this.deps.messageLimit ?? GCM_RANDOM_IV_MESSAGE_LIMIT;
+    const granted = await this.deps.store.transaction(async () => {
+      const reserved = (await this.messageCounts.get(ref.scope, ref.keyId))?.reserved ?? 0;
+      const grant = Math.min(MESSAGE_COUNT_BLOCK, limit - reserved);
+      if (grant > 0) await this.messageCounts.put(ref.scope, ref.keyId, { keyArn: ref.arn, reserved: reserved + grant });
+      return Math.max(grant, 0);
+    });
+    if (granted === 0) {
+      throw new KMSInvalidStateException(
+        `${ref.arn} has encrypted ${limit} messages, the most one AES-GCM key may with random IVs. Create a new KMS key in the custom key store and encrypt under it.`,
+      );
+    }
+    this.messagesLeft.set(id, (this.messagesLeft.get(id) ?? 0) + granted - 1);
   }
 
   async open(ref: BackendKeyRef, body: Buffer, aad: Buffer): Promise<Buffer> {
@@ -200,6 +255,7 @@ export class CloudHsmKeyBackend implements SymmetricKeyBackend {
   async destroyMaterial(ref: BackendKeyRef): Promise<void> {
     const row = await this.handles.get(ref.scope, ref.keyId);
     await this.handles.delete(ref.scope, ref.keyId);
+    await this.messageCounts.delete(ref.scope, ref.keyId);
     if (!row) return;
     const storeId = storeIdOf(ref);
     const session = this.sessions.get(sessionKey(ref.scope, storeId));

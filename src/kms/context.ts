@@ -13,6 +13,7 @@ import type { ResourceQuotas } from './quotas.js';
 import type { RequestThrottle } from './request-throttle.js';
 import type { KeyImports } from '../keystores/key-imports.js';
 import type { KeyLastUsageTracker } from './key-last-usage.js';
+import type { Log } from '../core/log.js';
 
 export interface KmsDeps {
   store: Store;
@@ -42,6 +43,8 @@ export interface KmsDeps {
    * after UpdatePrimaryRegion, on the service clock. 0 ends them right after the call.
    */
   multiRegionTransitionMs?: number;
+  /** Where background work started by a request (a key store's connect) reports its failures. */
+  log?: Log;
 }
 
 /** Keys in custom key stores: their material and their store's availability. */

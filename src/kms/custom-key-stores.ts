@@ -283,7 +283,11 @@ export function transitionDue(deps: KmsDeps): number {
  * (Never from inside a transaction: the timer would inherit its async context.)
  */
 export function kickTransitions(deps: KmsDeps): void {
-  if ((deps.keyStoreTransitionMs ?? 0) <= 0) setImmediate(() => void runKeyStoreTransitions(deps).catch(() => undefined));
+  if ((deps.keyStoreTransitionMs ?? 0) <= 0) {
+    // The store stays CONNECTING/DISCONNECTING and the 1 s tick retries (and logs its own failures).
+    const logFailure = (err: unknown) => deps.log?.({ level: 'error', msg: 'custom key store transition failed', err });
+    setImmediate(() => void runKeyStoreTransitions(deps).catch(logFailure));
+  }
 }
 
 async function settle(deps: KmsDeps): Promise<void> {
@@ -332,13 +336,20 @@ async function finishConnect(deps: KmsDeps, scope: Scope, row: CustomKeyStoreRow
           return true;
         });
         if (stored) {
-          settled = await backend.rotatePassword(scope, row.id, next);
-          if (settled) passwordWrapped = next;
-          else code = 'INTERNAL_ERROR';
+          const rotation = await backend.rotatePassword(scope, row.id, next);
+          settled = rotation.changed;
+          if (rotation.changed) passwordWrapped = next;
+          else {
+            // The cluster may or may not have the new password: both are kept (see above).
+            deps.log?.({ level: 'error', msg: 'custom key store connect failed', customKeyStoreId: row.id, err: rotation.cause });
+            code = 'INTERNAL_ERROR';
+          }
         }
       }
     }
-  } catch {
+  } catch (err) {
+    // The store shows only INTERNAL_ERROR; the operator needs the cause.
+    deps.log?.({ level: 'error', msg: 'custom key store connect failed', customKeyStoreId: row.id, err });
     code = 'INTERNAL_ERROR';
   }
   await deps.store.transaction(async () => {
@@ -411,7 +422,8 @@ export async function reconcileKeyStoreSessions(deps: KmsDeps): Promise<void> {
         if (!result.ok) code = result.code;
         else if (row.nextPasswordWrapped) await settlePassword(deps, scope, row, result.passwordWrapped);
       }
-    } catch {
+    } catch (err) {
+      deps.log?.({ level: 'error', msg: 'custom key store login after restart failed', customKeyStoreId: row.id, err });
       code = 'INTERNAL_ERROR';
     }
     if (code) {

@@ -5,7 +5,7 @@
  */
 import type { Scope, Store } from '../../src/store/store.js';
 import { clusterTable } from '../../src/cloudhsm/rows.js';
-import type { ClusterRow } from '../../src/cloudhsm/rows.js';
+import type { BackupRow, ClusterRow } from '../../src/cloudhsm/rows.js';
 import type { HsmContents } from '../../src/cloudhsm/hsm-contents.js';
 
 export const TEST_SCOPE: Scope = { account: '111122223333', region: 'us-east-1' };
@@ -34,6 +34,23 @@ export function clusterRow(clusterId: string, overrides: Partial<ClusterRow> = {
     TagList: [],
     Hsms: [hsm(1, 'us-east-1a'), hsm(2, 'us-east-1b')],
     Certificates: { ClusterCertificate: `-----BEGIN CERTIFICATE-----\n${clusterId}\n-----END CERTIFICATE-----\n` },
+    ...overrides,
+  };
+}
+
+/** A READY backup row of `scope` (empty contents), as saveBackup stores it. */
+export function backupRow(scope: Scope, backupId: string, overrides: Partial<BackupRow> = {}): BackupRow {
+  return {
+    BackupId: backupId,
+    BackupArn: `arn:aws:cloudhsm:${scope.region}:${scope.account}:backup/${backupId}`,
+    BackupState: 'READY',
+    ClusterId: 'cluster-abcdefghijk',
+    CreateTimestamp: Date.now(),
+    NeverExpires: false,
+    HsmType: 'hsm2m.medium',
+    TagList: [],
+    certificates: {},
+    contents: '{}',
     ...overrides,
   };
 }

@@ -20,6 +20,7 @@ import { SUBNETS } from '../helpers/cluster.js';
 import { defaultConfig } from '../../src/config.js';
 import { saveBackup } from '../../src/cloudhsm/backups.js';
 import type { CloudHsmDeps } from '../../src/cloudhsm/context.js';
+import { backupRow } from '../helpers/hsm-cluster.js';
 
 const B = { accountId: '444455556666', accessKeyId: 'tenant-b', secretAccessKey: 'tenant-b-secret' };
 const CONFIG = {
@@ -76,18 +77,11 @@ beforeAll(async () => {
   const { Cluster } = await t.cloudhsm().send(new CreateClusterCommand({ HsmType: 'hsm2m.medium', SubnetIds: SUBNETS }));
   A_RESOURCES.clusterId = String(Cluster?.ClusterId);
   const scope = { account: DEV.accountId, region: REGION };
-  await saveBackup({ store: t.kmsd.store } as CloudHsmDeps, scope, {
-    BackupId: A_RESOURCES.backupId,
-    BackupArn: `arn:aws:cloudhsm:${REGION}:${DEV.accountId}:backup/${A_RESOURCES.backupId}`,
-    BackupState: 'READY',
-    ClusterId: A_RESOURCES.clusterId,
-    CreateTimestamp: Date.now(),
-    NeverExpires: false,
-    HsmType: 'hsm2m.medium',
-    TagList: [],
-    certificates: {},
-    contents: '{}',
-  });
+  await saveBackup(
+    { store: t.kmsd.store } as CloudHsmDeps,
+    scope,
+    backupRow(scope, A_RESOURCES.backupId, { ClusterId: A_RESOURCES.clusterId }),
+  );
 });
 afterAll(async () => t?.close());
 

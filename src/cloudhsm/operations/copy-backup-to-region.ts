@@ -5,6 +5,7 @@ import type { CloudHsmHandler } from '../context.js';
 import { findBackup, requireBackupState, saveBackup } from '../backups.js';
 import { backupArn, newResourceId } from '../ids.js';
 import { mergeTags } from '../tags.js';
+import { isKnownRegion } from '../../core/regions.js';
 
 /**
  * CopyBackupToRegion (copy-backup-to-region.md): a new backup in the same account in the
@@ -15,6 +16,10 @@ export const copyBackupToRegion: CloudHsmHandler<CopyBackupToRegionRequest, Copy
   ctx.deps.store.transaction(async () => {
     const source = await findBackup(ctx, input.BackupId);
     requireBackupState(source, 'READY', 'copy');
+    // Each Region is a new set of per-Region quotas: only Regions kmsd serves (core/regions.ts).
+    if (!isKnownRegion(input.DestinationRegion)) {
+      throw new CloudHsmInvalidRequestException(`${input.DestinationRegion} is not a Region kmsd serves.`);
+    }
     if (input.DestinationRegion === ctx.scope.region) {
       throw new CloudHsmInvalidRequestException("The destination Region must differ from the backup's Region.");
     }

@@ -3,7 +3,7 @@ import { CloudHsmInvalidRequestException } from '../../generated/cloudhsmv2.js';
 import { clusterTable } from '../rows.js';
 import type { ClusterRow } from '../rows.js';
 import type { CloudHsmHandler } from '../context.js';
-import { clusterView, settleCluster } from '../clusters.js';
+import { clusterView, purgeTime, settleCluster } from '../clusters.js';
 import { paginate } from '../pagination.js';
 
 const FILTERS: Record<string, (c: ClusterRow, values: string[]) => boolean> = {
@@ -19,9 +19,11 @@ export const describeClusters: CloudHsmHandler<DescribeClustersRequest, Describe
     if (!FILTERS[name])
       throw new CloudHsmInvalidRequestException(`Invalid filter ${name}. Valid filters: ${Object.keys(FILTERS).join(', ')}.`);
   }
-  const all = (await clusterTable(ctx.deps.store).list(ctx.scope, { limit: 1_000_000 })).items.map((c) =>
-    settleCluster(c, ctx.now.getTime()),
-  );
+  const now = ctx.now.getTime();
+  // A DELETED cluster is listed until its purge time, even if the sweeper has not run yet.
+  const all = (await clusterTable(ctx.deps.store).list(ctx.scope, { limit: 1_000_000 })).items
+    .map((c) => settleCluster(c, now))
+    .filter((c) => (purgeTime(c) ?? Infinity) > now);
   const matching = all.filter((c) => filters.every(([name, values]) => FILTERS[name](c, values)));
   const { page, next } = paginate(matching, 'clusters', input.MaxResults, 25, input.NextToken);
   return { Clusters: page.map(clusterView), ...(next ? { NextToken: next } : {}) };

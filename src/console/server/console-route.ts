@@ -29,6 +29,7 @@ import { redactJsonInput } from '../../audit/redact.js';
 import { ConsoleSessions, constantTimeEqual, IDLE_MS, MAX_FAILED_SIGN_INS } from './sessions.js';
 import type { ConsoleCredential, ConsoleSession } from './sessions.js';
 import { DEFAULT_ASSET_DIR, SECURITY_HEADERS, serveStatic } from './static-files.js';
+import { isKnownRegion } from '../../core/regions.js';
 
 export const SESSION_COOKIE = 'kmsd_console_session';
 export const CSRF_HEADER = 'x-kmsd-csrf-token';
@@ -127,7 +128,7 @@ export function createConsoleRoute(options: ConsoleOptions): Route {
       throw new ValidationException(`service must be one of ${Object.keys(CONSOLE_SERVICES).join(', ')}.`);
     }
     if (typeof operation !== 'string' || !operation) throw new ValidationException('operation must be an operation name.');
-    if (typeof region !== 'string' || !REGION.test(region))
+    if (typeof region !== 'string' || !REGION.test(region) || !isKnownRegion(region))
       throw new ValidationException('region must be a Region name such as us-east-1.');
     const target: OperationTarget | undefined = byPrefix.get(CONSOLE_SERVICES[service]);
     if (!target) throw new ConsoleError('NotImplementedException', `The ${service} service is not available in this kmsd yet.`, 501);

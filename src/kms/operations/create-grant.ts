@@ -50,10 +50,14 @@ export const createGrant: KmsHandler<CreateGrantRequest, CreateGrantResponse> = 
       operations,
       constraints,
     };
-    const existingGrants = await allGrants(ctx.deps.store, keyScope(key), key.keyId);
-    const same = input.Name === undefined ? undefined : existingGrants.find((g) => g.name === input.Name && sameParameters(g, wanted));
+    // Only a named grant can be a retry of an earlier one; an unnamed one needs just the count,
+    // which the store answers from its index without reading the key's grants.
+    const same =
+      input.Name === undefined
+        ? undefined
+        : (await allGrants(ctx.deps.store, keyScope(key), key.keyId)).find((g) => g.name === input.Name && sameParameters(g, wanted));
     const { grantsPerKey } = resourceQuotas(ctx);
-    if (!same && existingGrants.length >= grantsPerKey) {
+    if (!same && (await grantTable(ctx.deps.store).count(keyScope(key), `${key.keyId}/`)) >= grantsPerKey) {
       throw new LimitExceededException(`The request would exceed the limit of ${grantsPerKey} grants for ${key.arn}.`);
     }
     assertDryRun(input.DryRun);

@@ -7,6 +7,7 @@ import { assertPrimaryKey, copyMaterial, shareWithRelated } from '../multi-regio
 import { checkNewKeyPolicy, compileKeyPolicy } from '../policies.js';
 import { mergeTags, validateRequestTags } from '../tags.js';
 import { resourceQuotas } from '../quotas.js';
+import { isKnownRegion } from '../../core/regions.js';
 
 /**
  * ReplicateKey: a replica of a multi-Region primary in another Region of the same account,
@@ -23,6 +24,10 @@ export const replicateKey: KmsHandler<ReplicateKeyRequest, ReplicateKeyResponse>
     // Key-state table: a disabled, pending or Creating/Updating primary cannot be replicated.
     assertNotInTransition(primary);
     await assertUsableForCrypto(ctx, primary);
+    // Each Region is a new set of per-Region quotas: only Regions kmsd serves (core/regions.ts).
+    if (!isKnownRegion(input.ReplicaRegion)) {
+      throw new UnsupportedOperationException(`${input.ReplicaRegion} is not a Region kmsd serves.`);
+    }
     if (input.ReplicaRegion === primary.region) {
       throw new UnsupportedOperationException(`${primary.arn} cannot be replicated to its own Region ${primary.region}.`);
     }
