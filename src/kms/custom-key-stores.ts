@@ -30,8 +30,9 @@ import { DEFAULT_LEASE_MS } from '../store/store.js';
 import { ValidationException } from '../core/service-error.js';
 import type { KmsContext, KmsDeps } from './context.js';
 import { keyTable } from './keys.js';
-import { xksConnectionError, xksProxyConfiguration } from './xks-key-stores.js';
-import type { XksStoreSettings } from './xks-key-stores.js';
+import { xksConnectionError } from './xks-key-stores.js';
+import { xksProxyConfiguration } from './xks-proxy-settings.js';
+import type { XksStoreSettings } from './xks-proxy-settings.js';
 import type { KeyRow } from './keys.js';
 
 export interface CustomKeyStoreRow {
