@@ -15,6 +15,7 @@ import {
   DeleteCustomKeyStoreCommand,
   DescribeCustomKeyStoresCommand,
   DescribeKeyCommand,
+  DisconnectCustomKeyStoreCommand,
   EncryptCommand,
   GenerateDataKeyCommand,
   GenerateRandomCommand,
@@ -657,6 +658,66 @@ describe('UpdateCustomKeyStore for external key stores', () => {
     const dec = await kms.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob }));
     expect(Buffer.from(dec.Plaintext ?? []).toString()).toBe('before the move');
     expect(proxy.requests.at(-1)?.path).toBe('/tenant-b/kms/xks/v1/keys/update-key/decrypt');
+  });
+});
+
+describe('periodic health checks of connected external key stores', () => {
+  it('polls the proxy with KmsHealthCheck on the interval, records problems and keeps the store CONNECTED', async () => {
+    const checked = await startXksProxy();
+    const private_ = await startKmsd({
+      keyStoreTransitionMs: 0,
+      xksHealthCheckIntervalMs: 60_000,
+      xksProxyEndpoints: { [ENDPOINT]: checked.url },
+    });
+    try {
+      const client = private_.kms();
+      const input = {
+        ...storeInput('xks-health'),
+        XksProxyAuthenticationCredential: {
+          AccessKeyId: checked.credential.accessKeyId,
+          RawSecretAccessKey: checked.credential.secretAccessKey,
+        },
+      };
+      const { CustomKeyStoreId: storeId } = await client.send(new CreateCustomKeyStoreCommand(input));
+      if (!storeId) throw new Error('no id');
+      const healthChecks = () => checked.requests.filter((r) => r.requestMetadata.kmsOperation === 'KmsHealthCheck').length;
+      const row = () => customKeyStoreTable(private_.kmsd.store).get({ account: '111122223333', region: 'us-east-1' }, storeId);
+      // Disconnected: never polled.
+      await private_.advanceClock(120);
+      expect(healthChecks()).toBe(0);
+
+      await client.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: storeId }));
+      await private_.advanceClock(0);
+      expect((await row())?.health).toEqual({ checkedAt: expect.any(Number) });
+      await private_.advanceClock(30);
+      expect(healthChecks()).toBe(0);
+      await private_.advanceClock(31);
+      expect(healthChecks()).toBe(1);
+      expect(checked.requests.at(-1)?.path).toBe('/kms/xks/v1/health');
+      // A rename (saved while CONNECTED) keeps the store scheduled.
+      await client.send(new UpdateCustomKeyStoreCommand({ CustomKeyStoreId: storeId, NewCustomKeyStoreName: 'xks-health-2' }));
+
+      checked.ekmHealth = 'UNAVAILABLE';
+      await private_.advanceClock(61);
+      expect(healthChecks()).toBe(2);
+      expect((await row())?.health?.errorCode).toBe('XKS_PROXY_NOT_REACHABLE');
+      const { CustomKeyStores } = await client.send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreId: storeId }));
+      expect(CustomKeyStores?.[0]).toMatchObject({ ConnectionState: 'CONNECTED' });
+      expect(CustomKeyStores?.[0]?.ConnectionErrorCode).toBeUndefined();
+
+      checked.ekmHealth = 'ACTIVE';
+      await private_.advanceClock(61);
+      expect(healthChecks()).toBe(3);
+      expect((await row())?.health?.errorCode).toBeUndefined();
+
+      await client.send(new DisconnectCustomKeyStoreCommand({ CustomKeyStoreId: storeId }));
+      await private_.advanceClock(0);
+      await private_.advanceClock(300);
+      expect(healthChecks()).toBe(3);
+    } finally {
+      await private_.close();
+      await checked.close();
+    }
   });
 });
 

@@ -262,16 +262,20 @@ function connectionErrorCode(failure: XksFailure): ConnectionErrorCodeType {
   }
 }
 
-/** Connect's background part: GetHealthStatus with the stored settings; undefined when healthy. */
+/**
+ * GetHealthStatus with the stored settings, for Connect's background part or the periodic
+ * KmsHealthCheck; undefined when healthy, else the ConnectionErrorCode it amounts to.
+ */
 export async function xksConnectionError(
   deps: KmsDeps,
   scope: Scope,
   row: CustomKeyStoreRow,
+  kmsOperation: 'ConnectCustomKeyStore' | 'KmsHealthCheck',
 ): Promise<ConnectionErrorCodeType | undefined> {
   if (!row.xks || !deps.xksKeyStores) return 'INTERNAL_ERROR';
   try {
     const target = targetOf(deps, scope, row.id, row.xks);
-    await deps.xksKeyStores.client.getHealthStatus(target, { kmsRequestId: crypto.randomUUID(), kmsOperation: 'ConnectCustomKeyStore' });
+    await deps.xksKeyStores.client.getHealthStatus(target, { kmsRequestId: crypto.randomUUID(), kmsOperation });
     return undefined;
   } catch (err) {
     return err instanceof XksProxyError ? connectionErrorCode(err.failure) : 'INTERNAL_ERROR';
