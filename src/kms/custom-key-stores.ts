@@ -69,7 +69,7 @@ export interface CustomKeyStoreRow {
   /**
    * EXTERNAL_KEY_STORE only: the latest health check of the proxy while CONNECTED (at connect,
    * then periodic). Not part of any API answer: AWS keeps the store CONNECTED whatever the
-   * proxy does and reports problems through CloudWatch; kmsd shows it in the console.
+   * proxy does and reports problems through CloudWatch; no API returns it yet.
    */
   health?: XksHealthRecord;
 }
