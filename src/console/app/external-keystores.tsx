@@ -9,7 +9,8 @@ import { useState } from 'react';
 import type { FormEvent } from 'react';
 import { call } from './api';
 import type { JsonObject } from './api';
-import { ActionStatus, FormButtons, SuccessAlert, navigate, useAction } from './ui';
+import { ActionStatus, FormButtons, navigate, useAction } from './ui';
+import { KeyStoreSavedAlert } from './keystore-saved-alert';
 
 export interface XksProxyConfiguration {
   Connectivity?: string;
@@ -213,21 +214,14 @@ export function EditExternalKeyStore(props: {
           )}
         </div>
       )}
-      {saved && saved.length === 0 && <SuccessAlert>Nothing to save: no setting was changed.</SuccessAlert>}
-      {saved && saved.length > 0 && (
-        <SuccessAlert>
-          <p>
-            Saved. You edited the {saved.join(', the ')} of {store.CustomKeyStoreName}.
-          </p>
-          {disconnected && (
-            <p>
-              Reminder: the key store is not connected. Connect it again to use its KMS keys.{' '}
-              <button type="button" onClick={() => void run('Connecting…', 'ConnectCustomKeyStore')} disabled={action.busy !== undefined}>
-                Connect custom key store
-              </button>
-            </p>
-          )}
-        </SuccessAlert>
+      {saved && (
+        <KeyStoreSavedAlert
+          storeName={store.CustomKeyStoreName}
+          edited={saved}
+          connected={!disconnected}
+          busy={action.busy !== undefined}
+          onConnect={() => void run('Connecting…', 'ConnectCustomKeyStore')}
+        />
       )}
       <form className="form" onSubmit={save}>
         <label>

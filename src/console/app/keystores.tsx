@@ -1,6 +1,6 @@
 /** Custom key stores: list with connection status, the actions menu, create and edit forms. */
 import { useEffect, useRef, useState } from 'react';
-import type { FormEvent } from 'react';
+import type { FormEvent, ReactNode } from 'react';
 import { call, listAll } from './api';
 import type { JsonObject } from './api';
 import { findHelp } from './help';
@@ -11,7 +11,6 @@ import {
   FormButtons,
   Link,
   Progress,
-  SuccessAlert,
   TableHead,
   formatDate,
   navigate,
@@ -21,6 +20,7 @@ import {
 } from './ui';
 import { describeClusters } from './clusters';
 import type { Cluster } from './clusters';
+import { KeyStoreSavedAlert } from './keystore-saved-alert';
 import { EditExternalKeyStore, NEW_XKS_SETTINGS, XksFields, createXksInput } from './external-keystores';
 import type { XksProxyConfiguration, XksSettings } from './external-keystores';
 
@@ -352,13 +352,9 @@ function EditKeyStore(props: { region: string; id: string }) {
   if (!store) return <Progress label="Loading the custom key store…" />;
   if (store.CustomKeyStoreType === 'EXTERNAL_KEY_STORE') {
     return (
-      <section aria-labelledby="edit-ks-title">
-        <h1 id="edit-ks-title">Edit custom key store settings</h1>
-        <p>
-          <code>{store.CustomKeyStoreId}</code> — status <StatusCell store={store} />
-        </p>
+      <EditPage store={store}>
         <EditExternalKeyStore region={props.region} store={store} reload={loaded.reload} />
-      </section>
+      </EditPage>
     );
   }
 
@@ -414,11 +410,7 @@ function EditKeyStore(props: { region: string; id: string }) {
     });
 
   return (
-    <section aria-labelledby="edit-ks-title">
-      <h1 id="edit-ks-title">Edit custom key store settings</h1>
-      <p>
-        <code>{store.CustomKeyStoreId}</code> — status <StatusCell store={store} />
-      </p>
+    <EditPage store={store}>
       {!disconnected && (
         <div className="alert alert-info" role="note">
           <p>
@@ -432,21 +424,14 @@ function EditKeyStore(props: { region: string; id: string }) {
           )}
         </div>
       )}
-      {saved && saved.edited.length === 0 && <SuccessAlert>Nothing to save: no setting was changed.</SuccessAlert>}
-      {saved && saved.edited.length > 0 && (
-        <SuccessAlert>
-          <p>
-            Saved. You edited the {saved.edited.join(', the ')} of {saved.name}.
-          </p>
-          {store.ConnectionState !== 'CONNECTED' && (
-            <p>
-              Reminder: the key store is not connected. Connect it again to use its KMS keys.{' '}
-              <button type="button" onClick={() => void connect()} disabled={action.busy !== undefined}>
-                Connect custom key store
-              </button>
-            </p>
-          )}
-        </SuccessAlert>
+      {saved && (
+        <KeyStoreSavedAlert
+          storeName={saved.name}
+          edited={saved.edited}
+          connected={store.ConnectionState === 'CONNECTED'}
+          busy={action.busy !== undefined}
+          onConnect={() => void connect()}
+        />
       )}
       <form className="form" onSubmit={save}>
         <label>
@@ -505,6 +490,18 @@ function EditKeyStore(props: { region: string; id: string }) {
           busy={action.busy !== undefined}
         />
       </form>
+    </EditPage>
+  );
+}
+
+function EditPage(props: { store: KeyStore; children: ReactNode }) {
+  return (
+    <section aria-labelledby="edit-ks-title">
+      <h1 id="edit-ks-title">Edit custom key store settings</h1>
+      <p>
+        <code>{props.store.CustomKeyStoreId}</code> — status <StatusCell store={props.store} />
+      </p>
+      {props.children}
     </section>
   );
 }
