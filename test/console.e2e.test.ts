@@ -59,7 +59,8 @@ async function signInTo(url: string): Promise<{ cookie: string; csrf: string; se
 beforeAll(async () => {
   await ensureConsoleBuilt();
   xksProxy = await startXksProxy();
-  t = await startKmsd({ config: CONFIG, xksProxyEndpoints: { [XKS_ENDPOINT]: xksProxy.url } });
+  // No periodic KmsHealthCheck: the test reads the proxy's latest call.
+  t = await startKmsd({ config: CONFIG, xksHealthCheckIntervalMs: 0, xksProxyEndpoints: { [XKS_ENDPOINT]: xksProxy.url } });
   b = await launchBrowser();
 });
 afterAll(async () => {
