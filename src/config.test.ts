@@ -140,7 +140,7 @@ describe('quotas in the configuration file', () => {
   });
 
   it('checks the XKS proxy settings: a CA file path and https endpoints mapped to URLs', () => {
-    const ok = { caFile: '/etc/ca.pem', endpoints: { 'https://xks.example.com': 'https://10.0.0.5:8443' } };
+    const ok = { caFile: '/etc/ca.pem', endpoints: { 'https://xks.example.com': 'https://10.0.0.5:8443' }, healthCheckSeconds: 300 };
     expect(checkConfig({ ...defaultConfig(), xksProxy: ok }).xksProxy).toEqual(ok);
     expect(() => checkConfig({ ...defaultConfig(), xksProxy: { caFile: 5 } })).toThrow('config: "xksProxy.caFile" must be a file path');
     expect(() => checkConfig({ ...defaultConfig(), xksProxy: { endpoints: { 'https://xks.example.com:443': 'http://a' } } })).toThrow(
@@ -149,5 +149,10 @@ describe('quotas in the configuration file', () => {
     expect(() => checkConfig({ ...defaultConfig(), xksProxy: { endpoints: { 'https://xks.example.com': 'ftp://a' } } })).toThrow(
       'config: "xksProxy.endpoints.https://xks.example.com" must be an http(s)://<host>[:port] URL',
     );
+    for (const healthCheckSeconds of [0, 1.5, 86401, '60']) {
+      expect(() => checkConfig({ ...defaultConfig(), xksProxy: { healthCheckSeconds } })).toThrow(
+        'config: "xksProxy.healthCheckSeconds" must be a whole number of seconds from 1 to 86400',
+      );
+    }
   });
 });

@@ -8,7 +8,8 @@
  *     "subnets": { "subnet-0123456789abcdef0": "us-east-1b" },
  *     "cloudhsm": { "transitionMs": 500 },
  *     "xksProxy": { "caFile": "/etc/kmsd/xks-ca.pem",
- *                   "endpoints": { "https://xks.example.com": "https://10.0.0.5:8443" } },
+ *                   "endpoints": { "https://xks.example.com": "https://10.0.0.5:8443" },
+ *                   "healthCheckSeconds": 60 },
  *     "quotas": { "keysPerRegion": 100000, "aliasesPerKey": 50, "grantsPerKey": 50000,
  *                 "customKeyStoresPerRegion": 10, "keyPolicyBytes": 32768, "tagsPerKey": 50,
  *                 "requestsPerSecond": { "cryptographicSymmetric": 10000, "cryptographicRsa": 500,
@@ -55,6 +56,8 @@ export interface KmsdConfig {
     caFile?: string;
     /** XksProxyUriEndpoint -> the URL to send its requests to instead (SigV4 keeps the endpoint's host). */
     endpoints?: Record<string, string>;
+    /** Seconds between health checks of each connected external key store's proxy (1..86400; default 60). */
+    healthCheckSeconds?: number;
   };
 }
 
@@ -122,8 +125,17 @@ export function checkConfig(value: unknown, source = 'config', checkPolicy: Poli
 
 function checkXksProxy(value: unknown, fail: (what: string) => never): void {
   if (!isPlainObject(value)) fail('"xksProxy" must be an object');
-  const { caFile, endpoints } = value as Record<string, unknown>;
+  const { caFile, endpoints, healthCheckSeconds } = value as Record<string, unknown>;
   if (caFile !== undefined && typeof caFile !== 'string') fail('"xksProxy.caFile" must be a file path');
+  if (
+    healthCheckSeconds !== undefined &&
+    (typeof healthCheckSeconds !== 'number' ||
+      !Number.isInteger(healthCheckSeconds) ||
+      healthCheckSeconds < 1 ||
+      healthCheckSeconds > 86400)
+  ) {
+    fail('"xksProxy.healthCheckSeconds" must be a whole number of seconds from 1 to 86400');
+  }
   if (endpoints === undefined) return;
   if (!isPlainObject(endpoints)) fail('"xksProxy.endpoints" must be an object');
   for (const [endpoint, url] of Object.entries(endpoints as Record<string, unknown>)) {

@@ -140,6 +140,12 @@ export interface KmsdOptions {
    * random IVs; default 2^32, keystores/cloudhsm-key-backend.ts). Lowered by tests.
    */
   cloudHsmKeyMessageLimit?: number;
+  /**
+   * How often each CONNECTED external key store's proxy is health-checked, in milliseconds of
+   * service-clock time; 0 turns it off. Default: the config file's
+   * `xksProxy.healthCheckSeconds`, else 60 seconds (AWS polls every few minutes).
+   */
+  xksHealthCheckIntervalMs?: number;
   /** Timeouts and the connection cap (server/listener.ts's DEFAULT_LIMITS for any not given). */
   limits?: Partial<ServerLimits>;
 }
@@ -167,6 +173,7 @@ const TICK_MS = 1000;
 const DEFAULT_TRANSITION_MS = 2000;
 const DEFAULT_KEY_STORE_TRANSITION_MS = 2000;
 const DEFAULT_MULTI_REGION_TRANSITION_MS = 2000;
+const DEFAULT_XKS_HEALTH_CHECK_MS = 60_000;
 
 export function createKmsd(options: KmsdOptions = {}): Kmsd {
   // A config handed over as an object gets the same checks as a config file.
@@ -227,6 +234,9 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     customKeyStoreBackend: cloudHsmKeyStores,
     cloudHsmKeyStores,
     keyStoreTransitionMs: options.keyStoreTransitionMs ?? DEFAULT_KEY_STORE_TRANSITION_MS,
+    xksHealthCheckIntervalMs:
+      options.xksHealthCheckIntervalMs ??
+      (config.xksProxy?.healthCheckSeconds !== undefined ? config.xksProxy.healthCheckSeconds * 1000 : DEFAULT_XKS_HEALTH_CHECK_MS),
     principalExists: knownPrincipals(config),
     quotas: quotas.resources,
     throttle: options.enforceRequestQuotas ? new RequestThrottle(quotas.rates, clock) : undefined,
@@ -234,6 +244,7 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     log,
   };
   const tasks: PeriodicTask[] = [
+    // Also the periodic health checks of connected external key stores (claimed: one node each).
     function customKeyStoreTransitions() {
       return runKeyStoreTransitions(kmsDeps);
     },

@@ -17,9 +17,14 @@ import { OpensslWorkspace } from './helpers/openssl.js';
 import { backupNow, createKeyStoreCluster, resetKmsuserPassword, restoreCluster, SUBNETS as CLUSTER_SUBNETS } from './helpers/cluster.js';
 import { defaultConfig } from '../src/config.js';
 import type { Page } from 'playwright-core';
+import { newXksCredential, startXksProxy } from './helpers/xks-proxy.js';
+import type { TestXksProxy } from './helpers/xks-proxy.js';
 
 let t: TestKmsd;
 let b: TestBrowser;
+/** The XKS proxy behind the external key store the console creates. */
+let xksProxy: TestXksProxy;
+const XKS_ENDPOINT = 'https://xks.example.com';
 
 const SUBNETS = {
   'subnet-aaaa1111': 'us-east-1a',
@@ -53,7 +58,9 @@ async function signInTo(url: string): Promise<{ cookie: string; csrf: string; se
 
 beforeAll(async () => {
   await ensureConsoleBuilt();
-  t = await startKmsd({ config: CONFIG });
+  xksProxy = await startXksProxy();
+  // No periodic KmsHealthCheck: the test reads the proxy's latest call.
+  t = await startKmsd({ config: CONFIG, xksHealthCheckIntervalMs: 0, xksProxyEndpoints: { [XKS_ENDPOINT]: xksProxy.url } });
   b = await launchBrowser();
 });
 afterAll(async () => {
@@ -538,5 +545,74 @@ describe('custom key stores page in Chromium', () => {
     await row.getByRole('link', { name: 'How to fix' }).click();
     await page.getByRole('heading', { name: 'Troubleshooting custom key stores' }).waitFor();
     expect(await page.locator('#INVALID_CREDENTIALS').textContent()).toContain('enter the current kmsuser password');
+  });
+});
+
+describe('console: external key stores', () => {
+  afterAll(async () => {
+    await xksProxy.close();
+  });
+
+  it('creates, connects, edits the proxy path and credential while disconnected, and reconnects', async () => {
+    const { page } = b;
+    await signInUi(page);
+    await page.getByRole('link', { name: 'Custom key stores' }).click();
+    await page.getByRole('button', { name: 'Key store actions' }).click();
+    await page.getByRole('menuitem', { name: 'Create custom key store' }).click();
+    await page.getByLabel('Custom key store name').fill('xks-console');
+    await page.getByLabel('Key store type').selectOption('EXTERNAL_KEY_STORE');
+    await page.getByLabel('Proxy URI endpoint').fill(XKS_ENDPOINT);
+    await page.getByLabel('Proxy URI path').fill('/kms/xks/v1');
+    await page.getByLabel('Proxy credential: access key ID').fill(xksProxy.credential.accessKeyId);
+    await page.getByLabel('Proxy credential: secret access key').fill(xksProxy.credential.secretAccessKey);
+    expect(await page.getByLabel('Proxy credential: secret access key').getAttribute('type')).toBe('password');
+    await page.getByRole('button', { name: 'Create custom key store' }).click();
+    await page.getByRole('heading', { name: 'Custom key stores' }).waitFor();
+    const row = page.getByRole('row').filter({ hasText: 'xks-console' });
+    await row.getByText(`${XKS_ENDPOINT}/kms/xks/v1`).waitFor();
+    expect(await row.textContent()).toContain('External');
+    expect(await row.textContent()).toContain('DISCONNECTED');
+    const stores = await t.kms().send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreName: 'xks-console' }));
+    const storeId = stores.CustomKeyStores?.[0]?.CustomKeyStoreId ?? '';
+    expect(storeId).toMatch(/^cks-/);
+
+    await row.getByRole('radio', { name: 'Select xks-console' }).check();
+    await page.getByRole('button', { name: 'Key store actions' }).click();
+    await page.getByRole('menuitem', { name: 'Connect custom key store', exact: true }).click();
+    await row.getByText('CONNECTED', { exact: true }).waitFor();
+    await b.screenshot('keystores-external');
+
+    await page.getByRole('button', { name: 'Key store actions' }).click();
+    await page.getByRole('menuitem', { name: 'Edit custom key store settings' }).click();
+    await page.getByRole('heading', { name: 'Edit custom key store settings' }).waitFor();
+    // Connected: the endpoint is locked, the path and credential are not; the secret is never shown.
+    expect(await page.getByLabel('Proxy URI endpoint').isDisabled()).toBe(true);
+    expect(await page.getByLabel('Proxy URI path').isDisabled()).toBe(false);
+    expect(await page.getByLabel('Proxy credential: secret access key').inputValue()).toBe('');
+    expect(await page.content()).not.toContain(xksProxy.credential.secretAccessKey);
+    await page.getByRole('note').getByRole('button', { name: 'Disconnect custom key store' }).click();
+    await page.getByText('DISCONNECTED', { exact: true }).waitFor();
+    expect(await page.getByLabel('Proxy URI endpoint').isDisabled()).toBe(false);
+
+    // The proxy operator moves the store under a prefix and rotates the credential.
+    xksProxy.uriPath = '/tenant-c/kms/xks/v1';
+    xksProxy.credential = newXksCredential();
+    await page.getByLabel('Proxy URI path').fill('/tenant-c/kms/xks/v1');
+    await page.getByLabel('Proxy credential: access key ID').fill(xksProxy.credential.accessKeyId);
+    await page.getByLabel('Proxy credential: secret access key').fill(xksProxy.credential.secretAccessKey);
+    await page.getByRole('button', { name: 'Save' }).click();
+    const success = page.getByRole('status').filter({ hasText: 'Saved.' });
+    await success.waitFor();
+    expect(await success.textContent()).toContain('Saved. You edited the proxy URI path, the proxy credential of xks-console.');
+    expect(await page.getByLabel('Proxy credential: secret access key').inputValue()).toBe('');
+    await b.screenshot('keystore-edit-external');
+    await success.getByRole('button', { name: 'Connect custom key store' }).click();
+    await page.getByText('CONNECTED', { exact: true }).waitFor();
+    const after = await t.kms().send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreId: storeId }));
+    expect(after.CustomKeyStores?.[0]).toMatchObject({
+      ConnectionState: 'CONNECTED',
+      XksProxyConfiguration: { UriPath: '/tenant-c/kms/xks/v1', AccessKeyId: xksProxy.credential.accessKeyId },
+    });
+    expect(xksProxy.requests.at(-1)?.requestMetadata.kmsOperation).toBe('ConnectCustomKeyStore');
   });
 });

@@ -15,6 +15,7 @@ import {
   DeleteCustomKeyStoreCommand,
   DescribeCustomKeyStoresCommand,
   DescribeKeyCommand,
+  DisconnectCustomKeyStoreCommand,
   EncryptCommand,
   GenerateDataKeyCommand,
   GenerateRandomCommand,
@@ -33,6 +34,9 @@ import { customKeyStoreTable } from '../src/kms/custom-key-stores.js';
 const ENDPOINT = 'https://xks.example.com';
 const DOWN = 'https://down.example.com';
 const GONE = 'https://gone.example.com';
+/** The private DNS name of a VPC endpoint service: kmsd reaches the proxy there too. */
+const PRIVATE = 'https://xks.private.example.com';
+const PRIVATE_2 = 'https://xks2.private.example.com';
 
 let t: TestKmsd;
 let kms: KMSClient;
@@ -52,7 +56,15 @@ beforeAll(async () => {
   await new Promise<void>((r) => probe.close(() => r()));
   t = await startKmsd({
     keyStoreTransitionMs: 0,
-    xksProxyEndpoints: { [ENDPOINT]: proxy.url, [DOWN]: `http://127.0.0.1:${deadPort}`, [GONE]: goneProxy.url },
+    // Off here: a periodic KmsHealthCheck would land among the proxy calls the tests look at.
+    xksHealthCheckIntervalMs: 0,
+    xksProxyEndpoints: {
+      [ENDPOINT]: proxy.url,
+      [DOWN]: `http://127.0.0.1:${deadPort}`,
+      [GONE]: goneProxy.url,
+      [PRIVATE]: proxy.url,
+      [PRIVATE_2]: proxy.url,
+    },
   });
 });
 afterAll(async () => {
@@ -75,6 +87,12 @@ const REGIONS = [
   'ap-south-1',
   'ap-northeast-1',
   'ca-central-1',
+  'ap-southeast-1',
+  'ap-southeast-2',
+  'eu-central-2',
+  'me-south-1',
+  'af-south-1',
+  'eu-south-1',
 ];
 let testNo = 0;
 beforeEach(() => {
@@ -300,18 +318,6 @@ describe('CreateCustomKeyStore for external key stores', () => {
       'ValidationException',
       'CloudHsmClusterId is valid only for custom key stores of type AWS_CLOUDHSM.',
     );
-    await expectAwsError(
-      kms.send(
-        new CreateCustomKeyStoreCommand(
-          storeInput('vpc', {
-            XksProxyConnectivity: 'VPC_ENDPOINT_SERVICE',
-            XksProxyVpcEndpointServiceName: 'com.amazonaws.vpce.us-east-1.vpce-svc-1234567890abcdef0',
-          }),
-        ),
-      ),
-      'UnsupportedOperationException',
-      'kmsd supports only XksProxyConnectivity PUBLIC_ENDPOINT for external key stores.',
-    );
     expect(await storeCount()).toBe(0);
   });
 
@@ -328,6 +334,151 @@ describe('CreateCustomKeyStore for external key stores', () => {
       /already in use/,
     );
     expect(await storeCount()).toBe(1);
+  });
+});
+
+describe('VPC_ENDPOINT_SERVICE connectivity', () => {
+  const serviceName = async (suffix = '0123456789abcdef0') => `com.amazonaws.vpce.${await kms.config.region()}.vpce-svc-${suffix}`;
+  const vpcInput = async (name: string, overrides: Partial<CreateCustomKeyStoreCommandInput> = {}) =>
+    storeInput(name, {
+      XksProxyConnectivity: 'VPC_ENDPOINT_SERVICE',
+      XksProxyUriEndpoint: PRIVATE,
+      XksProxyVpcEndpointServiceName: await serviceName(),
+      ...overrides,
+    });
+
+  it('records the service, calls the proxy first at Connect, and its keys work', async () => {
+    const calls = proxy.requests.length;
+    const { CustomKeyStoreId: storeId } = await kms.send(new CreateCustomKeyStoreCommand(await vpcInput('xks-vpc')));
+    if (!storeId) throw new Error('no id');
+    // AWS talks to a VPC store's proxy only once Connect has set up the interface endpoint.
+    expect(proxy.requests.length).toBe(calls);
+    expect((await describeStore(storeId)).XksProxyConfiguration).toEqual({
+      Connectivity: 'VPC_ENDPOINT_SERVICE',
+      AccessKeyId: proxy.credential.accessKeyId,
+      UriEndpoint: PRIVATE,
+      UriPath: '/kms/xks/v1',
+      VpcEndpointServiceName: await serviceName(),
+      // Not given: the caller's account, as the model says.
+      VpcEndpointServiceOwner: '111122223333',
+    });
+    expect((await connect(storeId)).ConnectionState).toBe('CONNECTED');
+    expect(proxy.requests.at(-1)?.requestMetadata.kmsOperation).toBe('ConnectCustomKeyStore');
+    proxy.addKey('vpc-key');
+    const key = await createXksKey(storeId, 'vpc-key');
+    const enc = await kms.send(new EncryptCommand({ KeyId: key.keyId, Plaintext: Buffer.from('through the endpoint service') }));
+    const dec = await kms.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob }));
+    expect(Buffer.from(dec.Plaintext ?? []).toString()).toBe('through the endpoint service');
+  });
+
+  it('applies the model rules for the connectivity members and the uniqueness rules', async () => {
+    await expectAwsError(
+      kms.send(new CreateCustomKeyStoreCommand(await vpcInput('no-service', { XksProxyVpcEndpointServiceName: undefined }))),
+      'ValidationException',
+      'XksProxyVpcEndpointServiceName is required when XksProxyConnectivity is VPC_ENDPOINT_SERVICE.',
+    );
+    await expectAwsError(
+      kms.send(new CreateCustomKeyStoreCommand(storeInput('public-with-service', { XksProxyVpcEndpointServiceOwner: '444455556666' }))),
+      'ValidationException',
+      'XksProxyVpcEndpointServiceName and XksProxyVpcEndpointServiceOwner are valid only with XksProxyConnectivity VPC_ENDPOINT_SERVICE.',
+    );
+    await expectAwsError(
+      kms.send(
+        new CreateCustomKeyStoreCommand(await vpcInput('bad-form', { XksProxyVpcEndpointServiceName: 'vpce-svc-0123456789abcdef0' })),
+      ),
+      'ValidationException',
+      /xksProxyVpcEndpointServiceName' failed to satisfy constraint: Member must satisfy regular expression pattern/,
+    );
+    const elsewhere = 'com.amazonaws.vpce.ap-southeast-2.vpce-svc-0123456789abcdef0';
+    await expectAwsError(
+      kms.send(new CreateCustomKeyStoreCommand(await vpcInput('elsewhere', { XksProxyVpcEndpointServiceName: elsewhere }))),
+      'XksProxyVpcEndpointServiceNotFoundException',
+      `KMS cannot find the VPC endpoint service ${elsewhere} in Region ${await kms.config.region()}.`,
+    );
+    expect(await storeCount()).toBe(0);
+
+    const { CustomKeyStoreId: vpcStore } = await kms.send(
+      new CreateCustomKeyStoreCommand(await vpcInput('vpc-1', { XksProxyVpcEndpointServiceOwner: '444455556666' })),
+    );
+    await expectAwsError(
+      kms.send(
+        new CreateCustomKeyStoreCommand(
+          await vpcInput('vpc-2', { XksProxyUriEndpoint: PRIVATE_2, XksProxyVpcEndpointServiceOwner: '444455556666' }),
+        ),
+      ),
+      'XksProxyVpcEndpointServiceInUseException',
+      `The VPC endpoint service ${await serviceName()} is already associated with custom key store ${vpcStore}.`,
+    );
+    // Another private DNS name, the same path: still one store per private DNS name.
+    await expectAwsError(
+      kms.send(
+        new CreateCustomKeyStoreCommand(
+          await vpcInput('vpc-3', { XksProxyUriPath: '/other/kms/xks/v1', XksProxyVpcEndpointServiceName: await serviceName('1111') }),
+        ),
+      ),
+      'XksProxyUriEndpointInUseException',
+      new RegExp(`^The XksProxyUriEndpoint ${PRIVATE} is already used by custom key store ${vpcStore}\\.`),
+    );
+    // A public store cannot use a VPC store's endpoint either.
+    await expectAwsError(
+      kms.send(
+        new CreateCustomKeyStoreCommand(
+          storeInput('public-on-private', { XksProxyUriEndpoint: PRIVATE, XksProxyUriPath: '/other/kms/xks/v1' }),
+        ),
+      ),
+      'XksProxyUriEndpointInUseException',
+      /is already used by custom key store/,
+    );
+    expect(await storeCount()).toBe(1);
+  });
+
+  it('switches a disconnected store between public and VPC connectivity', async () => {
+    const storeId = await createStore('xks-switch');
+    const update = (input: Omit<ConstructorParameters<typeof UpdateCustomKeyStoreCommand>[0], 'CustomKeyStoreId'>) =>
+      kms.send(new UpdateCustomKeyStoreCommand({ CustomKeyStoreId: storeId, ...input }));
+    await expectAwsError(
+      update({ XksProxyConnectivity: 'VPC_ENDPOINT_SERVICE', XksProxyVpcEndpointServiceName: await serviceName() }),
+      'ValidationException',
+      'To change XksProxyConnectivity to VPC_ENDPOINT_SERVICE, you must also change the XksProxyUriEndpoint.',
+    );
+    await expectAwsError(
+      update({ XksProxyConnectivity: 'VPC_ENDPOINT_SERVICE', XksProxyUriEndpoint: PRIVATE }),
+      'ValidationException',
+      'To change XksProxyConnectivity to VPC_ENDPOINT_SERVICE, you must also give XksProxyVpcEndpointServiceName.',
+    );
+    await expectAwsError(
+      update({ XksProxyVpcEndpointServiceName: await serviceName() }),
+      'ValidationException',
+      /valid only with XksProxyConnectivity VPC_ENDPOINT_SERVICE/,
+    );
+    await update({
+      XksProxyConnectivity: 'VPC_ENDPOINT_SERVICE',
+      XksProxyUriEndpoint: PRIVATE,
+      XksProxyVpcEndpointServiceName: await serviceName(),
+    });
+    expect((await describeStore(storeId)).XksProxyConfiguration).toMatchObject({
+      Connectivity: 'VPC_ENDPOINT_SERVICE',
+      UriEndpoint: PRIVATE,
+      VpcEndpointServiceName: await serviceName(),
+      VpcEndpointServiceOwner: '111122223333',
+    });
+
+    expect((await connect(storeId)).ConnectionState).toBe('CONNECTED');
+    await expectAwsError(
+      update({ XksProxyVpcEndpointServiceName: await serviceName('2222') }),
+      'CustomKeyStoreInvalidStateException',
+      `Custom key store ${storeId} is in the CONNECTED connection state. To update the XksProxyUriEndpoint, XksProxyConnectivity or VPC endpoint service of an external key store, its connection state must be DISCONNECTED.`,
+    );
+    await disconnect(storeId);
+
+    const calls = proxy.requests.length;
+    await update({ XksProxyConnectivity: 'PUBLIC_ENDPOINT', XksProxyUriEndpoint: ENDPOINT });
+    // Back on a public endpoint: KMS checks the proxy before it accepts the change.
+    expect(proxy.requests.slice(calls).map((r) => r.requestMetadata.kmsOperation)).toEqual(['UpdateCustomKeyStore']);
+    const config = (await describeStore(storeId)).XksProxyConfiguration;
+    expect(config).toMatchObject({ Connectivity: 'PUBLIC_ENDPOINT', UriEndpoint: ENDPOINT });
+    expect(config?.VpcEndpointServiceName).toBeUndefined();
+    expect(config?.VpcEndpointServiceOwner).toBeUndefined();
   });
 });
 
@@ -457,7 +608,7 @@ describe('UpdateCustomKeyStore for external key stores', () => {
     await expectAwsError(
       kms.send(new UpdateCustomKeyStoreCommand({ CustomKeyStoreId: storeId, XksProxyUriEndpoint: 'https://other.example.com' })),
       'CustomKeyStoreInvalidStateException',
-      `Custom key store ${storeId} is in the CONNECTED connection state. To update the XksProxyUriEndpoint or XksProxyConnectivity of an external key store, its connection state must be DISCONNECTED.`,
+      `Custom key store ${storeId} is in the CONNECTED connection state. To update the XksProxyUriEndpoint, XksProxyConnectivity or VPC endpoint service of an external key store, its connection state must be DISCONNECTED.`,
     );
     await kms.send(new UpdateCustomKeyStoreCommand({ CustomKeyStoreId: storeId, NewCustomKeyStoreName: 'xks-update-renamed' }));
     await disconnect(storeId);
@@ -512,11 +663,77 @@ describe('UpdateCustomKeyStore for external key stores', () => {
   });
 });
 
+describe('periodic health checks of connected external key stores', () => {
+  it('polls the proxy with KmsHealthCheck on the interval, records problems and keeps the store CONNECTED', async () => {
+    const checked = await startXksProxy();
+    const private_ = await startKmsd({
+      keyStoreTransitionMs: 0,
+      xksHealthCheckIntervalMs: 60_000,
+      xksProxyEndpoints: { [ENDPOINT]: checked.url },
+    });
+    try {
+      const client = private_.kms();
+      const input = {
+        ...storeInput('xks-health'),
+        XksProxyAuthenticationCredential: {
+          AccessKeyId: checked.credential.accessKeyId,
+          RawSecretAccessKey: checked.credential.secretAccessKey,
+        },
+      };
+      const { CustomKeyStoreId: storeId } = await client.send(new CreateCustomKeyStoreCommand(input));
+      if (!storeId) throw new Error('no id');
+      const healthChecks = () => checked.requests.filter((r) => r.requestMetadata.kmsOperation === 'KmsHealthCheck').length;
+      const row = () => customKeyStoreTable(private_.kmsd.store).get({ account: '111122223333', region: 'us-east-1' }, storeId);
+      // Disconnected: never polled.
+      await private_.advanceClock(120);
+      expect(healthChecks()).toBe(0);
+
+      await client.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: storeId }));
+      await private_.advanceClock(0);
+      expect((await row())?.health).toEqual({ checkedAt: expect.any(Number) });
+      await private_.advanceClock(30);
+      expect(healthChecks()).toBe(0);
+      await private_.advanceClock(31);
+      expect(healthChecks()).toBe(1);
+      expect(checked.requests.at(-1)?.path).toBe('/kms/xks/v1/health');
+      // A rename (saved while CONNECTED) keeps the store scheduled.
+      await client.send(new UpdateCustomKeyStoreCommand({ CustomKeyStoreId: storeId, NewCustomKeyStoreName: 'xks-health-2' }));
+
+      checked.ekmHealth = 'UNAVAILABLE';
+      await private_.advanceClock(61);
+      expect(healthChecks()).toBe(2);
+      expect((await row())?.health?.errorCode).toBe('XKS_PROXY_NOT_REACHABLE');
+      const { CustomKeyStores } = await client.send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreId: storeId }));
+      expect(CustomKeyStores?.[0]).toMatchObject({ ConnectionState: 'CONNECTED' });
+      expect(CustomKeyStores?.[0]?.ConnectionErrorCode).toBeUndefined();
+
+      checked.ekmHealth = 'ACTIVE';
+      await private_.advanceClock(61);
+      expect(healthChecks()).toBe(3);
+      expect((await row())?.health?.errorCode).toBeUndefined();
+
+      await client.send(new DisconnectCustomKeyStoreCommand({ CustomKeyStoreId: storeId }));
+      await private_.advanceClock(0);
+      await private_.advanceClock(300);
+      expect(healthChecks()).toBe(3);
+    } finally {
+      await private_.close();
+      await checked.close();
+    }
+  });
+});
+
 describe('external key stores across a restart', () => {
   it('stay CONNECTED without a new health check, and their keys still decrypt', async () => {
     const rootKey = Buffer.alloc(32, 9).toString('base64');
     const endpoints = { [ENDPOINT]: proxy.url };
-    const first = await startKmsd({ keyStoreTransitionMs: 0, persistent: true, rootKey, xksProxyEndpoints: endpoints });
+    const first = await startKmsd({
+      keyStoreTransitionMs: 0,
+      xksHealthCheckIntervalMs: 0,
+      persistent: true,
+      rootKey,
+      xksProxyEndpoints: endpoints,
+    });
     const dataDir = first.dataDir;
     try {
       const client = first.kms();
@@ -530,7 +747,14 @@ describe('external key stores across a restart', () => {
       const enc = await client.send(new EncryptCommand({ KeyId: KeyMetadata?.KeyId, Plaintext: Buffer.from('after restart') }));
       await first.close();
 
-      const again = await startKmsd({ keyStoreTransitionMs: 0, persistent: true, dataDir, rootKey, xksProxyEndpoints: endpoints });
+      const again = await startKmsd({
+        keyStoreTransitionMs: 0,
+        xksHealthCheckIntervalMs: 0,
+        persistent: true,
+        dataDir,
+        rootKey,
+        xksProxyEndpoints: endpoints,
+      });
       try {
         const { CustomKeyStores } = await again.kms().send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreId }));
         expect(CustomKeyStores?.[0]?.ConnectionState).toBe('CONNECTED');

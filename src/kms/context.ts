@@ -30,6 +30,11 @@ export interface KmsDeps {
   cloudHsmKeyStores?: CloudHsmKeyBackend;
   /** External key stores: the XKS proxy client and double encryption (xks-key-stores.ts). */
   xksKeyStores?: XksKeyStores;
+  /**
+   * How often a CONNECTED external key store's proxy gets a `KmsHealthCheck` GetHealthStatus,
+   * on the service clock (AWS: every few minutes). 0 turns the checks off.
+   */
+  xksHealthCheckIntervalMs?: number;
   /** How long ConnectCustomKeyStore/DisconnectCustomKeyStore stay in CONNECTING/DISCONNECTING, on the service clock. */
   keyStoreTransitionMs?: number;
   /** Whether a principal named in a key policy exists (configured IAM users and roles). */

@@ -30,8 +30,9 @@ import { DEFAULT_LEASE_MS } from '../store/store.js';
 import { ValidationException } from '../core/service-error.js';
 import type { KmsContext, KmsDeps } from './context.js';
 import { keyTable } from './keys.js';
-import { xksConnectionError, xksProxyConfiguration } from './xks-key-stores.js';
-import type { XksStoreSettings } from './xks-key-stores.js';
+import { xksConnectionError } from './xks-key-stores.js';
+import { xksProxyConfiguration } from './xks-proxy-settings.js';
+import type { XksStoreSettings } from './xks-proxy-settings.js';
 import type { KeyRow } from './keys.js';
 
 export interface CustomKeyStoreRow {
@@ -65,6 +66,19 @@ export interface CustomKeyStoreRow {
   attempt: number;
   /** EXTERNAL_KEY_STORE only: the proxy settings (xks-key-stores.ts). */
   xks?: XksStoreSettings;
+  /**
+   * EXTERNAL_KEY_STORE only: the latest health check of the proxy while CONNECTED (at connect,
+   * then periodic). Not part of any API answer: AWS keeps the store CONNECTED whatever the
+   * proxy does and reports problems through CloudWatch; no API returns it yet.
+   */
+  health?: XksHealthRecord;
+}
+
+export interface XksHealthRecord {
+  /** epoch ms, service clock */
+  checkedAt: number;
+  /** What a connect failing the same way would report; absent when the proxy was healthy. */
+  errorCode?: ConnectionErrorCodeType;
 }
 
 export const customKeyStoreTable = (store: Store): Table<CustomKeyStoreRow> => store.table<CustomKeyStoreRow>('kms_custom_key_stores');
@@ -105,8 +119,16 @@ export async function allStores(store: Store, scope: Scope): Promise<CustomKeySt
   return rows;
 }
 
+/** Without an explicit due time, a CONNECTED external key store stays due for its next health check. */
 export async function saveCustomKeyStore(ctx: Pick<KmsContext, 'deps' | 'scope'>, row: CustomKeyStoreRow, due?: number): Promise<void> {
-  await customKeyStoreTable(ctx.deps.store).put(ctx.scope, row.id, row, { due: due ?? null });
+  await customKeyStoreTable(ctx.deps.store).put(ctx.scope, row.id, row, { due: due ?? nextHealthCheck(ctx.deps, row) });
+}
+
+/** When a CONNECTED external key store's proxy is checked next; null for any other store, or with checks off. */
+function nextHealthCheck(deps: KmsDeps, row: CustomKeyStoreRow): number | null {
+  const interval = deps.xksHealthCheckIntervalMs ?? 0;
+  if (!row.xks || row.connectionState !== 'CONNECTED' || interval <= 0) return null;
+  return deps.clock.now().getTime() + interval;
 }
 
 export function listEntry(row: CustomKeyStoreRow): CustomKeyStoresListEntry {
@@ -297,6 +319,7 @@ async function settle(deps: KmsDeps): Promise<void> {
   for (const { scope, row } of due) {
     if (row.connectionState === 'CONNECTING') await finishConnect(deps, scope, row);
     else if (row.connectionState === 'DISCONNECTING') await finishDisconnect(deps, scope, row);
+    else if (row.connectionState === 'CONNECTED' && row.xks) await checkXksHealth(deps, scope, row);
     else await table.put(scope, row.id, row, { due: null });
   }
 }
@@ -316,7 +339,7 @@ async function finishConnect(deps: KmsDeps, scope: Scope, row: CustomKeyStoreRow
   let settled = false;
   try {
     const view = backend && !row.xks ? await backend.describeCluster(scope, row.clusterId) : undefined;
-    if (row.xks) code = await xksConnectionError(deps, scope, row);
+    if (row.xks) code = await xksConnectionError(deps, scope, row, 'ConnectCustomKeyStore');
     else if (!backend) code = 'INTERNAL_ERROR';
     else if (!view) code = 'CLUSTER_NOT_FOUND';
     else if (activeHsmZones(view).size === 0) code = 'INSUFFICIENT_CLOUDHSM_HSMS';
@@ -364,12 +387,32 @@ async function finishConnect(deps: KmsDeps, scope: Scope, row: CustomKeyStoreRow
     }
     current.connectionState = code ? 'FAILED' : 'CONNECTED';
     if (code) current.lastErrorCode = code;
-    await table.put(scope, row.id, current, { due: null });
+    // A connect's GetHealthStatus is the store's first health check.
+    if (!code && current.xks) current.health = { checkedAt: deps.clock.now().getTime() };
+    await table.put(scope, row.id, current, { due: nextHealthCheck(deps, current) });
   });
   if (!code && backend && !row.xks) {
     const after = await table.get(scope, row.id);
     if (after?.connectionState !== 'CONNECTED') await backend.disconnect(scope, row.id);
   }
+}
+
+/**
+ * The periodic `KmsHealthCheck` of a CONNECTED external key store (xks-proxy.md §4.4), on the
+ * one node that claimed the row. The proxy is called outside any transaction; the outcome is
+ * recorded (and the next check scheduled) only if the store is still in the same connection.
+ * The state stays CONNECTED either way, as in AWS (custom-key-stores.md §3.2): crypto calls
+ * fail on their own with the mapped KMSInvalidStateException while the proxy is down.
+ */
+async function checkXksHealth(deps: KmsDeps, scope: Scope, row: CustomKeyStoreRow): Promise<void> {
+  const errorCode = await xksConnectionError(deps, scope, row, 'KmsHealthCheck');
+  const table = customKeyStoreTable(deps.store);
+  await deps.store.transaction(async () => {
+    const current = await table.get(scope, row.id);
+    if (current?.connectionState !== 'CONNECTED' || current.attempt !== row.attempt) return;
+    const checked: CustomKeyStoreRow = { ...current, health: { checkedAt: deps.clock.now().getTime(), errorCode } };
+    await table.put(scope, row.id, checked, { due: nextHealthCheck(deps, checked) });
+  });
 }
 
 /** The store's kmsuser password, then one a connect was rotating to when its node stopped. */

@@ -10,7 +10,6 @@ import type {
   CreateCustomKeyStoreResponse,
   UpdateCustomKeyStoreRequest,
   UpdateCustomKeyStoreResponse,
-  XksProxyConfigurationType,
 } from '../generated/kms.js';
 import {
   CustomKeyStoreInvalidStateException,
@@ -25,7 +24,6 @@ import {
   XksProxyIncorrectAuthenticationCredentialException,
   XksProxyInvalidConfigurationException,
   XksProxyInvalidResponseException,
-  XksProxyUriInUseException,
   XksProxyUriUnreachableException,
 } from '../generated/kms.js';
 import { ValidationException } from '../core/service-error.js';
@@ -48,29 +46,12 @@ import {
 import type { KeyRow } from './keys.js';
 import { keyTable } from './keys.js';
 import { resourceQuotas } from './quotas.js';
-
-/** What a store row keeps about its proxy. The secret is wrapped under the root key. */
-export interface XksStoreSettings {
-  connectivity: 'PUBLIC_ENDPOINT' | 'VPC_ENDPOINT_SERVICE';
-  uriEndpoint: string;
-  uriPath: string;
-  accessKeyId: string;
-  secretWrapped: string;
-}
+import { assertVpcEndpointServiceFindable, assertXksSettingsFree, vpcMembersForCreate, vpcMembersForUpdate } from './xks-proxy-settings.js';
+import type { XksSettingsDraft, XksStoreSettings } from './xks-proxy-settings.js';
 
 export function xks(deps: KmsDeps): XksKeyStores {
   if (!deps.xksKeyStores) throw new KMSInternalException('External key stores are not available in this kmsd.');
   return deps.xksKeyStores;
-}
-
-/** DescribeCustomKeyStores' XksProxyConfiguration: never the secret. */
-export function xksProxyConfiguration(settings: XksStoreSettings): XksProxyConfigurationType {
-  return {
-    Connectivity: settings.connectivity,
-    AccessKeyId: settings.accessKeyId,
-    UriEndpoint: settings.uriEndpoint,
-    UriPath: settings.uriPath,
-  };
 }
 
 function targetOf(deps: KmsDeps, scope: Scope, storeId: string, settings: XksStoreSettings): XksProxyTarget {
@@ -88,9 +69,9 @@ function targetOf(deps: KmsDeps, scope: Scope, storeId: string, settings: XksSto
 const CLOUDHSM_MEMBERS = ['CloudHsmClusterId', 'TrustAnchorCertificate', 'KeyStorePassword'] as const;
 
 /**
- * CreateCustomKeyStore with CustomKeyStoreType EXTERNAL_KEY_STORE and PUBLIC_ENDPOINT
- * connectivity: members checked, uniqueness checked, then GetHealthStatus with the new
- * settings (AWS calls the proxy during Create for public endpoints, §12), then the row.
+ * CreateCustomKeyStore with CustomKeyStoreType EXTERNAL_KEY_STORE: members checked, uniqueness
+ * checked, then, for PUBLIC_ENDPOINT connectivity, GetHealthStatus with the new settings (AWS
+ * calls a public proxy during Create and a VPC one first at Connect, §12), then the row.
  */
 export async function createExternalKeyStore(input: CreateCustomKeyStoreRequest, ctx: KmsContext): Promise<CreateCustomKeyStoreResponse> {
   for (const member of CLOUDHSM_MEMBERS) {
@@ -100,23 +81,18 @@ export async function createExternalKeyStore(input: CreateCustomKeyStoreRequest,
   const uriEndpoint = required(input.XksProxyUriEndpoint, 'xksProxyUriEndpoint');
   const uriPath = required(input.XksProxyUriPath, 'xksProxyUriPath');
   const credential = required(input.XksProxyAuthenticationCredential, 'xksProxyAuthenticationCredential');
-  if (connectivity === 'VPC_ENDPOINT_SERVICE') {
-    // kmsd has no VPC endpoint services to connect through (docs/compatibility.md).
-    throw new UnsupportedOperationException('kmsd supports only XksProxyConnectivity PUBLIC_ENDPOINT for external key stores.');
-  }
-  if (input.XksProxyVpcEndpointServiceName !== undefined || input.XksProxyVpcEndpointServiceOwner !== undefined) {
-    throw new ValidationException(
-      'XksProxyVpcEndpointServiceName and XksProxyVpcEndpointServiceOwner are valid only with XksProxyConnectivity VPC_ENDPOINT_SERVICE.',
-    );
-  }
-  const settings = { connectivity, uriEndpoint, uriPath, accessKeyId: credential.AccessKeyId };
+  const settings: XksSettingsDraft = {
+    connectivity,
+    uriEndpoint,
+    uriPath,
+    accessKeyId: credential.AccessKeyId,
+    ...vpcMembersForCreate(ctx.scope, connectivity, input.XksProxyVpcEndpointServiceName, input.XksProxyVpcEndpointServiceOwner),
+  };
   const assertFree = (stores: CustomKeyStoreRow[]) => {
     if (stores.some((s) => s.name === input.CustomKeyStoreName)) {
       throw new CustomKeyStoreNameInUseException(`Custom key store name ${input.CustomKeyStoreName} is already in use.`);
     }
-    const user = stores.find((s) => s.xks?.uriEndpoint === uriEndpoint && s.xks.uriPath === uriPath);
-    if (user)
-      throw new XksProxyUriInUseException(`The XKS proxy URI ${uriEndpoint}${uriPath} is already used by custom key store ${user.id}.`);
+    assertXksSettingsFree(stores, undefined, settings);
     const { customKeyStoresPerRegion } = resourceQuotas(ctx);
     if (stores.length >= customKeyStoresPerRegion) {
       throw new LimitExceededException(
@@ -125,13 +101,16 @@ export async function createExternalKeyStore(input: CreateCustomKeyStoreRequest,
     }
   };
   assertFree(await allStores(ctx.deps.store, ctx.scope));
-  // Outside the transaction: a network call must not sit inside one that may retry.
-  const target = { ...settings, secretAccessKey: credential.RawSecretAccessKey, region: ctx.scope.region };
-  await xks(ctx.deps)
-    .client.getHealthStatus(target, { kmsRequestId: ctx.requestId, kmsOperation: 'CreateCustomKeyStore' })
-    .catch((err: unknown) => {
-      throw storeSettingsError(err, uriEndpoint, uriPath);
-    });
+  assertVpcEndpointServiceFindable(settings, ctx.scope.region);
+  if (connectivity === 'PUBLIC_ENDPOINT') {
+    // Outside the transaction: a network call must not sit inside one that may retry.
+    const target = { ...settings, secretAccessKey: credential.RawSecretAccessKey, region: ctx.scope.region };
+    await xks(ctx.deps)
+      .client.getHealthStatus(target, { kmsRequestId: ctx.requestId, kmsOperation: 'CreateCustomKeyStore' })
+      .catch((err: unknown) => {
+        throw storeSettingsError(err, uriEndpoint, uriPath);
+      });
+  }
   return ctx.deps.store.transaction(async () => {
     assertFree(await allStores(ctx.deps.store, ctx.scope));
     const id = newCustomKeyStoreId();
@@ -157,30 +136,28 @@ export async function createExternalKeyStore(input: CreateCustomKeyStoreRequest,
 
 /**
  * UpdateCustomKeyStore for an external key store. Name, credential and path may change while
- * CONNECTED or DISCONNECTED; endpoint and connectivity only while DISCONNECTED. Before any
- * proxy setting changes, GetHealthStatus runs with the new values; a failure changes nothing.
+ * CONNECTED or DISCONNECTED; endpoint, connectivity and the VPC endpoint service only while
+ * DISCONNECTED. Before proxy settings change, GetHealthStatus runs with the new values when
+ * KMS can reach the proxy (public connectivity, or a VPC store that is connected); a failure
+ * changes nothing.
  */
 export async function updateExternalKeyStore(input: UpdateCustomKeyStoreRequest, ctx: KmsContext): Promise<UpdateCustomKeyStoreResponse> {
   for (const member of ['CloudHsmClusterId', 'KeyStorePassword'] as const) {
     if (input[member] !== undefined) throw new ValidationException(`${member} is valid only for custom key stores of type AWS_CLOUDHSM.`);
   }
-  if (input.XksProxyConnectivity === 'VPC_ENDPOINT_SERVICE') {
-    throw new UnsupportedOperationException('kmsd supports only XksProxyConnectivity PUBLIC_ENDPOINT for external key stores.');
-  }
-  if (input.XksProxyVpcEndpointServiceName !== undefined || input.XksProxyVpcEndpointServiceOwner !== undefined) {
-    throw new ValidationException(
-      'XksProxyVpcEndpointServiceName and XksProxyVpcEndpointServiceOwner are valid only with XksProxyConnectivity VPC_ENDPOINT_SERVICE.',
-    );
-  }
   const plan = async () => {
     const row = await findCustomKeyStore(ctx, input.CustomKeyStoreId);
     const current = row.xks;
     if (!current) throw new KMSInternalException(`Custom key store ${row.id} has no external key store settings.`);
-    const needsDisconnected = input.XksProxyUriEndpoint !== undefined || input.XksProxyConnectivity !== undefined;
+    const needsDisconnected =
+      input.XksProxyUriEndpoint !== undefined ||
+      input.XksProxyConnectivity !== undefined ||
+      input.XksProxyVpcEndpointServiceName !== undefined ||
+      input.XksProxyVpcEndpointServiceOwner !== undefined;
     if (needsDisconnected && row.connectionState !== 'DISCONNECTED') {
       throw invalidState(
         row,
-        'To update the XksProxyUriEndpoint or XksProxyConnectivity of an external key store, its connection state must be DISCONNECTED.',
+        'To update the XksProxyUriEndpoint, XksProxyConnectivity or VPC endpoint service of an external key store, its connection state must be DISCONNECTED.',
       );
     }
     if (row.connectionState !== 'CONNECTED' && row.connectionState !== 'DISCONNECTED') {
@@ -191,22 +168,21 @@ export async function updateExternalKeyStore(input: UpdateCustomKeyStoreRequest,
       uriEndpoint: input.XksProxyUriEndpoint ?? current.uriEndpoint,
       uriPath: input.XksProxyUriPath ?? current.uriPath,
       accessKeyId: input.XksProxyAuthenticationCredential?.AccessKeyId ?? current.accessKeyId,
+      ...vpcMembersForUpdate(ctx.scope, current, input),
     };
     const stores = await allStores(ctx.deps.store, ctx.scope);
     const name = input.NewCustomKeyStoreName ?? row.name;
     if (stores.some((s) => s.id !== row.id && s.name === name))
       throw new CustomKeyStoreNameInUseException(`Custom key store name ${name} is already in use.`);
-    const user = stores.find((s) => s.id !== row.id && s.xks?.uriEndpoint === next.uriEndpoint && s.xks.uriPath === next.uriPath);
-    if (user)
-      throw new XksProxyUriInUseException(
-        `The XKS proxy URI ${next.uriEndpoint}${next.uriPath} is already used by custom key store ${user.id}.`,
-      );
+    assertXksSettingsFree(stores, row.id, next);
+    assertVpcEndpointServiceFindable(next, ctx.scope.region);
     return { row, name, next };
   };
-  const { next } = await plan();
+  const { row, next } = await plan();
   const secret = input.XksProxyAuthenticationCredential?.RawSecretAccessKey;
   const proxyChanged = input.XksProxyUriEndpoint !== undefined || input.XksProxyUriPath !== undefined || secret !== undefined;
-  if (proxyChanged) {
+  const reachable = next.connectivity === 'PUBLIC_ENDPOINT' || row.connectionState === 'CONNECTED';
+  if (proxyChanged && reachable) {
     // Outside the transaction: a network call must not sit inside one that may retry.
     const probe = targetOf(ctx.deps, ctx.scope, input.CustomKeyStoreId, next);
     if (secret !== undefined) probe.secretAccessKey = secret;
@@ -218,9 +194,9 @@ export async function updateExternalKeyStore(input: UpdateCustomKeyStoreRequest,
   }
   await ctx.deps.store.transaction(async () => {
     // Checked again: the store may have changed while the proxy was called.
-    const { row, name, next: settings } = await plan();
-    if (secret !== undefined) settings.secretWrapped = xks(ctx.deps).wrapSecret(ctx.scope, row.id, secret);
-    await saveCustomKeyStore(ctx, { ...row, name, xks: settings });
+    const { row: latest, name, next: settings } = await plan();
+    if (secret !== undefined) settings.secretWrapped = xks(ctx.deps).wrapSecret(ctx.scope, latest.id, secret);
+    await saveCustomKeyStore(ctx, { ...latest, name, xks: settings });
   });
   return {};
 }
@@ -286,16 +262,20 @@ function connectionErrorCode(failure: XksFailure): ConnectionErrorCodeType {
   }
 }
 
-/** Connect's background part: GetHealthStatus with the stored settings; undefined when healthy. */
+/**
+ * GetHealthStatus with the stored settings, for Connect's background part or the periodic
+ * KmsHealthCheck; undefined when healthy, else the ConnectionErrorCode it amounts to.
+ */
 export async function xksConnectionError(
   deps: KmsDeps,
   scope: Scope,
   row: CustomKeyStoreRow,
+  kmsOperation: 'ConnectCustomKeyStore' | 'KmsHealthCheck',
 ): Promise<ConnectionErrorCodeType | undefined> {
   if (!row.xks || !deps.xksKeyStores) return 'INTERNAL_ERROR';
   try {
     const target = targetOf(deps, scope, row.id, row.xks);
-    await deps.xksKeyStores.client.getHealthStatus(target, { kmsRequestId: crypto.randomUUID(), kmsOperation: 'ConnectCustomKeyStore' });
+    await deps.xksKeyStores.client.getHealthStatus(target, { kmsRequestId: crypto.randomUUID(), kmsOperation });
     return undefined;
   } catch (err) {
     return err instanceof XksProxyError ? connectionErrorCode(err.failure) : 'INTERNAL_ERROR';

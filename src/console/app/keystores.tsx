@@ -1,6 +1,6 @@
 /** Custom key stores: list with connection status, the actions menu, create and edit forms. */
 import { useEffect, useRef, useState } from 'react';
-import type { FormEvent } from 'react';
+import type { FormEvent, ReactNode } from 'react';
 import { call, listAll } from './api';
 import type { JsonObject } from './api';
 import { findHelp } from './help';
@@ -11,7 +11,6 @@ import {
   FormButtons,
   Link,
   Progress,
-  SuccessAlert,
   TableHead,
   formatDate,
   navigate,
@@ -21,6 +20,9 @@ import {
 } from './ui';
 import { describeClusters } from './clusters';
 import type { Cluster } from './clusters';
+import { KeyStoreSavedAlert } from './keystore-saved-alert';
+import { EditExternalKeyStore, NEW_XKS_SETTINGS, XksFields, createXksInput } from './external-keystores';
+import type { XksProxyConfiguration, XksSettings } from './external-keystores';
 
 export interface KeyStore {
   CustomKeyStoreId: string;
@@ -30,6 +32,7 @@ export interface KeyStore {
   ConnectionState: string;
   ConnectionErrorCode?: string;
   CreationDate?: number;
+  XksProxyConfiguration?: XksProxyConfiguration;
 }
 
 const TRANSITIONAL = new Set(['CONNECTING', 'DISCONNECTING']);
@@ -148,11 +151,11 @@ function KeyStoreList(props: { region: string }) {
       {busyTransition && <p className="muted">A connection change is in progress; the list refreshes by itself.</p>}
       {stores.data && (
         <table aria-label="Custom key stores">
-          <TableHead columns={['Name', 'ID', 'Cluster ID', 'Creation date', 'Status']} select />
+          <TableHead columns={['Name', 'ID', 'Type', 'Cluster ID or proxy', 'Creation date', 'Status']} select />
           <tbody>
             {stores.data.length === 0 && (
               <tr>
-                <td colSpan={6} className="muted">
+                <td colSpan={7} className="muted">
                   No custom key stores in {props.region}.
                 </td>
               </tr>
@@ -172,7 +175,16 @@ function KeyStoreList(props: { region: string }) {
                 <td>
                   <code>{s.CustomKeyStoreId}</code>
                 </td>
-                <td>{s.CloudHsmClusterId ? <code>{s.CloudHsmClusterId}</code> : '—'}</td>
+                <td>{s.CustomKeyStoreType === 'EXTERNAL_KEY_STORE' ? 'External' : 'AWS CloudHSM'}</td>
+                <td>
+                  {s.CloudHsmClusterId && <code>{s.CloudHsmClusterId}</code>}
+                  {s.XksProxyConfiguration && (
+                    <code>
+                      {s.XksProxyConfiguration.UriEndpoint}
+                      {s.XksProxyConfiguration.UriPath}
+                    </code>
+                  )}
+                </td>
                 <td className="nowrap">{formatDate(s.CreationDate)}</td>
                 <td>
                   <StatusCell store={s} />
@@ -252,16 +264,17 @@ function CreateKeyStore(props: { region: string }) {
   const [clusterId, setClusterId] = useState('');
   const [trustAnchor, setTrustAnchor] = useState('');
   const [password, setPassword] = useState('');
+  const [type, setType] = useState('AWS_CLOUDHSM');
+  const [xks, setXks] = useState<XksSettings>(NEW_XKS_SETTINGS);
   const action = useAction();
   const submit = async (e: FormEvent) => {
     e.preventDefault();
+    const input: JsonObject =
+      type === 'EXTERNAL_KEY_STORE'
+        ? { CustomKeyStoreName: name, ...createXksInput(xks) }
+        : { CustomKeyStoreName: name, CloudHsmClusterId: clusterId, TrustAnchorCertificate: trustAnchor, KeyStorePassword: password };
     const ok = await action.run('Creating the custom key store…', async () => {
-      await call(
-        'kms',
-        'CreateCustomKeyStore',
-        { CustomKeyStoreName: name, CloudHsmClusterId: clusterId, TrustAnchorCertificate: trustAnchor, KeyStorePassword: password },
-        props.region,
-      );
+      await call('kms', 'CreateCustomKeyStore', input, props.region);
     });
     if (ok) navigate('/keystores');
   };
@@ -274,29 +287,41 @@ function CreateKeyStore(props: { region: string }) {
           <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={256} />
         </label>
         <label>
-          AWS CloudHSM cluster ID
-          <select value={clusterId} onChange={(e) => setClusterId(e.target.value)} required>
-            <option value="">Choose a cluster</option>
-            {(clusters.data ?? []).map((c) => (
-              <option key={c.ClusterId} value={c.ClusterId}>
-                {c.ClusterId} ({c.State})
-              </option>
-            ))}
+          Key store type
+          <select value={type} onChange={(e) => setType(e.target.value)}>
+            <option value="AWS_CLOUDHSM">AWS CloudHSM key store</option>
+            <option value="EXTERNAL_KEY_STORE">External key store (XKS proxy)</option>
           </select>
         </label>
-        {clusters.error !== undefined && <ErrorAlert error={clusters.error} title="Could not list the CloudHSM clusters" />}
-        <label>
-          Trust anchor certificate (PEM of customerCA.crt)
-          <textarea value={trustAnchor} onChange={(e) => setTrustAnchor(e.target.value)} rows={6} required />
-        </label>
-        <label>
-          Or upload the trust anchor certificate file
-          <input type="file" accept=".crt,.pem" onChange={readFileInto(setTrustAnchor)} />
-        </label>
-        <label>
-          kmsuser password
-          <input type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="off" required />
-        </label>
+        {type === 'EXTERNAL_KEY_STORE' && <XksFields value={xks} onChange={setXks} secretRequired />}
+        {type === 'AWS_CLOUDHSM' && (
+          <>
+            <label>
+              AWS CloudHSM cluster ID
+              <select value={clusterId} onChange={(e) => setClusterId(e.target.value)} required>
+                <option value="">Choose a cluster</option>
+                {(clusters.data ?? []).map((c) => (
+                  <option key={c.ClusterId} value={c.ClusterId}>
+                    {c.ClusterId} ({c.State})
+                  </option>
+                ))}
+              </select>
+            </label>
+            {clusters.error !== undefined && <ErrorAlert error={clusters.error} title="Could not list the CloudHSM clusters" />}
+            <label>
+              Trust anchor certificate (PEM of customerCA.crt)
+              <textarea value={trustAnchor} onChange={(e) => setTrustAnchor(e.target.value)} rows={6} required />
+            </label>
+            <label>
+              Or upload the trust anchor certificate file
+              <input type="file" accept=".crt,.pem" onChange={readFileInto(setTrustAnchor)} />
+            </label>
+            <label>
+              kmsuser password
+              <input type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="off" required />
+            </label>
+          </>
+        )}
         <ActionStatus action={action} />
         <FormButtons submit="Create custom key store" onCancel={() => navigate('/keystores')} busy={action.busy !== undefined} />
       </form>
@@ -325,6 +350,13 @@ function EditKeyStore(props: { region: string; id: string }) {
 
   if (loaded.error !== undefined) return <ErrorAlert error={loaded.error} title="Could not load the custom key store" />;
   if (!store) return <Progress label="Loading the custom key store…" />;
+  if (store.CustomKeyStoreType === 'EXTERNAL_KEY_STORE') {
+    return (
+      <EditPage store={store}>
+        <EditExternalKeyStore region={props.region} store={store} reload={loaded.reload} />
+      </EditPage>
+    );
+  }
 
   const state = store.ConnectionState;
   const disconnected = state === 'DISCONNECTED';
@@ -378,11 +410,7 @@ function EditKeyStore(props: { region: string; id: string }) {
     });
 
   return (
-    <section aria-labelledby="edit-ks-title">
-      <h1 id="edit-ks-title">Edit custom key store settings</h1>
-      <p>
-        <code>{store.CustomKeyStoreId}</code> — status <StatusCell store={store} />
-      </p>
+    <EditPage store={store}>
       {!disconnected && (
         <div className="alert alert-info" role="note">
           <p>
@@ -396,21 +424,14 @@ function EditKeyStore(props: { region: string; id: string }) {
           )}
         </div>
       )}
-      {saved && saved.edited.length === 0 && <SuccessAlert>Nothing to save: no setting was changed.</SuccessAlert>}
-      {saved && saved.edited.length > 0 && (
-        <SuccessAlert>
-          <p>
-            Saved. You edited the {saved.edited.join(', the ')} of {saved.name}.
-          </p>
-          {store.ConnectionState !== 'CONNECTED' && (
-            <p>
-              Reminder: the key store is not connected. Connect it again to use its KMS keys.{' '}
-              <button type="button" onClick={() => void connect()} disabled={action.busy !== undefined}>
-                Connect custom key store
-              </button>
-            </p>
-          )}
-        </SuccessAlert>
+      {saved && (
+        <KeyStoreSavedAlert
+          storeName={saved.name}
+          edited={saved.edited}
+          connected={store.ConnectionState === 'CONNECTED'}
+          busy={action.busy !== undefined}
+          onConnect={() => void connect()}
+        />
       )}
       <form className="form" onSubmit={save}>
         <label>
@@ -469,6 +490,18 @@ function EditKeyStore(props: { region: string; id: string }) {
           busy={action.busy !== undefined}
         />
       </form>
+    </EditPage>
+  );
+}
+
+function EditPage(props: { store: KeyStore; children: ReactNode }) {
+  return (
+    <section aria-labelledby="edit-ks-title">
+      <h1 id="edit-ks-title">Edit custom key store settings</h1>
+      <p>
+        <code>{props.store.CustomKeyStoreId}</code> — status <StatusCell store={props.store} />
+      </p>
+      {props.children}
     </section>
   );
 }
