@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { newXksCredential } from '../../src/xks-proxy/credentials.js';
 
 export interface XksTestKey {
   material: Buffer;
@@ -52,12 +53,8 @@ export interface TestXksProxy {
   close(): Promise<void>;
 }
 
-/** A credential in the spec's alphabet: id 20–30 chars [A-Z2-7], secret 43–64 base64 chars. */
-export function newXksCredential(): XksTestCredential {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  const accessKeyId = Array.from(randomBytes(24), (b) => alphabet[b % 32]).join('');
-  return { accessKeyId, secretAccessKey: randomBytes(32).toString('base64') };
-}
+/** A credential in the spec's alphabet (kmsd xks-proxy makes them the same way). */
+export { newXksCredential };
 
 /** Certificate and key (PEM) to serve HTTPS with; without them the proxy speaks plain HTTP. */
 export interface XksProxyTls {

@@ -33,6 +33,11 @@ export class Pkcs11DecryptionFailedError extends Error {
   }
 }
 
+/** The key does not allow the operation (CKA_ENCRYPT or CKA_DECRYPT false, or not an AES key). */
+export class Pkcs11KeyUsageError extends Error {
+  override name = 'Pkcs11KeyUsageError';
+}
+
 /** Any other Cryptoki failure. */
 export class Pkcs11OperationError extends Error {
   override name = 'Pkcs11OperationError';

@@ -17,6 +17,7 @@ import {
   Pkcs11DecryptionFailedError,
   Pkcs11KeyExistsError,
   Pkcs11KeyNotFoundError,
+  Pkcs11KeyUsageError,
   Pkcs11OperationError,
   Pkcs11UnavailableError,
 } from './errors.js';
@@ -330,11 +331,15 @@ function asOwnError(err: unknown): Error {
     err instanceof Pkcs11KeyExistsError ||
     err instanceof Pkcs11DecryptionFailedError ||
     err instanceof Pkcs11UnavailableError ||
-    err instanceof Pkcs11OperationError
+    err instanceof Pkcs11OperationError ||
+    err instanceof Pkcs11KeyUsageError
   ) {
     return err;
   }
   const reason = cryptokiReason(err);
+  if (/^CKR_(KEY_FUNCTION_NOT_PERMITTED|KEY_TYPE_INCONSISTENT)$/.test(reason)) {
+    return new Pkcs11KeyUsageError(`the key does not allow this operation: ${reason}`);
+  }
   if (
     /^CKR_(TOKEN_NOT_PRESENT|DEVICE_REMOVED|DEVICE_ERROR|SESSION_HANDLE_INVALID|USER_NOT_LOGGED_IN|CRYPTOKI_NOT_INITIALIZED)$/.test(reason)
   ) {
