@@ -63,6 +63,17 @@ async function startProxy(settings: ProxySettings): Promise<Running> {
   if (settings.clientCa) args.push('--client-ca', settings.clientCa);
   const running = await startXksProxyProcess(args, { ...softhsm.env, KMSD_XKS_PIN: softhsm.pin });
   port = Number(new URL(running.url).port);
+  // One signed request before kmsd's first, whose budget is 250 ms: a just-started Node
+  // process answers its first requests slowly on a loaded machine (code compiled on use).
+  const warmUp = new XksProxyClient({ ca: ca.pem, endpointOverrides: { [ENDPOINT]: `https://127.0.0.1:${port}` }, timeoutMs: 10_000 });
+  const [credential] = settings.credentials;
+  await warmUp
+    .getHealthStatus(
+      { uriEndpoint: ENDPOINT, uriPath: settings.uriPath, ...credential, region: 'us-east-1' },
+      { kmsRequestId: 'warm-up', kmsOperation: 'KmsHealthCheck' },
+    )
+    .catch(() => undefined);
+  warmUp.close();
   return running;
 }
 

@@ -33,8 +33,8 @@ under the camelCase name given in brackets):
                                               [KMSD_XKS_CLIENT_CA, clientCa]
   --uri-path <path>         The key store's XksProxyUriPath, [/prefix]/kms/xks/v1
                                    [KMSD_XKS_URI_PATH, uriPath; default /kms/xks/v1]
-  --credentials-file <file> JSON array of {"accessKeyId", "secretAccessKey"}: the
-                            credentials accepted (several at once, for rotation)
+  --credentials-file <file> JSON {"accessKeyId", "secretAccessKey"} (as new-credential
+                            prints it) or an array of them, for rotation
                                      [KMSD_XKS_CREDENTIALS_FILE, credentialsFile]
                             or KMSD_XKS_CREDENTIALS="ID:SECRET[,ID:SECRET...]"
   --log-level <level>       debug (a line per request), info, warn, error, silent
@@ -181,6 +181,14 @@ async function serveProxy(settings: Settings): Promise<void> {
     clientCa: clientCa ? readText(clientCa) : undefined,
   };
   const token = openToken(settings);
+  // Refuse to start on a token that cannot encrypt; this also makes the first health check
+  // KMS sends (250 ms budget) as quick as the rest (the test key exists from now on).
+  try {
+    await token.health();
+  } catch (err) {
+    token.close();
+    throw new Error(`the token failed its self-test: ${(err as Error).message}`);
+  }
   const server = createXksProxyServer({ uriPath, credentials, keys: token, tls, log: createLogger(level as LoggerLevel) });
   let address;
   try {
@@ -211,8 +219,11 @@ async function serveProxy(settings: Settings): Promise<void> {
 function readCredentials(settings: Settings): XksProxyCredential[] {
   const file = settings.get('credentials-file', 'KMSD_XKS_CREDENTIALS_FILE', 'credentialsFile');
   let list: unknown;
-  if (file) list = readJsonValue(file);
-  else if (process.env.KMSD_XKS_CREDENTIALS) {
+  if (file) {
+    list = readJsonValue(file);
+    // One credential, as `new-credential` prints it, or a list of them.
+    if (typeof list === 'object' && list !== null && !Array.isArray(list)) list = [list];
+  } else if (process.env.KMSD_XKS_CREDENTIALS) {
     list = process.env.KMSD_XKS_CREDENTIALS.split(',').map((pair) => {
       const colon = pair.indexOf(':');
       return { accessKeyId: pair.slice(0, colon), secretAccessKey: pair.slice(colon + 1) };

@@ -2,34 +2,8 @@
  * The proxy's error answers (xks-proxy.md §6): `{"errorName", "errorMessage"}` with the
  * spec's HTTP status for each name. KMS maps only errorName (§7); the message is for logs.
  */
-export type XksErrorName =
-  | 'ValidationException'
-  | 'InvalidStateException'
-  | 'InvalidCiphertextException'
-  | 'InvalidKeyUsageException'
-  | 'AuthenticationFailedException'
-  | 'AccessDeniedException'
-  | 'KeyNotFoundException'
-  | 'InvalidUriPathException'
-  | 'ThrottlingException'
-  | 'UnsupportedOperationException'
-  | 'DependencyTimeoutException'
-  | 'InternalException';
-
-const STATUS: Record<XksErrorName, number> = {
-  ValidationException: 400,
-  InvalidStateException: 400,
-  InvalidCiphertextException: 400,
-  InvalidKeyUsageException: 400,
-  AuthenticationFailedException: 401,
-  AccessDeniedException: 403,
-  KeyNotFoundException: 404,
-  InvalidUriPathException: 404,
-  ThrottlingException: 429,
-  UnsupportedOperationException: 501,
-  DependencyTimeoutException: 503,
-  InternalException: 500,
-};
+import { XKS_ERROR_STATUS } from '../keystores/xks-error-names.js';
+import type { XksErrorName } from '../keystores/xks-error-names.js';
 
 export class XksError extends Error {
   readonly status: number;
@@ -38,6 +12,6 @@ export class XksError extends Error {
     message: string,
   ) {
     super(message);
-    this.status = STATUS[errorName];
+    this.status = XKS_ERROR_STATUS[errorName];
   }
 }

@@ -47,6 +47,8 @@ export interface TestXksProxy {
   delayMs: number;
   /** Answer every request with a 200 whose body is not JSON (a broken proxy). */
   garbled: boolean;
+  /** TCP connections accepted so far (kmsd keeps them alive across calls). */
+  connections: number;
   addKey(id: string, overrides?: Partial<XksTestKey>): void;
   /** HTTPS proxies only: serve another certificate from now on. */
   setCertificate(tls: XksProxyTls): void;
@@ -71,6 +73,7 @@ export async function startXksProxy(tls?: XksProxyTls): Promise<TestXksProxy> {
     ekmHealth: 'ACTIVE',
     delayMs: 0,
     garbled: false,
+    connections: 0,
   };
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     void handle(req, res).catch(() => send(res, 500, { errorName: 'InternalException' }));
@@ -146,6 +149,7 @@ export async function startXksProxy(tls?: XksProxyTls): Promise<TestXksProxy> {
     }
   }
 
+  server.on('connection', () => state.connections++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const proxy: TestXksProxy = Object.assign(state, {
