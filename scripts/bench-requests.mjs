@@ -13,7 +13,7 @@ export const ROOT = resolve(import.meta.dirname, '..');
 export const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 export const CONNECTIONS = 50;
 
-const children = new Set();
+export const children = new Set();
 process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
 
 // ---------------------------------------------------------------------------------------
@@ -30,7 +30,7 @@ export function start(args, label) {
     proc.stderr.on('data', (d) => (out += d));
     proc.stdout.on('data', (d) => {
       out += d;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
+      const m = /listening on (https?:\/\/\S+)/.exec(out);
       if (m && !proc.started) {
         proc.started = true;
         clearTimeout(timer);

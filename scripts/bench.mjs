@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // `npm run bench`: kmsd's throughput and latency against a minimal reference server
 // (scripts/bench-reference.mjs), plus CreateKey rate, memory and start-up time at 100,000
-// keys, Encrypt with a key in a CloudHSM custom key store, and Encrypt and CreateKey with 1, 2
+// keys, Encrypt with a key in a CloudHSM custom key store and with an external key store key
+// through `kmsd xks-proxy` on a SoftHSM2 token (skipped without softhsm2), and Encrypt and
+// CreateKey with 1, 2
 // and `auto` workers (kmsd serve --workers) on one SQLite file. Plain Node, no dependencies
 // beyond kmsd's own and its dev dependencies (the AWS SDK clients, for the key store setup);
 // needs `openssl`. Bounded to about 2–4 minutes (most of it creating the 100,000 keys).
@@ -12,7 +14,8 @@
 //
 // Environment: BENCH_SECONDS (per measurement, default 5), BENCH_KEYS (default 100000),
 // BENCH_MILLION=1 (1,000,000 keys instead).
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +38,7 @@ import {
 import {
   agent,
   call,
+  children,
   CONNECTIONS,
   cpuMs,
   kmsdArgs,
@@ -165,6 +169,87 @@ async function customKeyStoreKey(url) {
 }
 
 // ---------------------------------------------------------------------------------------
+// An external key store: `kmsd xks-proxy` over TLS (a CA made with openssl, trusted by kmsd
+// through its config) with keys in a SoftHSM2 token made in a temporary directory.
+
+const SOFTHSM_MODULE = '/usr/lib/softhsm/libsofthsm2.so';
+const XKS_ENDPOINT = 'https://xks.bench.test';
+
+/** Starts the proxy; resolves with what kmsd's config and the case need, or { skipped }. */
+async function startXksProxyForBench() {
+  if (!existsSync(SOFTHSM_MODULE)) return { skipped: `softhsm2 is not installed (${SOFTHSM_MODULE})` };
+  const dir = mkdtempSync(join(tmpdir(), 'kmsd-bench-xks-'));
+  const env = { ...process.env, SOFTHSM2_CONF: join(dir, 'softhsm2.conf'), KMSD_XKS_PIN: 'bench-pin' };
+  writeFileSync(env.SOFTHSM2_CONF, `directories.tokendir = ${dir}\nobjectstore.backend = file\nlog.level = ERROR\n`);
+  const sh = (cmd, args) => run(cmd, args, { cwd: dir, env });
+  await sh('softhsm2-util', ['--init-token', '--free', '--label', 'bench', '--pin', 'bench-pin', '--so-pin', 'bench-so-pin']);
+  await sh(process.execPath, [join(ROOT, 'bin/kmsd.js'), 'xks-proxy', 'create-key', '--label', 'bench-key', '--token-label', 'bench']);
+  await sh('openssl', 'req -x509 -newkey rsa:2048 -nodes -keyout ca.key -subj /CN=bench-xks-ca -days 30 -out ca.crt'.split(' '));
+  await sh(
+    'openssl',
+    'req -x509 -CA ca.crt -CAkey ca.key -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout proxy.key -out proxy.crt -subj /CN=xks.bench.test -addext subjectAltName=DNS:xks.bench.test -days 30'.split(
+      ' ',
+    ),
+  );
+  // A credential in the spec's alphabet (kmsd xks-proxy new-credential makes the same).
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  const credential = {
+    accessKeyId: Array.from(randomBytes(24), (b) => alphabet[b % 32]).join(''),
+    secretAccessKey: randomBytes(32).toString('base64'),
+  };
+  writeFileSync(join(dir, 'credentials.json'), JSON.stringify([credential]), { mode: 0o600 });
+  const args = ['xks-proxy', '--port', '0', '--tls-cert', 'proxy.crt', '--tls-key', 'proxy.key', '--token-label', 'bench'];
+  args.push('--credentials-file', 'credentials.json', '--log-level', 'warn');
+  const proc = spawn(process.execPath, [join(ROOT, 'bin/kmsd.js'), ...args], { cwd: dir, env });
+  children.add(proc);
+  const url = await new Promise((res, rej) => {
+    let out = '';
+    const timer = setTimeout(() => rej(new Error(`kmsd xks-proxy did not start:\n${out}`)), 60_000);
+    proc.stderr.on('data', (d) => (out += d));
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = /listening on (https:\/\/[^/\s]+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        res(m[1]);
+      }
+    });
+    proc.once('exit', (code) => rej(new Error(`kmsd xks-proxy exited (${code}):\n${out}`)));
+  });
+  return {
+    proc,
+    credential,
+    kmsdConfig: { caFile: join(dir, 'ca.crt'), endpoints: { [XKS_ENDPOINT]: url } },
+    async stop() {
+      await stop({ proc });
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A connected external key store on the bench proxy and a key whose XksKeyId is the token key. */
+async function externalKeyStoreKey(url, xks) {
+  if (xks.skipped) throw new Error(xks.skipped);
+  const { CustomKeyStoreId } = await call(url, 'CreateCustomKeyStore', {
+    CustomKeyStoreName: 'bench-xks',
+    CustomKeyStoreType: 'EXTERNAL_KEY_STORE',
+    XksProxyConnectivity: 'PUBLIC_ENDPOINT',
+    XksProxyUriEndpoint: XKS_ENDPOINT,
+    XksProxyUriPath: '/kms/xks/v1',
+    XksProxyAuthenticationCredential: { AccessKeyId: xks.credential.accessKeyId, RawSecretAccessKey: xks.credential.secretAccessKey },
+  });
+  await call(url, 'ConnectCustomKeyStore', { CustomKeyStoreId });
+  const store = await until(
+    'the external key store to connect',
+    async () => (await call(url, 'DescribeCustomKeyStores', { CustomKeyStoreId })).CustomKeyStores[0],
+    (ks) => ks.ConnectionState === 'CONNECTED' || ks.ConnectionState === 'FAILED',
+  );
+  if (store.ConnectionState !== 'CONNECTED') throw new Error(`external key store FAILED to connect: ${store.ConnectionErrorCode}`);
+  const { KeyMetadata } = await call(url, 'CreateKey', { CustomKeyStoreId, Origin: 'EXTERNAL_KEY_STORE', XksKeyId: 'bench-key' });
+  return KeyMetadata.KeyId;
+}
+
+// ---------------------------------------------------------------------------------------
 // Cases: each prepares one request shape against a running server (or returns null when
 // that server cannot do it, e.g. an operation a kmsd build does not implement yet).
 
@@ -286,6 +371,15 @@ const CASES = [
       };
     },
   },
+  {
+    // Each Encrypt is also an HTTPS call to kmsd xks-proxy, which encrypts in SoftHSM2
+    // (double encryption); the ratio is to Encrypt with the AWS_KMS-origin key.
+    name: 'Encrypt 1 KiB (XKS)',
+    kmsdInMemoryOnly: true,
+    async prepare(url, _keyId, xks) {
+      return signed(url, 'Encrypt', { KeyId: await externalKeyStoreKey(url, xks), Plaintext: PLAINTEXT });
+    },
+  },
 ];
 
 /** One request at a time, 20 times: what a single caller waits for a page, without queueing. */
@@ -301,7 +395,7 @@ async function pageLatency(request) {
   return { median: times[10], max: times[19] };
 }
 
-async function runCases({ url, proc }, keyId, kmsdInMemory = false) {
+async function runCases({ url, proc }, keyId, kmsdInMemory = false, xks = { skipped: 'no XKS proxy' }) {
   const results = {};
   for (const c of CASES) {
     if (c.kmsdInMemoryOnly && !kmsdInMemory) {
@@ -310,7 +404,7 @@ async function runCases({ url, proc }, keyId, kmsdInMemory = false) {
     }
     let s;
     try {
-      s = await c.prepare(url, keyId);
+      s = await c.prepare(url, keyId, xks);
     } catch (err) {
       results[c.name] = { skipped: err.message };
       continue;
@@ -379,6 +473,8 @@ async function main() {
   const refResults = await runCases(reference, 'reference-key');
   await stop(reference);
 
+  const xks = await startXksProxyForBench().catch((err) => ({ skipped: `kmsd xks-proxy: ${err.message}` }));
+
   // CloudHSM transitions instant, so the custom key store's setup takes no waiting.
   const configDir = mkdtempSync(join(tmpdir(), 'kmsd-bench-config-'));
   const configFile = join(configDir, 'config.json');
@@ -404,12 +500,14 @@ async function main() {
         },
       ],
       cloudhsm: { transitionMs: 0 },
+      ...(xks.skipped ? {} : { xksProxy: xks.kmsdConfig }),
     }),
   );
   const memory = await start(kmsdArgs(['--in-memory', '--config', configFile]), 'kmsd --in-memory');
   const memKey = (await call(memory.url, 'CreateKey', {})).KeyMetadata.KeyId;
-  const memResults = await runCases(memory, memKey, true);
+  const memResults = await runCases(memory, memKey, true, xks);
   await stop(memory);
+  await xks.stop?.();
   rmSync(configDir, { recursive: true, force: true });
 
   const dataDir = mkdtempSync(join(tmpdir(), 'kmsd-bench-'));
@@ -554,6 +652,13 @@ async function main() {
       );
       console.log(
         `    target >= 1,800 req/s (AWS's per-store quota): ${verdict(cks.rps >= TARGETS.customKeyStoreRps && cks.errors === 0)}`,
+      );
+    }
+    const xksRow = memResults['Encrypt 1 KiB (XKS)'];
+    if (xksRow.skipped) console.log(`  Encrypt with an external key store: skipped: ${xksRow.skipped}`);
+    else {
+      console.log(
+        `  Encrypt with an external key store key (kmsd xks-proxy on SoftHSM2, HTTPS) on kmsd in-memory: ${fmt(xksRow.rps)} req/s, p50 ${fmt(xksRow.p50, 2)} ms, p99 ${fmt(xksRow.p99, 2)} ms, ${fmt(xksRow.rps / enc.rps, 2)} x Encrypt with the AWS_KMS-origin key${xksRow.errors > 0 ? ` (${xksRow.errors} errors, first: ${xksRow.firstError})` : ''}`,
       );
     }
     console.log(`  CreateKey >= ${TARGETS.createKeyPerSec}/s: ${fmt(create.rps)} ${verdict(create.rps >= TARGETS.createKeyPerSec)}`);

@@ -357,6 +357,8 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
       await kmsDeps.keyUsage.flushAll();
       await keyStoreTransitionsIdle(kmsDeps);
       await cloudHsmKeyStores.closeSessions();
+      // Kept-alive connections to XKS proxies would otherwise hold the process for seconds.
+      kmsDeps.xksKeyStores?.client.close();
       await auditLog?.close();
       await store.close();
     },

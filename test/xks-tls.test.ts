@@ -35,36 +35,10 @@ let proxy: TestXksProxy;
 let trusted: XksProxyTls;
 let untrusted: XksProxyTls;
 
-/** A server certificate for `host` issued by `ca` (openssl req -x509 -CA). */
+/** A server certificate for `host` issued by `ca`. */
 async function serverCert(ca: Ca, host: string): Promise<XksProxyTls> {
-  const keyFile = ws.file(`${host}.key`);
-  const certFile = ws.file(`${host}.crt`);
-  const r = await ws.openssl([
-    'req',
-    '-x509',
-    '-CA',
-    ca.certFile,
-    '-CAkey',
-    ca.keyFile,
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    keyFile,
-    '-out',
-    certFile,
-    '-subj',
-    `/CN=${host}`,
-    '-addext',
-    `subjectAltName=DNS:${host}`,
-    '-days',
-    '30',
-  ]);
-  if (r.code !== 0) throw new Error(r.stderr);
-  const { readFileSync } = await import('node:fs');
-  return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') };
+  const { cert, key } = await ws.serverCert(ca, host);
+  return { cert, key };
 }
 
 beforeAll(async () => {

@@ -5,6 +5,7 @@
  *   kmsd audit tail <file>       pretty-print the audit log
  *   kmsd dev-cert [options]      write a development TLS certificate
  *   kmsd config check <file>     validate a config file
+ *   kmsd xks-proxy [...]         serve the XKS Proxy API on a PKCS#11 token, manage its keys
  *   kmsd --version
  * Exit codes (usage.ts): 0 ok, 1 failure, 2 usage.
  */
@@ -20,6 +21,8 @@ Usage:
   kmsd dev-cert [options]    Write a development TLS certificate for localhost
                              (see kmsd dev-cert --help)
   kmsd config check <file>   Validate a config file (see kmsd config --help)
+  kmsd xks-proxy [command]   Serve the XKS Proxy API v1 with keys in a PKCS#11 token,
+                             or manage the token's keys (see kmsd xks-proxy --help)
   kmsd --version, -v         Print the version
   kmsd --help, -h            Show this help
 
@@ -33,6 +36,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   audit: async (argv) => (await import('./audit.js')).auditMain(argv),
   'dev-cert': async (argv) => (await import('./dev-cert.js')).devCert(argv),
   config: async (argv) => (await import('./config-check.js')).configCommand(argv),
+  'xks-proxy': async (argv) => (await import('./xks-proxy.js')).xksProxyMain(argv),
 };
 
 export async function main(argv: string[]): Promise<void> {

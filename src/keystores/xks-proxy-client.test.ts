@@ -84,6 +84,22 @@ describe('XksProxyClient against the test proxy', () => {
     }
   });
 
+  it('keeps one connection per store alive across calls, and a new one for changed settings', async () => {
+    const reuse = new XksProxyClient({ endpointOverrides: { [ENDPOINT]: proxy.url } });
+    try {
+      const before = proxy.connections;
+      for (let i = 0; i < 5; i++) await reuse.encrypt(target, 'key-1', Buffer.from(`call ${i}`), Buffer.alloc(0), meta);
+      expect(proxy.connections - before).toBe(1);
+      // Another path (or credential) is another store's settings: its own connection.
+      await failure(reuse.getKeyMetadata({ ...target, uriPath: '/other/kms/xks/v1' }, 'key-1', meta));
+      expect(proxy.connections - before).toBe(2);
+      await reuse.getKeyMetadata(target, 'key-1', meta);
+      expect(proxy.connections - before).toBe(2);
+    } finally {
+      reuse.close();
+    }
+  });
+
   it('computes the spec test vector for the ciphertext data integrity value', () => {
     const cdiv = integrityValue(
       Buffer.from('project=nile,department=marketing'),

@@ -7,33 +7,32 @@
  * Neither the secret nor any plaintext is logged or put into an error message.
  */
 import { createHash } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
-import type { IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import type { ClientRequest, IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { createSecureContext, rootCertificates } from 'node:tls';
 import type { SecureContext } from 'node:tls';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { isXksErrorName } from './xks-error-names.js';
+import type { XksErrorName } from './xks-error-names.js';
 
 /** AWS KMS gives up on a proxy call after 250 ms (xks-proxy.md §1). */
 export const XKS_CALL_TIMEOUT_MS = 250;
 const MAX_RESPONSE_BYTES = 64 * 1024;
+/**
+ * Idle keep-alive connections to a proxy are closed after this: below the 5 s keep-alive
+ * timeout of Node's HTTP server (kmsd xks-proxy), so kmsd does not reuse a connection the
+ * proxy is closing.
+ */
+const IDLE_CONNECTION_MS = 4_000;
+/** Agents kept at most (one per store's proxy); the oldest is closed beyond this. */
+const MAX_AGENTS = 256;
 
 /** The spec's error names (§6), plus what KMS itself observes about the transport. */
 export type XksFailure =
-  | 'ValidationException'
-  | 'InvalidStateException'
-  | 'InvalidCiphertextException'
-  | 'InvalidKeyUsageException'
-  | 'AuthenticationFailedException'
-  | 'AccessDeniedException'
-  | 'KeyNotFoundException'
-  | 'InvalidUriPathException'
-  | 'ThrottlingException'
-  | 'UnsupportedOperationException'
-  | 'DependencyTimeoutException'
-  | 'InternalException'
+  | XksErrorName
   /** TCP failure: nothing answered. */
   | 'Unreachable'
   /** No answer within the timeout. */
@@ -44,21 +43,6 @@ export type XksFailure =
   | 'InvalidResponse'
   /** GetHealthStatus answered, but every external key manager is UNAVAILABLE (§4.4). */
   | 'AllEkmsUnavailable';
-
-const SPEC_ERRORS = new Set<string>([
-  'ValidationException',
-  'InvalidStateException',
-  'InvalidCiphertextException',
-  'InvalidKeyUsageException',
-  'AuthenticationFailedException',
-  'AccessDeniedException',
-  'KeyNotFoundException',
-  'InvalidUriPathException',
-  'ThrottlingException',
-  'UnsupportedOperationException',
-  'DependencyTimeoutException',
-  'InternalException',
-]);
 
 export class XksProxyError extends Error {
   constructor(readonly failure: XksFailure) {
@@ -122,6 +106,14 @@ export class XksProxyClient {
   /** Built once: parsing the public roots for every call would cost more than the call. */
   private readonly secureContext: SecureContext;
 
+  /**
+   * Keep-alive agents, one per store's proxy settings (destination, TLS server name, path,
+   * access key id): an Encrypt reuses the store's TLS session instead of a handshake per
+   * call. Changed settings pick a new agent; the client's CA is fixed for its lifetime
+   * (a new CA means a new client).
+   */
+  private readonly agents = new Map<string, HttpAgent>();
+
   constructor(private readonly options: XksProxyClientOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? XKS_CALL_TIMEOUT_MS;
     // A configured CA adds to Node's public roots rather than replacing them.
@@ -132,7 +124,9 @@ export class XksProxyClient {
   }
 
   async getHealthStatus(target: XksProxyTarget, metadata: XksRequestMetadata): Promise<XksHealth> {
-    const body = await this.call(target, '/health', { requestMetadata: metadata });
+    // A fresh connection: the health check validates the proxy's current TLS setup (a
+    // renewed or replaced certificate), which a kept-alive session would not see.
+    const body = await this.call(target, '/health', { requestMetadata: metadata }, true);
     const size = body.xksProxyFleetSize;
     const fleet = body.ekmFleetDetails;
     if (typeof size !== 'number' || size < 1 || !Array.isArray(fleet) || fleet.length === 0) {
@@ -207,7 +201,12 @@ export class XksProxyClient {
   }
 
   /** One signed POST; resolves with the parsed 200 body or throws XksProxyError. */
-  private async call(target: XksProxyTarget, api: string, payload: Record<string, unknown>): Promise<Record<string, unknown>> {
+  private async call(
+    target: XksProxyTarget,
+    api: string,
+    payload: Record<string, unknown>,
+    fresh = false,
+  ): Promise<Record<string, unknown>> {
     const configured = new URL(target.uriEndpoint);
     const destination = new URL(this.options.endpointOverrides?.[target.uriEndpoint] ?? target.uriEndpoint);
     const path = `${target.uriPath}${api}`;
@@ -230,27 +229,68 @@ export class XksProxyClient {
       }),
       { unsignableHeaders: new Set(['content-type']) },
     );
-    const response = await this.send(destination, path, signed.headers, body);
+    const agentKey = [destination.origin, configured.hostname, target.uriPath, target.accessKeyId].join(' ');
+    if (fresh) this.forget(agentKey);
+    const response = await this.send(destination, path, signed.headers, body, this.agentFor(agentKey, destination.protocol === 'https:'));
     return interpret(response.status, response.body);
   }
 
-  private send(destination: URL, path: string, headers: Record<string, string>, body: string): Promise<{ status: number; body: string }> {
+  /** Closes every kept connection (kmsd is shutting down). */
+  close(): void {
+    for (const agent of this.agents.values()) agent.destroy();
+    this.agents.clear();
+  }
+
+  private forget(key: string): void {
+    this.agents.get(key)?.destroy();
+    this.agents.delete(key);
+  }
+
+  private agentFor(key: string, tls: boolean): HttpAgent {
+    let agent = this.agents.get(key);
+    if (agent) return agent;
+    if (this.agents.size >= MAX_AGENTS) {
+      const [oldestKey, oldest] = this.agents.entries().next().value as [string, HttpAgent];
+      oldest.destroy();
+      this.agents.delete(oldestKey);
+    }
+    const options = { keepAlive: true, timeout: IDLE_CONNECTION_MS, maxFreeSockets: 16 };
+    agent = tls ? new HttpsAgent(options) : new HttpAgent(options);
+    this.agents.set(key, agent);
+    return agent;
+  }
+
+  /**
+   * One POST within the call's timeout. A kept connection the proxy closed in the meantime
+   * fails before any answer; that request is sent once more on a new connection, within the
+   * same timeout (the proxy never saw it).
+   */
+  private send(
+    destination: URL,
+    path: string,
+    headers: Record<string, string>,
+    body: string,
+    agent: HttpAgent,
+  ): Promise<{ status: number; body: string }> {
     const tls = destination.protocol === 'https:';
     return new Promise((resolve, reject) => {
       let settled = false;
+      let req: ClientRequest;
       const fail = (failure: XksFailure) => {
         if (settled) return;
         settled = true;
+        clearTimeout(timer);
         req.destroy();
         reject(new XksProxyError(failure));
       };
+      const timer = setTimeout(() => fail('TimedOut'), this.timeoutMs);
       const options = {
         method: 'POST',
         hostname: destination.hostname,
         port: destination.port || (tls ? 443 : 80),
         path,
         headers: { ...headers, 'content-length': Buffer.byteLength(body) },
-        agent: false as const,
+        agent,
         // The certificate must name the configured endpoint's host, wherever the request goes.
         ...(tls ? { servername: hostOf(headers), secureContext: this.secureContext } : {}),
       };
@@ -270,22 +310,26 @@ export class XksProxyClient {
         });
         res.on('error', () => fail('Unreachable'));
       };
-      const req = tls ? httpsRequest(options, onResponse) : httpRequest(options, onResponse);
-      const timer = setTimeout(() => fail('TimedOut'), this.timeoutMs);
-      // A failure after the TCP connection was made but before the TLS session was up is a
-      // TLS problem (untrusted or expired certificate, wrong host name, protocol), whatever
-      // OpenSSL's code for it; anything else means the proxy could not be reached.
-      let tcpUp = false;
-      let tlsUp = false;
-      req.on('socket', (socket) => {
-        socket.once('connect', () => (tcpUp = true));
-        socket.once('secureConnect', () => (tlsUp = true));
-      });
-      req.on('error', () => {
-        clearTimeout(timer);
-        fail(tls && tcpUp && !tlsUp ? 'TlsFailure' : 'Unreachable');
-      });
-      req.end(body);
+      const attempt = (retryOnStaleConnection: boolean) => {
+        req = tls ? httpsRequest(options, onResponse) : httpRequest(options, onResponse);
+        // A failure after the TCP connection was made but before the TLS session was up is a
+        // TLS problem (untrusted or expired certificate, wrong host name, protocol), whatever
+        // OpenSSL's code for it; anything else means the proxy could not be reached.
+        let tcpUp = false;
+        let tlsUp = false;
+        req.on('socket', (socket) => {
+          socket.once('connect', () => (tcpUp = true));
+          socket.once('secureConnect', () => (tlsUp = true));
+        });
+        const sent = req;
+        sent.on('error', () => {
+          if (settled || sent !== req) return;
+          if (retryOnStaleConnection && sent.reusedSocket) return attempt(false);
+          fail(tls && tcpUp && !tlsUp ? 'TlsFailure' : 'Unreachable');
+        });
+        sent.end(body);
+      };
+      attempt(true);
     });
   }
 }
@@ -302,7 +346,7 @@ function interpret(status: number, text: string): Record<string, unknown> {
   if (status === 200) return body;
   // §7: KMS maps errorName only; errorMessage goes to logs, never to the KMS caller.
   const name = body.errorName;
-  if (typeof name === 'string' && SPEC_ERRORS.has(name)) throw new XksProxyError(name as XksFailure);
+  if (isXksErrorName(name)) throw new XksProxyError(name);
   throw new XksProxyError('InvalidResponse');
 }
 

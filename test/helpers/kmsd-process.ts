@@ -64,7 +64,17 @@ export async function runKmsd(args: string[], env: Record<string, string> = {}, 
  * another command that ends by exec'ing its arguments (e.g. unshare), so the pid stays kmsd's.
  */
 export function serve(args: string[], env: Record<string, string> = {}, cwd?: string, launcher: string[] = []): Promise<Running> {
-  const command = [...launcher, process.execPath, BIN, 'serve', ...args];
+  return start(['serve', ...args], /kmsd listening on (https?:\/\/\S+)/, env, cwd, launcher);
+}
+
+/** Starts `kmsd xks-proxy`; `url` is the https://address:port{uriPath} it printed. */
+export function startXksProxyProcess(args: string[], env: Record<string, string> = {}): Promise<Running> {
+  return start(['xks-proxy', ...args], /kmsd xks-proxy listening on (https:\/\/\S+)/, env);
+}
+
+/** Runs a kmsd command that serves until stopped, once it printed the line `listening`. */
+function start(args: string[], listening: RegExp, env: Record<string, string>, cwd?: string, launcher: string[] = []): Promise<Running> {
+  const command = [...launcher, process.execPath, BIN, ...args];
   const proc = spawn(command[0], command.slice(1), { env: baseEnv(env), cwd });
   procs.push(proc);
   let out = '';
@@ -76,7 +86,7 @@ export function serve(args: string[], env: Record<string, string> = {}, cwd?: st
       rej(new Error(`kmsd did not start in time:\n${out}`));
     }, WAIT_MS);
     const onData = () => {
-      const m = /kmsd listening on (https?:\/\/\S+)/.exec(out);
+      const m = listening.exec(out);
       if (!m) return;
       clearTimeout(timer);
       proc.stdout.off('data', onData);

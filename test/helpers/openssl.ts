@@ -90,4 +90,18 @@ export class OpensslWorkspace {
     if (r.code !== 0) throw new Error(r.stderr);
     return r.stdout;
   }
+
+  /**
+   * A TLS certificate for `host` (`/CN` and a DNS subjectAltName) issued by `ca`, with its
+   * key: `openssl req -x509 -CA`. `extra` adds -addext values (e.g. extendedKeyUsage).
+   */
+  async serverCert(ca: Ca, host: string, extra: string[] = []): Promise<{ cert: string; key: string; certFile: string; keyFile: string }> {
+    const keyFile = this.file(`${host}.key`);
+    const certFile = this.file(`${host}.crt`);
+    const args = ['req', '-x509', '-CA', ca.certFile, '-CAkey', ca.keyFile, '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'];
+    args.push('-nodes', '-keyout', keyFile, '-subj', `/CN=${host}`, '-addext', `subjectAltName=DNS:${host}`, '-days', '30');
+    for (const ext of extra) args.push('-addext', ext);
+    const cert = await this.produce(args, certFile);
+    return { cert, key: readFileSync(keyFile, 'utf8'), certFile, keyFile };
+  }
 }

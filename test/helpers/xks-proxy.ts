@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { newXksCredential } from '../../src/xks-proxy/credentials.js';
 
 export interface XksTestKey {
   material: Buffer;
@@ -46,18 +47,16 @@ export interface TestXksProxy {
   delayMs: number;
   /** Answer every request with a 200 whose body is not JSON (a broken proxy). */
   garbled: boolean;
+  /** TCP connections accepted so far (kmsd keeps them alive across calls). */
+  connections: number;
   addKey(id: string, overrides?: Partial<XksTestKey>): void;
   /** HTTPS proxies only: serve another certificate from now on. */
   setCertificate(tls: XksProxyTls): void;
   close(): Promise<void>;
 }
 
-/** A credential in the spec's alphabet: id 20–30 chars [A-Z2-7], secret 43–64 base64 chars. */
-export function newXksCredential(): XksTestCredential {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  const accessKeyId = Array.from(randomBytes(24), (b) => alphabet[b % 32]).join('');
-  return { accessKeyId, secretAccessKey: randomBytes(32).toString('base64') };
-}
+/** A credential in the spec's alphabet (kmsd xks-proxy makes them the same way). */
+export { newXksCredential };
 
 /** Certificate and key (PEM) to serve HTTPS with; without them the proxy speaks plain HTTP. */
 export interface XksProxyTls {
@@ -74,6 +73,7 @@ export async function startXksProxy(tls?: XksProxyTls): Promise<TestXksProxy> {
     ekmHealth: 'ACTIVE',
     delayMs: 0,
     garbled: false,
+    connections: 0,
   };
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     void handle(req, res).catch(() => send(res, 500, { errorName: 'InternalException' }));
@@ -149,6 +149,7 @@ export async function startXksProxy(tls?: XksProxyTls): Promise<TestXksProxy> {
     }
   }
 
+  server.on('connection', () => state.connections++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const proxy: TestXksProxy = Object.assign(state, {
