@@ -62,6 +62,11 @@ export class PostgresStore implements Store {
     // An idle connection that the server drops must not crash the process; the next
     // query gets a fresh one.
     this.pool.on('error', () => undefined);
+    // One that breaks while checked out (the database server went away) emits 'error' on its
+    // client, which without a listener would crash the process. The query under way fails
+    // with the same error, and node-postgres discards the broken client on release. The
+    // listener is added once per connection: adding it at each checkout would pile them up.
+    this.pool.on('connect', (client) => client.on('error', ignoreError));
   }
 
   table<T>(name: string): Table<T> {
@@ -151,17 +156,9 @@ export class PostgresStore implements Store {
     await this.pool.end();
   }
 
-  /**
-   * A connection of the pool for a transaction. The pool listens for errors of idle
-   * connections only: one that breaks while checked out (the database server went away)
-   * emits 'error' on its client, which without a listener would crash the process. The
-   * query under way fails with the same error, and the broken client is not reused
-   * (node-postgres marks it ended, and release() then discards it).
-   */
-  private async checkout(): Promise<pg.PoolClient> {
-    const client = await this.pool.connect();
-    client.on('error', ignoreError);
-    return client;
+  /** A connection of the pool for a transaction (errors: the pool's 'connect' listener). */
+  private checkout(): Promise<pg.PoolClient> {
+    return this.pool.connect();
   }
 
   /** A query joins the caller's transaction, if any; otherwise it runs on its own. */
