@@ -136,16 +136,17 @@ export async function call(url, target, input) {
  * driven by scripts/bench-load.mjs (autocannon) in its own process. With `pid`, also the
  * server's CPU time per request: on a shared machine req/s depends on the neighbours, CPU
  * per request much less. `clientCpuShare` is the load generator's busy fraction of one core:
- * near 1, the client, not the server, sets the pace.
+ * near 1, the client, not the server, sets the pace. `connections`: fewer, when several load
+ * generators share the bench's CONNECTIONS (one per kmsd node).
  */
 function withoutContentLength(headers) {
   return Object.fromEntries(Object.entries(headers).filter(([name]) => name !== 'content-length'));
 }
 
-export async function load(s, seconds = SECONDS, pid = undefined) {
+export async function load(s, seconds = SECONDS, pid = undefined, connections = CONNECTIONS) {
   const job = {
     url: `http://${s.host}:${s.port}`,
-    connections: CONNECTIONS,
+    connections,
     seconds,
     // autocannon sets Content-Length itself; a second one would make the request malformed.
     requests: [{ method: 'POST', path: '/', headers: withoutContentLength(s.headers), body: s.body }],

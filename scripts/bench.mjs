@@ -2,18 +2,21 @@
 // `npm run bench`: kmsd's throughput and latency against a minimal reference server
 // (scripts/bench-reference.mjs), plus CreateKey rate, memory and start-up time at 100,000
 // keys, Encrypt with a key in a CloudHSM custom key store and with an external key store key
-// through `kmsd xks-proxy` on a SoftHSM2 token (skipped without softhsm2), and Encrypt and
-// CreateKey with 1, 2
-// and `auto` workers (kmsd serve --workers) on one SQLite file. Plain Node, no dependencies
-// beyond kmsd's own and its dev dependencies (the AWS SDK clients, for the key store setup);
-// needs `openssl`. Bounded to about 2–4 minutes (most of it creating the 100,000 keys).
+// through `kmsd xks-proxy` on a SoftHSM2 token (skipped without softhsm2), Encrypt and
+// CreateKey with 1, 2 and `auto` workers (kmsd serve --workers) on one SQLite file, and with
+// 1 and 2 kmsd nodes on one PostgreSQL database (a throwaway PostgreSQL 15 server,
+// scripts/bench-postgres.mjs; skipped without Debian's postgresql-15). Plain Node, no
+// dependencies beyond kmsd's own and its dev dependencies (the AWS SDK clients, for the key
+// store setup); needs `openssl`. Bounded to about 2–4 minutes (most of it creating the
+// 100,000 keys).
 //
 // Every request is SigV4-signed (signed once per request shape and replayed, so the client
 // spends its CPU on sending, not signing; the servers verify every request in full) and sent
 // over 50 keep-alive connections by autocannon in a process of its own (bench-load.mjs).
 //
 // Environment: BENCH_SECONDS (per measurement, default 5), BENCH_KEYS (default 100000),
-// BENCH_MILLION=1 (1,000,000 keys instead).
+// BENCH_MILLION=1 (1,000,000 keys instead), BENCH_ONLY=workers (only the --workers rows) or
+// BENCH_ONLY=nodes (only the PostgreSQL nodes rows), for a quick check of those rows.
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -52,6 +55,7 @@ import {
   start,
   stop,
 } from './bench-requests.mjs';
+import { startPostgres } from './bench-postgres.mjs';
 
 // BENCH_MILLION=1: the 1,000,000-key row (filling takes tens of minutes with durable commits).
 const KEYS = process.env.BENCH_MILLION === '1' ? 1_000_000 : Number(process.env.BENCH_KEYS ?? 100_000);
@@ -441,7 +445,7 @@ async function workerRows() {
       const keyId = (await call(server.url, 'CreateKey', {})).KeyMetadata.KeyId;
       const encrypt = await signed(server.url, 'Encrypt', { KeyId: keyId, Plaintext: PLAINTEXT });
       await load(encrypt, 1); // warm-up
-      const row = { workers: workers === 'auto' ? `auto (${availableParallelism()})` : workers };
+      const row = { label: workers === 'auto' ? `auto (${availableParallelism()})` : workers };
       row.Encrypt = await measure(encrypt);
       row.CreateKey = await measure(await signed(server.url, 'CreateKey', {}));
       results.push(row);
@@ -450,17 +454,101 @@ async function workerRows() {
       rmSync(dir, { recursive: true, force: true });
     }
   }
-  console.log('\nWorkers on one SQLite file (kmsd serve --workers)');
-  console.log('Operation   workers       req/s    p50 ms   p99 ms  CPU µs/req  client CPU  ratio to 1 worker (req/s)');
+  printScalingRows('Workers on one SQLite file (kmsd serve --workers)', 'workers', '1 worker', results);
+}
+
+/**
+ * Encrypt and CreateKey rows, one per server set-up in `results` ({ label, Encrypt, CreateKey },
+ * or { label, skipped }), each with its req/s ratio to the first.
+ */
+function printScalingRows(title, column, baseline, results) {
+  console.log(`\n${title}`);
+  console.log(
+    `Operation   ${column.padEnd(10)} ${'req/s'.padStart(8)}    p50 ms   p99 ms  CPU µs/req  client CPU  ratio to ${baseline} (req/s)`,
+  );
   for (const op of ['Encrypt', 'CreateKey']) {
     for (const row of results) {
+      if (row.skipped) {
+        console.log(`${op.padEnd(11)} ${row.label.padEnd(10)} skipped: ${row.skipped}`);
+        continue;
+      }
       const r = row[op];
       const errors = r.errors > 0 ? `  (${r.errors} errors, first: ${r.firstError})` : '';
       console.log(
-        `${op.padEnd(11)} ${row.workers.padEnd(10)} ${fmt(r.rps).padStart(8)} ${fmt(r.p50, 2).padStart(9)} ${fmt(r.p99, 2).padStart(8)} ${fmt(r.cpuUsPerRequest).padStart(11)} ${`${fmt(r.clientCpuShare * 100)}%`.padStart(11)}  ${fmt(r.rps / results[0][op].rps, 2)}${errors}`,
+        `${op.padEnd(11)} ${row.label.padEnd(10)} ${fmt(r.rps).padStart(8)} ${fmt(r.p50, 2).padStart(9)} ${fmt(r.p99, 2).padStart(8)} ${fmt(r.cpuUsPerRequest).padStart(11)} ${`${fmt(r.clientCpuShare * 100)}%`.padStart(11)}  ${fmt(r.rps / results[0][op].rps, 2)}${errors}`,
       );
     }
   }
+}
+
+/**
+ * Encrypt and CreateKey on 1 and 2 kmsd nodes (separate `kmsd serve` processes) sharing one
+ * PostgreSQL database, on a throwaway PostgreSQL server (scripts/bench-postgres.mjs); each
+ * row's ratio is to 1 node. With 2 nodes the load is spread over both: one load generator per
+ * node, each with half the connections, run at once. req/s is their sum; CPU µs/req is both
+ * nodes' CPU over all their requests; p50/p99 and client CPU are the higher of the two
+ * generators' (their latencies are not merged).
+ */
+async function nodeRows() {
+  const title = 'kmsd nodes on one PostgreSQL database (kmsd serve --store postgres://…)';
+  let postgres;
+  try {
+    postgres = startPostgres();
+  } catch (err) {
+    postgres = { skipped: err.message };
+  }
+  if (postgres.skipped) {
+    printScalingRows(title, 'nodes', '1 node', [{ label: '1, 2', skipped: postgres.skipped }]);
+    return;
+  }
+  // Every node needs the same root key (PostgreSQL stores never generate one).
+  const keyDir = mkdtempSync(join(tmpdir(), 'kmsd-bench-nodes-'));
+  const rootKeyFile = join(keyDir, 'root-key');
+  writeFileSync(rootKeyFile, randomBytes(32).toString('base64'), { mode: 0o600 });
+  const results = [];
+  try {
+    for (const nodes of [1, 2]) {
+      const store = postgres.createDatabase(`kmsd_bench_${nodes}_nodes`);
+      const servers = [];
+      try {
+        // One after the other: the first applies the migrations, the next finds them done.
+        for (let i = 0; i < nodes; i++) {
+          servers.push(await start(kmsdArgs(['--store', store, '--root-key-file', rootKeyFile]), `kmsd node ${i + 1} of ${nodes}`));
+        }
+        const keyId = (await call(servers[0].url, 'CreateKey', {})).KeyMetadata.KeyId;
+        // The same request shape signed for each node (the Host header is signed).
+        const each = (target, input) => Promise.all(servers.map((server) => signed(server.url, target, input)));
+        const measure = async (requests, seconds = SECONDS) => {
+          const cpu0 = servers.map((server) => cpuMs(server.proc.pid));
+          const rs = await Promise.all(requests.map((s) => load(s, seconds, undefined, CONNECTIONS / nodes)));
+          const cpu = servers.reduce((sum, server, i) => sum + cpuMs(server.proc.pid) - cpu0[i], 0);
+          const count = rs.reduce((sum, r) => sum + r.count, 0);
+          return {
+            count,
+            rps: rs.reduce((sum, r) => sum + r.rps, 0),
+            p50: Math.max(...rs.map((r) => r.p50)),
+            p99: Math.max(...rs.map((r) => r.p99)),
+            errors: rs.reduce((sum, r) => sum + r.errors, 0),
+            firstError: rs.find((r) => r.firstError)?.firstError,
+            cpuUsPerRequest: (cpu * 1000) / count,
+            clientCpuShare: Math.max(...rs.map((r) => r.clientCpuShare)),
+          };
+        };
+        const encrypt = await each('Encrypt', { KeyId: keyId, Plaintext: PLAINTEXT });
+        await measure(encrypt, 1); // warm-up
+        const row = { label: String(nodes) };
+        row.Encrypt = await measure(encrypt);
+        row.CreateKey = await measure(await each('CreateKey', {}));
+        results.push(row);
+      } finally {
+        await Promise.all(servers.map(stop));
+      }
+    }
+  } finally {
+    postgres.stop();
+    rmSync(keyDir, { recursive: true, force: true });
+  }
+  printScalingRows(title, 'nodes', '1 node', results);
 }
 
 async function main() {
@@ -468,6 +556,13 @@ async function main() {
     throw new Error('dist/ is missing: run `npm run build` (npm ci does it) first');
   }
   console.log(`kmsd benchmark: ${CONNECTIONS} keep-alive connections, ${SECONDS}s per measurement, Node ${process.version}\n`);
+  const only = process.env.BENCH_ONLY;
+  if (only) {
+    const rows = { workers: workerRows, nodes: nodeRows }[only];
+    if (!rows) throw new Error(`BENCH_ONLY=${only}: use workers or nodes`);
+    await rows();
+    return;
+  }
 
   const reference = await start([join(ROOT, 'scripts/bench-reference.mjs')], 'reference');
   const refResults = await runCases(reference, 'reference-key');
@@ -596,6 +691,7 @@ async function main() {
     );
 
     await workerRows();
+    await nodeRows();
 
     // A load generator that saturates makes every ratio to the reference look better than it is.
     const clientBound = Object.entries(refResults).filter(([, r]) => r.clientCpuShare > CLIENT_BOUND_SHARE);
