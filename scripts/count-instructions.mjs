@@ -55,12 +55,19 @@ const inputs = {
   GenerateDataKey: async () => ({ KeyId, KeySpec: 'AES_256' }),
 };
 if (!inputs[operation]) throw new Error(`unknown operation ${operation}`);
-const request = await signed(url, operation, await inputs[operation]());
+const input = await inputs[operation]();
+// Signed anew every minute: under valgrind a run can outlast a signature's 5 minutes.
+let request = await signed(url, operation, input);
+let signedAt = Date.now();
 
 async function drive(count) {
   let left = count;
   const worker = async () => {
     while (left-- > 0) {
+      if (Date.now() - signedAt > 60_000) {
+        signedAt = Date.now();
+        request = await signed(url, operation, input);
+      }
       const r = await send(request);
       if (r.status !== 200) throw new Error(`${operation}: ${r.status} ${r.body.slice(0, 200)}`);
     }
