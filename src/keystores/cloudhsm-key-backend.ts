@@ -11,11 +11,10 @@
  */
 import { randomInt } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
-import { KMSInvalidStateException } from '../generated/kms.js';
 import type { Scope, Store, Table } from '../store/store.js';
 import type { ClusterView, CloudHsmClusters, LoginFailure } from './cloudhsm-clusters.js';
 import { HsmDecryptError, HsmUnavailableError } from './cloudhsm-clusters.js';
-import { CiphertextAuthenticationError } from './key-backend.js';
+import { BackingKeyExhaustedError, BackingKeyNotFoundError, CiphertextAuthenticationError, KeyStoreUnavailableError } from './errors.js';
 import type { BackendKeyRef, SymmetricKeyBackend } from './key-backend.js';
 import type { RootKey } from './root-key.js';
 
@@ -54,8 +53,6 @@ interface Session {
   clusterId: string;
 }
 
-/** AWS's message for a crypto call the cluster cannot serve (fix-keystore.md). */
-const CANNOT_COMMUNICATE = 'KMS cannot communicate with your CloudHSM cluster.';
 const PASSWORD_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 export interface CloudHsmKeyBackendDeps {
@@ -192,12 +189,12 @@ export class CloudHsmKeyBackend implements SymmetricKeyBackend {
   /** GenerateRandom with CustomKeyStoreId: the bytes come from the cluster's HSMs. */
   async random(scope: Scope, customKeyStoreId: string, length: number): Promise<Buffer> {
     const session = this.session(scope, customKeyStoreId);
-    return mapHsmErrors(() => this.deps.clusters.random(session.sessionId, length), CANNOT_COMMUNICATE);
+    return mapHsmErrors(() => this.deps.clusters.random(session.sessionId, length));
   }
 
   async createMaterial(ref: BackendKeyRef): Promise<void> {
     const session = this.session(ref.scope, storeIdOf(ref));
-    const handle = await mapHsmErrors(() => this.deps.clusters.generateAesKey(session.sessionId, ref.arn), CANNOT_COMMUNICATE);
+    const handle = await mapHsmErrors(() => this.deps.clusters.generateAesKey(session.sessionId, ref.arn));
     await this.handles.put(ref.scope, ref.keyId, { keyArn: ref.arn, clusterId: session.clusterId, handle });
   }
 
@@ -205,7 +202,7 @@ export class CloudHsmKeyBackend implements SymmetricKeyBackend {
     const session = this.session(ref.scope, storeIdOf(ref));
     const handle = await this.handleFor(ref, session);
     await this.countMessage(ref);
-    return mapHsmErrors(() => this.deps.clusters.encrypt(session.sessionId, handle, plaintext, aad), unavailable(ref));
+    return mapHsmErrors(() => this.deps.clusters.encrypt(session.sessionId, handle, plaintext, aad), ref);
   }
 
   /**
@@ -228,11 +225,7 @@ export class CloudHsmKeyBackend implements SymmetricKeyBackend {
       if (grant > 0) await this.messageCounts.put(ref.scope, ref.keyId, { keyArn: ref.arn, reserved: reserved + grant });
       return Math.max(grant, 0);
     });
-    if (granted === 0) {
-      throw new KMSInvalidStateException(
-        `${ref.arn} has encrypted ${limit} messages, the most one AES-GCM key may with random IVs. Create a new KMS key in the custom key store and encrypt under it.`,
-      );
-    }
+    if (granted === 0) throw new BackingKeyExhaustedError(ref.arn, limit);
     this.messagesLeft.set(id, (this.messagesLeft.get(id) ?? 0) + granted - 1);
   }
 
@@ -240,7 +233,7 @@ export class CloudHsmKeyBackend implements SymmetricKeyBackend {
     const session = this.session(ref.scope, storeIdOf(ref));
     const handle = await this.handleFor(ref, session);
     try {
-      return await mapHsmErrors(() => this.deps.clusters.decrypt(session.sessionId, handle, body, aad), unavailable(ref));
+      return await mapHsmErrors(() => this.deps.clusters.decrypt(session.sessionId, handle, body, aad), ref);
     } catch (err) {
       if (err instanceof HsmDecryptError) throw new CiphertextAuthenticationError();
       throw err;
@@ -282,7 +275,7 @@ export class CloudHsmKeyBackend implements SymmetricKeyBackend {
   private session(scope: Scope, customKeyStoreId: string): Session {
     const session = this.sessions.get(sessionKey(scope, customKeyStoreId));
     // CONNECTED in the store row but no session: kmsd restarted and the reconnect failed.
-    if (!session) throw new KMSInvalidStateException(CANNOT_COMMUNICATE);
+    if (!session) throw new KeyStoreUnavailableError(`this node holds no kmsuser session for ${customKeyStoreId}`);
     return session;
   }
 
@@ -291,31 +284,29 @@ export class CloudHsmKeyBackend implements SymmetricKeyBackend {
     if (row && row.clusterId === session.clusterId) return row.handle;
     // The store now points at another cluster of the same backup history (restored from a
     // backup): the key is found there by its label, the KMS key ARN.
-    const handle = await mapHsmErrors(() => this.deps.clusters.findKeyByLabel(session.sessionId, ref.arn), CANNOT_COMMUNICATE);
-    if (handle === undefined) throw new KMSInvalidStateException(unavailable(ref));
+    const handle = await mapHsmErrors(() => this.deps.clusters.findKeyByLabel(session.sessionId, ref.arn));
+    if (handle === undefined) throw new BackingKeyNotFoundError(ref.arn);
     await this.handles.put(ref.scope, ref.keyId, { keyArn: ref.arn, clusterId: session.clusterId, handle });
     return handle;
   }
 }
 
-/** HsmUnavailableError -> KMSInvalidStateException, the failure carrier AWS uses here. */
-async function mapHsmErrors<T>(fn: () => Promise<T>, keyNotFoundMessage: string): Promise<T> {
+/**
+ * The cluster's HsmUnavailableError as the port's errors: a missing key handle is the KMS
+ * key's backing key gone (when the call names one), anything else the store unavailable.
+ */
+async function mapHsmErrors<T>(fn: () => Promise<T>, keyOf?: BackendKeyRef): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof HsmUnavailableError) {
-      throw new KMSInvalidStateException(err.reason === 'KEY_NOT_FOUND' ? keyNotFoundMessage : CANNOT_COMMUNICATE);
-    }
-    throw err;
+    if (!(err instanceof HsmUnavailableError)) throw err;
+    if (err.reason === 'KEY_NOT_FOUND' && keyOf) throw new BackingKeyNotFoundError(keyOf.arn);
+    throw new KeyStoreUnavailableError(err.message);
   }
 }
 
-function unavailable(ref: BackendKeyRef): string {
-  return `${ref.arn} is unavailable.`;
-}
-
 function storeIdOf(ref: BackendKeyRef): string {
-  if (!ref.customKeyStoreId) throw new KMSInvalidStateException(`${ref.arn} is unavailable.`);
+  if (!ref.customKeyStoreId) throw new BackingKeyNotFoundError(ref.arn);
   return ref.customKeyStoreId;
 }
 

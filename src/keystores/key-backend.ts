@@ -1,8 +1,9 @@
 /**
  * Where a KMS key's material lives. The KMS service seals and opens ciphertext bodies
  * through this interface and never sees how material is kept: in kmsd's own store (origin
- * AWS_KMS), inside an emulated CloudHSM cluster (AWS_CLOUDHSM), later a PKCS#11 HSM or an
- * external key store proxy.
+ * AWS_KMS), inside an emulated CloudHSM cluster (AWS_CLOUDHSM), behind an external key
+ * store proxy (EXTERNAL_KEY_STORE). Failures are the port's own errors
+ * (errors.ts).
  */
 import type { Scope } from '../store/store.js';
 
@@ -23,14 +24,8 @@ export interface SymmetricKeyBackend {
   createMaterial(ref: BackendKeyRef): Promise<void>;
   /** Encrypts `plaintext` bound to `aad`; the result is opaque to the caller. */
   seal(ref: BackendKeyRef, plaintext: Buffer, aad: Buffer): Promise<Buffer>;
-  /** Reverses `seal`; throws CiphertextAuthenticationError when the body or AAD was altered. */
+  /** Reverses `seal`; throws CiphertextAuthenticationError (errors.ts) when the body or AAD was altered. */
   open(ref: BackendKeyRef, body: Buffer, aad: Buffer): Promise<Buffer>;
   /** Removes the material once the key is finally deleted. */
   destroyMaterial(ref: BackendKeyRef): Promise<void>;
-}
-
-export class CiphertextAuthenticationError extends Error {
-  constructor() {
-    super('ciphertext failed authentication');
-  }
 }

@@ -9,7 +9,7 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import type { Store, Table } from '../store/store.js';
 import type { RootKey } from './root-key.js';
-import { CiphertextAuthenticationError } from './key-backend.js';
+import { CiphertextAuthenticationError } from './errors.js';
 import type { BackendKeyRef, SymmetricKeyBackend } from './key-backend.js';
 
 interface MaterialRow {

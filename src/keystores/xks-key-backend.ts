@@ -9,7 +9,7 @@
  */
 import type { RootKey } from './root-key.js';
 import type { LocalKeyBackend } from './local-key-backend.js';
-import { CiphertextAuthenticationError } from './key-backend.js';
+import { CiphertextAuthenticationError } from './errors.js';
 import type { BackendKeyRef, SymmetricKeyBackend } from './key-backend.js';
 import type { XksProxyClient, XksProxyTarget, XksRequestMetadata } from './xks-proxy-client.js';
 import type { Scope } from '../store/store.js';
