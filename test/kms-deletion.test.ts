@@ -34,6 +34,7 @@ describe('final deletion of a custom key store key', () => {
         if (destroyed.length === 1) throw new Error('cluster unreachable');
       },
       isConnected: async () => false,
+      health: async () => ({ healthy: true }),
     };
     const deps: KmsDeps = {
       store,

@@ -15,7 +15,7 @@ import type { Scope, Store, Table } from '../store/store.js';
 import type { ClusterView, CloudHsmClusters, LoginFailure } from './cloudhsm-clusters.js';
 import { HsmDecryptError, HsmUnavailableError } from './cloudhsm-clusters.js';
 import { BackingKeyExhaustedError, BackingKeyNotFoundError, CiphertextAuthenticationError, KeyStoreUnavailableError } from './errors.js';
-import type { BackendKeyRef, SymmetricKeyBackend } from './key-backend.js';
+import type { BackendKeyRef, KeyStoreHealth, SymmetricKeyBackend } from './key-backend.js';
 import type { RootKey } from './root-key.js';
 
 /** What the backend needs to know about a key store (KMS owns the store rows). */
@@ -270,6 +270,21 @@ export class CloudHsmKeyBackend implements SymmetricKeyBackend {
       recordedAt: this.deps.clock.now().getTime(),
       reason,
     });
+  }
+
+  /**
+   * The store's health on this node: its kmsuser session, and a cluster that still exists
+   * with an ACTIVE HSM (what every key operation needs, see fix-keystore.md).
+   */
+  async health(scope: Scope, customKeyStoreId?: string): Promise<KeyStoreHealth> {
+    const session = customKeyStoreId === undefined ? undefined : this.sessions.get(sessionKey(scope, customKeyStoreId));
+    if (!session) return { healthy: false, error: new KeyStoreUnavailableError('this node holds no kmsuser session for the store') };
+    const view = await this.deps.clusters.describeCluster(scope, session.clusterId);
+    if (!view) return { healthy: false, error: new KeyStoreUnavailableError(`cluster ${session.clusterId} no longer exists`) };
+    if (!view.hsms.some((h) => h.state === 'ACTIVE')) {
+      return { healthy: false, error: new KeyStoreUnavailableError(`cluster ${session.clusterId} has no ACTIVE HSM`) };
+    }
+    return { healthy: true };
   }
 
   private session(scope: Scope, customKeyStoreId: string): Session {

@@ -2,10 +2,11 @@
  * Where a KMS key's material lives. The KMS service seals and opens ciphertext bodies
  * through this interface and never sees how material is kept: in kmsd's own store (origin
  * AWS_KMS), inside an emulated CloudHSM cluster (AWS_CLOUDHSM), behind an external key
- * store proxy (EXTERNAL_KEY_STORE). Failures are the port's own errors
+ * store proxy (EXTERNAL_KEY_STORE), in a PKCS#11 token. Failures are the port's own errors
  * (errors.ts).
  */
 import type { Scope } from '../store/store.js';
+import type { KeyStoreError } from './errors.js';
 
 /** What a backend needs to know about the KMS key it works for. */
 export interface BackendKeyRef {
@@ -28,4 +29,11 @@ export interface SymmetricKeyBackend {
   open(ref: BackendKeyRef, body: Buffer, aad: Buffer): Promise<Buffer>;
   /** Removes the material once the key is finally deleted. */
   destroyMaterial(ref: BackendKeyRef): Promise<void>;
+  /**
+   * Whether the key store could serve a key operation now, as this node sees it. Never
+   * throws for an unhealthy store: the error it would throw comes back in the result.
+   */
+  health(scope: Scope, customKeyStoreId?: string): Promise<KeyStoreHealth>;
 }
+
+export type KeyStoreHealth = { healthy: true } | { healthy: false; error: KeyStoreError };

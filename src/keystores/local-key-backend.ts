@@ -11,7 +11,7 @@ import { GCM_IV_LENGTH, GCM_TAG_LENGTH, gcmOpen, gcmSeal } from '../core/aes-gcm
 import type { Store, Table } from '../store/store.js';
 import type { RootKey } from './root-key.js';
 import { CiphertextAuthenticationError } from './errors.js';
-import type { BackendKeyRef, SymmetricKeyBackend } from './key-backend.js';
+import type { BackendKeyRef, KeyStoreHealth, SymmetricKeyBackend } from './key-backend.js';
 
 interface MaterialRow {
   keyArn: string;
@@ -111,6 +111,11 @@ export class LocalKeyBackend implements SymmetricKeyBackend {
   async destroyMaterial(ref: BackendKeyRef): Promise<void> {
     this.forget(aadOf(ref));
     await this.table.delete(ref.scope, rowId(ref));
+  }
+
+  /** kmsd's own store: available whenever kmsd answers at all (its store has its own /ready check). */
+  async health(): Promise<KeyStoreHealth> {
+    return { healthy: true };
   }
 
   /** Deletes every material version of a key (final deletion). */

@@ -276,10 +276,13 @@ export async function xksConnectionError(
   if (!row.xks || !deps.xksKeyStores) return 'INTERNAL_ERROR';
   try {
     const target = targetOf(deps, scope, row.id, row.xks);
-    await deps.xksKeyStores.client.getHealthStatus(target, { kmsRequestId: crypto.randomUUID(), kmsOperation });
-    return undefined;
-  } catch (err) {
-    return err instanceof XksProxyError ? connectionErrorCode(err.failure) : 'INTERNAL_ERROR';
+    const health = await deps.xksKeyStores
+      .forRequest(target, { operation: kmsOperation, requestId: crypto.randomUUID() })
+      .health(scope, row.id);
+    if (health.healthy) return undefined;
+    return health.error instanceof XksProxyError ? connectionErrorCode(health.error.failure) : 'INTERNAL_ERROR';
+  } catch {
+    return 'INTERNAL_ERROR';
   }
 }
 
@@ -386,5 +389,6 @@ export function xksBackendFor(ctx: KmsContext, key: KeyRow): SymmetricKeyBackend
     destroyMaterial: async (ref) => (await backend()).destroyMaterial(ref),
     seal: async (ref, plaintext, aad) => (await backend()).seal(ref, plaintext, aad),
     open: async (ref, body, aad) => (await backend()).open(ref, body, aad),
+    health: async (scope, storeId) => (await backend()).health(scope, storeId),
   };
 }
