@@ -23,6 +23,7 @@ import { quotaSettings } from './kms/quotas.js';
 import { RequestThrottle } from './kms/request-throttle.js';
 import type { CloudHsmClusters } from './keystores/cloudhsm-clusters.js';
 import { CloudHsmKeyBackend } from './keystores/cloudhsm-key-backend.js';
+import { Pkcs11KeyBackend } from './keystores/pkcs11-key-backend.js';
 import { XksKeyStores } from './keystores/xks-key-backend.js';
 import { XksProxyClient } from './keystores/xks-proxy-client.js';
 import {
@@ -196,6 +197,8 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     rootKeyFile: options.rootKeyFile,
   });
 
+  // Tokens open at their first use: a missing token or refused PIN fails only its clusters' keys.
+  const pkcs11Tokens = new Map((config.pkcs11Tokens ?? []).map((t) => [t.name, Pkcs11KeyBackend.fromConfig(t)]));
   // One HSM module serves the CloudHSM V2 API, the HSM management interface and KMS custom key stores.
   const hsmModule = createHsmModule({ store, clock, rootKey });
   const cloudHsmDeps: CloudHsmDeps = {
@@ -206,6 +209,7 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     certificates: new ClusterCertificates(store, rootKey, () => clock.now()),
     subnets: config.subnets ?? {},
     transitionMs: config.cloudhsm?.transitionMs ?? DEFAULT_TRANSITION_MS,
+    pkcs11Tokens: new Set(pkcs11Tokens.keys()),
   };
   const cloudHsmKeyStores = new CloudHsmKeyBackend({
     clusters: options.clusters ?? hsmModule,
@@ -214,6 +218,7 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     clock,
     directory: customKeyStoreDirectory(store),
     messageLimit: options.cloudHsmKeyMessageLimit,
+    pkcs11Tokens: (name) => pkcs11Tokens.get(name),
   });
   const quotas = quotaSettings(config.quotas);
   const localKeys = new LocalKeyBackend(store, rootKey);
@@ -357,6 +362,7 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
       await kmsDeps.keyUsage.flushAll();
       await keyStoreTransitionsIdle(kmsDeps);
       await cloudHsmKeyStores.closeSessions();
+      for (const token of pkcs11Tokens.values()) token.close();
       // Kept-alive connections to XKS proxies would otherwise hold the process for seconds.
       kmsDeps.xksKeyStores?.client.close();
       await auditLog?.close();

@@ -8,6 +8,10 @@
  *
  * This module also owns that session (login, password rotation, logout) and the root-key
  * wrapping of the kmsuser password, so KMS never handles an HSM session id itself.
+ *
+ * A cluster created with the tag `kmsd:pkcs11-token` keeps those AES keys in that PKCS#11
+ * token instead of its emulated HSMs (same label, same AES-GCM body layout); the kmsuser
+ * session, and the cluster's ACTIVE HSM behind it, are still required for every key call.
  */
 import { randomInt } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
@@ -51,6 +55,8 @@ export type ConnectResult = { ok: true; passwordWrapped: string } | { ok: false;
 interface Session {
   sessionId: string;
   clusterId: string;
+  /** The configured token holding the cluster's KMS keys (ClusterView.pkcs11Token), if any. */
+  pkcs11Token?: string;
 }
 
 const PASSWORD_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -63,6 +69,8 @@ export interface CloudHsmKeyBackendDeps {
   directory: KeyStoreDirectory;
   /** Messages one HSM key may encrypt (GCM_RANDOM_IV_MESSAGE_LIMIT unless lowered, for tests). */
   messageLimit?: number;
+  /** The PKCS#11 tokens of kmsd's configuration, by name (config `pkcs11Tokens`). */
+  pkcs11Tokens?: (name: string) => SymmetricKeyBackend | undefined;
 }
 
 /**
@@ -123,7 +131,8 @@ export class CloudHsmKeyBackend implements SymmetricKeyBackend {
       const password = this.unwrapPassword(scope, customKeyStoreId, passwordWrapped);
       const login = await this.deps.clusters.login(scope, clusterId, 'kmsuser', password);
       if (login.ok) {
-        this.sessions.set(sessionKey(scope, customKeyStoreId), { sessionId: login.sessionId, clusterId });
+        const { pkcs11Token } = (await this.deps.clusters.describeCluster(scope, clusterId)) ?? {};
+        this.sessions.set(sessionKey(scope, customKeyStoreId), { sessionId: login.sessionId, clusterId, pkcs11Token });
         return { ok: true, passwordWrapped };
       }
       result = { ok: false, code: login.failure };
@@ -194,12 +203,24 @@ export class CloudHsmKeyBackend implements SymmetricKeyBackend {
 
   async createMaterial(ref: BackendKeyRef): Promise<void> {
     const session = this.session(ref.scope, storeIdOf(ref));
-    const handle = await mapHsmErrors(() => this.deps.clusters.generateAesKey(session.sessionId, ref.arn));
+    const token = await this.tokenOf(session);
+    let handle: string;
+    if (token) {
+      await token.createMaterial(ref);
+      handle = tokenHandle(session);
+    } else {
+      handle = await mapHsmErrors(() => this.deps.clusters.generateAesKey(session.sessionId, ref.arn));
+    }
     await this.handles.put(ref.scope, ref.keyId, { keyArn: ref.arn, clusterId: session.clusterId, handle });
   }
 
   async seal(ref: BackendKeyRef, plaintext: Buffer, aad: Buffer): Promise<Buffer> {
     const session = this.session(ref.scope, storeIdOf(ref));
+    const token = await this.tokenOf(session);
+    if (token) {
+      await this.countMessage(ref);
+      return token.seal(ref, plaintext, aad);
+    }
     const handle = await this.handleFor(ref, session);
     await this.countMessage(ref);
     return mapHsmErrors(() => this.deps.clusters.encrypt(session.sessionId, handle, plaintext, aad), ref);
@@ -231,6 +252,8 @@ export class CloudHsmKeyBackend implements SymmetricKeyBackend {
 
   async open(ref: BackendKeyRef, body: Buffer, aad: Buffer): Promise<Buffer> {
     const session = this.session(ref.scope, storeIdOf(ref));
+    const token = await this.tokenOf(session);
+    if (token) return token.open(ref, body, aad);
     const handle = await this.handleFor(ref, session);
     try {
       return await mapHsmErrors(() => this.deps.clusters.decrypt(session.sessionId, handle, body, aad), ref);
@@ -255,10 +278,13 @@ export class CloudHsmKeyBackend implements SymmetricKeyBackend {
     let reason = 'the custom key store was not connected';
     if (session) {
       try {
-        const handle = await this.handleFor(ref, session, row);
-        await this.deps.clusters.deleteKey(session.sessionId, handle);
+        const token = await this.tokenOf(session);
+        if (token) await token.destroyMaterial(ref);
+        else await this.deps.clusters.deleteKey(session.sessionId, await this.handleFor(ref, session, row));
         return;
       } catch (err) {
+        // Already gone from the token: nothing is left to orphan.
+        if (err instanceof BackingKeyNotFoundError && session.pkcs11Token !== undefined) return;
         reason = err instanceof Error ? err.message : String(err);
       }
     }
@@ -284,7 +310,11 @@ export class CloudHsmKeyBackend implements SymmetricKeyBackend {
     if (!view.hsms.some((h) => h.state === 'ACTIVE')) {
       return { healthy: false, error: new KeyStoreUnavailableError(`cluster ${session.clusterId} has no ACTIVE HSM`) };
     }
-    return { healthy: true };
+    if (session.pkcs11Token === undefined) return { healthy: true };
+    // Keys kept in a PKCS#11 token: that token's own deep check decides too.
+    const token = this.deps.pkcs11Tokens?.(session.pkcs11Token);
+    if (!token) return { healthy: false, error: new KeyStoreUnavailableError(noTokenMessage(session.pkcs11Token)) };
+    return token.health(scope, customKeyStoreId);
   }
 
   private session(scope: Scope, customKeyStoreId: string): Session {
@@ -292,6 +322,19 @@ export class CloudHsmKeyBackend implements SymmetricKeyBackend {
     // CONNECTED in the store row but no session: kmsd restarted and the reconnect failed.
     if (!session) throw new KeyStoreUnavailableError(`this node holds no kmsuser session for ${customKeyStoreId}`);
     return session;
+  }
+
+  /**
+   * The PKCS#11 token holding the keys of the session's cluster, or undefined when they are
+   * in its emulated HSMs. The cluster must still serve the session either way (fix-keystore.md:
+   * no ACTIVE HSM, no key operations).
+   */
+  private async tokenOf(session: Session): Promise<SymmetricKeyBackend | undefined> {
+    if (session.pkcs11Token === undefined) return undefined;
+    await mapHsmErrors(() => this.deps.clusters.checkSession(session.sessionId));
+    const token = this.deps.pkcs11Tokens?.(session.pkcs11Token);
+    if (!token) throw new KeyStoreUnavailableError(noTokenMessage(session.pkcs11Token));
+    return token;
   }
 
   private async handleFor(ref: BackendKeyRef, session: Session, known?: HandleRow): Promise<string> {
@@ -318,6 +361,15 @@ async function mapHsmErrors<T>(fn: () => Promise<T>, keyOf?: BackendKeyRef): Pro
     if (err.reason === 'KEY_NOT_FOUND' && keyOf) throw new BackingKeyNotFoundError(keyOf.arn);
     throw new KeyStoreUnavailableError(err.message);
   }
+}
+
+function noTokenMessage(name: string): string {
+  return `kmsd has no PKCS#11 token named ${name} in its configuration`;
+}
+
+/** What the handle row records for a key kept in a token (found there by its label, the key ARN). */
+function tokenHandle(session: Session): string {
+  return `pkcs11:${session.pkcs11Token ?? ''}`;
 }
 
 function storeIdOf(ref: BackendKeyRef): string {

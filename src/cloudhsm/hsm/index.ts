@@ -85,6 +85,7 @@ export function createHsmModule(deps: HsmModuleDeps): HsmModule {
         subnetMapping: { ...cluster.SubnetMapping },
         securityGroup: cluster.SecurityGroup || undefined,
         clusterCertificate: cluster.Certificates.ClusterCertificate,
+        pkcs11Token: (await tables.secrets.get(scope, clusterId))?.pkcs11Token,
       };
     },
 
@@ -120,6 +121,10 @@ export function createHsmModule(deps: HsmModuleDeps): HsmModule {
 
     async logout(sessionId) {
       sessions.close(sessionId);
+    },
+
+    async checkSession(sessionId) {
+      await live(sessionId);
     },
 
     async generateAesKey(sessionId, label) {
