@@ -26,12 +26,8 @@ import { CloudHsmKeyBackend } from './keystores/cloudhsm-key-backend.js';
 import { Pkcs11KeyBackend } from './keystores/pkcs11-key-backend.js';
 import { XksKeyStores } from './keystores/xks-key-backend.js';
 import { XksProxyClient } from './keystores/xks-proxy-client.js';
-import {
-  customKeyStoreDirectory,
-  keyStoreTransitionsIdle,
-  reconcileKeyStoreSessions,
-  runKeyStoreTransitions,
-} from './kms/custom-key-stores.js';
+import { customKeyStoreDirectory } from './kms/custom-key-stores.js';
+import { keyStoreTransitionsIdle, reconcileKeyStoreSessions, runKeyStoreTransitions } from './kms/key-store-transitions.js';
 import { sweepKeys } from './kms/sweeper.js';
 import { KeyLastUsageTracker } from './kms/key-last-usage.js';
 import { KeyImports } from './keystores/key-imports.js';
