@@ -635,6 +635,19 @@ describe('the proxy itself', () => {
     expect(await get('/kms/xks/v1/ping')).toMatchObject({ status: 404 });
   });
 
+  it('with a per-second cap, answers ThrottlingException once the second is used up', async () => {
+    await restartProxy({ uriPath: '/kms/xks/v1', credentials: [credential], config: { maxRequestsPerSecond: 1 } });
+    // The restart's warm-up call may have taken this second's one request: start on a fresh second.
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(await client.getKeyMetadata(target, KEY_LABEL, meta)).toMatchObject({ keySpec: 'AES_256' });
+    const outcomes: string[] = [];
+    // Calls quicker than one a second use up the refill; a generous number of tries.
+    while (outcomes.length < 50 && !outcomes.includes('ThrottlingException')) {
+      outcomes.push(await failure(client.getKeyMetadata(target, KEY_LABEL, meta)));
+    }
+    expect(outcomes).toContain('ThrottlingException');
+  });
+
   it('with a client CA, accepts only clients presenting a certificate it issued (mTLS)', async () => {
     const clientCert = await ws.serverCert(ca, 'cks.kms.eu-west-1.amazonaws.com');
     await restartProxy({ uriPath: '/kms/xks/v1', credentials: [credential], clientCa: ca.certFile });

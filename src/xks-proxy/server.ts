@@ -2,13 +2,13 @@
  * `kmsd xks-proxy`: the server side of the XKS Proxy API v1 (shared/spec/xks-proxy.md), with
  * keys in a PKCS#11 token. A request goes:
  *
- * load limits (429 ThrottlingException: an overloaded proxy refuses before doing any work)
- * -> path (`{uriPath}/health`, `{uriPath}/keys/{id}/metadata|encrypt|decrypt`, else 404
- * InvalidUriPathException) -> method (POST only; 405 otherwise, §1) -> body size -> SigV4 with service `kms-xks-proxy` against the
- * configured credentials (401 AuthenticationFailedException, §5) -> JSON (400
- * ValidationException) -> secondary authorization of key APIs (403 AccessDeniedException,
- * §5) -> the operation -> JSON answer, and one log line carrying kmsRequestId (never a
- * plaintext or a secret).
+ * load limits (429 ThrottlingException, §6: an overloaded proxy refuses before any work) ->
+ * path (`{uriPath}/health`, `{uriPath}/keys/{id}/metadata|encrypt|decrypt`, else 404
+ * InvalidUriPathException) -> method (POST only; 405 otherwise, §1) -> body size -> SigV4
+ * with service `kms-xks-proxy` against the configured credentials (401
+ * AuthenticationFailedException, §5) -> JSON (400 ValidationException) -> secondary
+ * authorization of key APIs (403 AccessDeniedException, §5) -> the operation -> JSON
+ * answer, and one log line carrying kmsRequestId (never a plaintext or a secret).
  *
  * `GET /ping` answers `pong` to load balancers, before any of that: no credential, no
  * limit (an overloaded proxy should not also be taken out of its pool), nothing revealed.
