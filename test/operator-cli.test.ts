@@ -12,7 +12,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writ
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ListKeysCommand } from '@aws-sdk/client-kms';
-import { DEV, startKmsd } from './helpers/kmsd.js';
+import { DEV, startKmsd, TEST_HSM_PASSWORD_COST } from './helpers/kmsd.js';
 import type { TestKmsd } from './helpers/kmsd.js';
 import { BIN, baseEnv, exited, runKmsd, serve, stopAllProcesses } from './helpers/kmsd-process.js';
 import { setupCluster } from './helpers/hsm-cluster.js';
@@ -194,7 +194,12 @@ describe('kmsd hsm passwords off the command line', () => {
   beforeAll(async () => {
     const rootKey = randomBytes(32).toString('base64');
     t = await startKmsd({ rootKey });
-    const contents = createHsmModule({ store: t.kmsd.store, clock: t.kmsd.clock, rootKey: RootKey.fromBase64(rootKey) });
+    const contents = createHsmModule({
+      store: t.kmsd.store,
+      clock: t.kmsd.clock,
+      rootKey: RootKey.fromBase64(rootKey),
+      passwordCost: TEST_HSM_PASSWORD_COST,
+    });
     await setupCluster(t.kmsd.store, contents, CLUSTER);
   });
   afterAll(async () => t?.close());
