@@ -111,6 +111,10 @@ export function runPrimary(o: PrimaryOptions): Promise<number> {
   const fork = () => {
     const worker = cluster.fork(o.env);
     const closeUntaken = trackHandoffs(worker);
+    // node:cluster reports a failed IPC write (a connection handed to a worker that just died:
+    // EPIPE) as an 'error' event on the worker; with no listener it would end the primary, and
+    // every worker with it. The dead worker's 'exit' follows and replaces it.
+    worker.on('error', (err: Error) => process.stderr.write(`kmsd: worker ${worker.process.pid}: ${err.message}\n`));
     worker.on('message', (message: unknown) => {
       if (!isListening(message)) return;
       started.add(worker);
