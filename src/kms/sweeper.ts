@@ -32,15 +32,16 @@ export async function sweepKeys(deps: KmsDeps, now: Date): Promise<void> {
     if (due.length === 0) break;
     for (const { scope, id } of due) {
       try {
-        await deps.store.transaction(async () => {
+        const deleted = await deps.store.transaction(async () => {
           const key = await table.get(scope, id);
-          if (!key) return;
+          if (!key) return undefined;
           settleTransition(key, time);
           const when = dueOf(key);
           if (when === null || when > time) {
             await saveKey(ctx, key); // a stale due time: store the right one
           } else if (key.state === 'PendingDeletion' && key.deletionDate !== undefined && key.deletionDate <= time) {
             await deleteKeyFinally(ctx, key);
+            return key.arn;
           } else if (await expireImportedMaterial(ctx, key, time)) {
             await saveKey(ctx, key); // imported material past its ValidTo is deleted
           } else {
@@ -48,7 +49,11 @@ export async function sweepKeys(deps: KmsDeps, now: Date): Promise<void> {
             await saveKey(ctx, key);
             await shareWithRelated(ctx, key);
           }
+          return undefined;
         });
+        // Logged once committed (a transaction may run again): AWS records the end of a
+        // waiting period as a DeleteKey event in CloudTrail; operators see it here.
+        if (deleted) deps.log?.({ level: 'info', msg: 'key deleted at the end of its waiting period', keyArn: deleted });
       } catch (err) {
         failed.push(err);
       }

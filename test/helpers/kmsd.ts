@@ -226,18 +226,18 @@ export async function awsCli(url: string, args: string[], env: Record<string, st
   }
 }
 
-/** Headers of a KMS request signed with the dev credentials, for sending with any client. */
+/** Headers of a request signed with the dev credentials (for KMS unless `service` says), for sending with any client. */
 export async function signedHeaders(
   url: string,
   target: string,
   body: string,
-  o: { applyChecksum?: boolean; headers?: Record<string, string> } = {},
+  o: { applyChecksum?: boolean; headers?: Record<string, string>; service?: string } = {},
 ): Promise<Record<string, string>> {
   const u = new URL(url);
   const signer = new SignatureV4({
     credentials: { accessKeyId: DEV.accessKeyId, secretAccessKey: DEV.secretAccessKey },
     region: REGION,
-    service: 'kms',
+    service: o.service ?? 'kms',
     sha256: Hash.bind(null, 'sha256'),
     applyChecksum: o.applyChecksum ?? true,
   });
