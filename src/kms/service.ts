@@ -4,7 +4,6 @@ import { KMS_MODEL } from '../generated/kms.js';
 import type { KeyLastUsageTrackingOperation, KmsOperationName } from '../generated/kms.js';
 import type { KmsContext, KmsDeps } from './context.js';
 import { KMS_HANDLERS } from './operations/index.js';
-import { registerFinalDeletion } from './deletion.js';
 import { authorizeOperation } from './authorization.js';
 import { checkGrantTokens } from './grant-authorization.js';
 import { KMS_ENUM_MESSAGE_ORDER } from './enum-order.js';
@@ -29,7 +28,6 @@ const TRACKED = new Set<string>([
 ] satisfies KeyLastUsageTrackingOperation[]);
 
 export function createKmsService(deps: KmsDeps): ServiceEndpoint {
-  registerFinalDeletion();
   registerMultiRegionKeys();
   registerManagedKeys();
   return {

@@ -45,8 +45,11 @@ async function hsm(url: string, args: string[]): Promise<void> {
   if (r.code !== 0) throw new Error(`kmsd hsm ${args.slice(0, 2).join(' ')} failed (${r.code}): ${r.stderr}`);
 }
 
-const clients = new WeakMap<TestKmsd, CloudHSMV2Client>();
-function api(t: TestKmsd): CloudHSMV2Client {
+/** What the cluster steps need of a kmsd: its URL and a CloudHSM V2 client (a started process will do). */
+export type ClusterEndpoint = Pick<TestKmsd, 'url' | 'cloudhsm'>;
+
+const clients = new WeakMap<ClusterEndpoint, CloudHSMV2Client>();
+function api(t: ClusterEndpoint): CloudHSMV2Client {
   let client = clients.get(t);
   if (!client) {
     client = t.cloudhsm();
@@ -55,7 +58,7 @@ function api(t: TestKmsd): CloudHSMV2Client {
   return client;
 }
 
-export async function describeCluster(t: TestKmsd, clusterId: string): Promise<Cluster> {
+export async function describeCluster(t: ClusterEndpoint, clusterId: string): Promise<Cluster> {
   const { Clusters } = await api(t).send(new DescribeClustersCommand({ Filters: { clusterIds: [clusterId] } }));
   const cluster = Clusters?.[0];
   if (!cluster) throw new Error(`cluster ${clusterId} not found`);
@@ -69,7 +72,11 @@ export function createClusterCliArgs(tags: { Key: string; Value: string }[]): st
 }
 
 /** Tags, when given, go through `/usr/bin/aws cloudhsmv2 create-cluster --tag-list` (how an operator sets kmsd's tags). */
-async function createClusterWithHsms(t: TestKmsd, sourceBackupId?: string, tags?: { Key: string; Value: string }[]): Promise<string> {
+async function createClusterWithHsms(
+  t: ClusterEndpoint,
+  sourceBackupId?: string,
+  tags?: { Key: string; Value: string }[],
+): Promise<string> {
   let clusterId: string;
   if (tags) {
     const out = await aws(t.url, createClusterCliArgs(tags));
@@ -89,7 +96,7 @@ async function createClusterWithHsms(t: TestKmsd, sourceBackupId?: string, tags?
  * (create-keystore.md prerequisites).
  */
 export async function createKeyStoreCluster(
-  t: TestKmsd,
+  t: ClusterEndpoint,
   kmsuserPassword: string,
   options: { tags?: { Key: string; Value: string }[] } = {},
 ): Promise<ReadyCluster> {

@@ -67,7 +67,7 @@ export function createContents(core: HsmCore): HsmContents {
 
   return {
     async initialize(scope, clusterId) {
-      const password = await hashPassword(UNACTIVATED_ADMIN.password);
+      const password = await hashPassword(UNACTIVATED_ADMIN.password, deps.passwordCost);
       await deps.store.transaction(async () => {
         // A second call (e.g. a retried first HSM) must not wipe existing users or keys.
         if (await tables.secrets.get(scope, clusterId)) return;

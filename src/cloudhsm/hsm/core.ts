@@ -13,6 +13,7 @@ import type { ClusterRow } from '../rows.js';
 import { clusterTable } from '../rows.js';
 import { nextDue, settleCluster } from '../clusters.js';
 import { canonicalUsername, hashPassword, needsRehash, verifyPassword } from './passwords.js';
+import type { PasswordCost } from './passwords.js';
 import { LoginFailures, MAX_FAILED_LOGINS, withPassword } from './login-failures.js';
 import { Sessions } from './sessions.js';
 import type { HsmRole, HsmSecretRow, HsmTables, HsmUserRow } from './tables.js';
@@ -22,6 +23,8 @@ export interface HsmModuleDeps {
   store: Store;
   clock: Clock;
   rootKey: RootKey;
+  /** scrypt cost of new password hashes; passwords.COST unless the operator lowered it. */
+  passwordCost?: PasswordCost;
 }
 
 export type AuthFailure = 'USER_NOT_FOUND' | 'USER_LOCKED_OUT' | 'INVALID_CREDENTIALS';
@@ -125,7 +128,8 @@ export class HsmCore {
     if (!(await verifyPassword(password, user.password))) {
       return { ok: false, failure: 'INVALID_CREDENTIALS', attemptsLeft: MAX_FAILED_LOGINS - attempt };
     }
-    const upgraded = needsRehash(user.password) ? await hashPassword(password) : undefined;
+    const cost = this.deps.passwordCost;
+    const upgraded = needsRehash(user.password, cost) ? await hashPassword(password, cost) : undefined;
     const current = await this.deps.store.transaction(async () => {
       await this.failures.set(user, 0);
       const row = await this.tables.users.get(scope, id);

@@ -110,7 +110,7 @@ export function createHsmModule(deps: HsmModuleDeps): HsmModule {
       const problem = passwordProblem(newPassword);
       if (problem) throw new RangeError(problem);
       const { session } = await live(sessionId);
-      const password = await hashPassword(newPassword);
+      const password = await hashPassword(newPassword, deps.passwordCost);
       await deps.store.transaction(async () => {
         const id = userId(session.clusterId, session.username);
         const user = await tables.users.get(session.scope, id);
