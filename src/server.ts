@@ -23,14 +23,11 @@ import { quotaSettings } from './kms/quotas.js';
 import { RequestThrottle } from './kms/request-throttle.js';
 import type { CloudHsmClusters } from './keystores/cloudhsm-clusters.js';
 import { CloudHsmKeyBackend } from './keystores/cloudhsm-key-backend.js';
+import { Pkcs11KeyBackend } from './keystores/pkcs11-key-backend.js';
 import { XksKeyStores } from './keystores/xks-key-backend.js';
 import { XksProxyClient } from './keystores/xks-proxy-client.js';
-import {
-  customKeyStoreDirectory,
-  keyStoreTransitionsIdle,
-  reconcileKeyStoreSessions,
-  runKeyStoreTransitions,
-} from './kms/custom-key-stores.js';
+import { customKeyStoreDirectory } from './kms/custom-key-stores.js';
+import { keyStoreTransitionsIdle, reconcileKeyStoreSessions, runKeyStoreTransitions } from './kms/key-store-transitions.js';
 import { sweepKeys } from './kms/sweeper.js';
 import { KeyLastUsageTracker } from './kms/key-last-usage.js';
 import { KeyImports } from './keystores/key-imports.js';
@@ -207,6 +204,8 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     rootKeyFile: options.rootKeyFile,
   });
 
+  // Tokens open at their first use: a missing token or refused PIN fails only its clusters' keys.
+  const pkcs11Tokens = new Map((config.pkcs11Tokens ?? []).map((t) => [t.name, Pkcs11KeyBackend.fromConfig(t)]));
   // One HSM module serves the CloudHSM V2 API, the HSM management interface and KMS custom key stores.
   const costProblem = options.hsmPasswordCost === undefined ? undefined : hsmPasswordCostProblem(options.hsmPasswordCost);
   if (costProblem) throw new RangeError(`hsmPasswordCost ${costProblem}`);
@@ -223,6 +222,7 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     certificates: new ClusterCertificates(store, rootKey, () => clock.now()),
     subnets: config.subnets ?? {},
     transitionMs: config.cloudhsm?.transitionMs ?? DEFAULT_TRANSITION_MS,
+    pkcs11Tokens: new Set(pkcs11Tokens.keys()),
   };
   const cloudHsmKeyStores = new CloudHsmKeyBackend({
     clusters: options.clusters ?? hsmModule,
@@ -231,6 +231,7 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     clock,
     directory: customKeyStoreDirectory(store),
     messageLimit: options.cloudHsmKeyMessageLimit,
+    pkcs11Tokens: (name) => pkcs11Tokens.get(name),
   });
   const quotas = quotaSettings(config.quotas);
   const localKeys = new LocalKeyBackend(store, rootKey);
@@ -374,6 +375,7 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
       await kmsDeps.keyUsage.flushAll();
       await keyStoreTransitionsIdle(kmsDeps);
       await cloudHsmKeyStores.closeSessions();
+      for (const token of pkcs11Tokens.values()) token.close();
       // Kept-alive connections to XKS proxies would otherwise hold the process for seconds.
       kmsDeps.xksKeyStores?.client.close();
       await auditLog?.close();

@@ -36,6 +36,7 @@ describe('final deletion of a custom key store key', () => {
         if (destroyed.length === 1) throw new Error('cluster unreachable');
       },
       isConnected: async () => false,
+      health: async () => ({ healthy: true }),
     };
     const deps: KmsDeps = {
       store,
@@ -78,6 +79,7 @@ describe('a key past its deletion date', () => {
         events.push(inside ? 'destroy inside a transaction' : 'destroy after commit');
       },
       isConnected: async () => true,
+      health: async () => ({ healthy: true }),
     };
     const deps: KmsDeps = {
       store: db,

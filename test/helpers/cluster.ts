@@ -65,11 +65,28 @@ export async function describeCluster(t: ClusterEndpoint, clusterId: string): Pr
   return cluster;
 }
 
-async function createClusterWithHsms(t: ClusterEndpoint, sourceBackupId?: string): Promise<string> {
-  const { Cluster } = await api(t).send(
-    new CreateClusterCommand({ HsmType: 'hsm2m.medium', SubnetIds: SUBNETS, SourceBackupId: sourceBackupId }),
-  );
-  const clusterId = Cluster?.ClusterId ?? '';
+/** `aws cloudhsmv2 create-cluster` on the test subnets, with `--tag-list`. */
+export function createClusterCliArgs(tags: { Key: string; Value: string }[]): string[] {
+  const tagList = tags.map((tag) => `Key=${tag.Key},Value=${tag.Value}`);
+  return ['cloudhsmv2', 'create-cluster', '--hsm-type', 'hsm2m.medium', '--subnet-ids', ...SUBNETS, '--tag-list', ...tagList];
+}
+
+/** Tags, when given, go through `/usr/bin/aws cloudhsmv2 create-cluster --tag-list` (how an operator sets kmsd's tags). */
+async function createClusterWithHsms(
+  t: ClusterEndpoint,
+  sourceBackupId?: string,
+  tags?: { Key: string; Value: string }[],
+): Promise<string> {
+  let clusterId: string;
+  if (tags) {
+    const out = await aws(t.url, createClusterCliArgs(tags));
+    clusterId = (out.Cluster as { ClusterId: string }).ClusterId;
+  } else {
+    const { Cluster } = await api(t).send(
+      new CreateClusterCommand({ HsmType: 'hsm2m.medium', SubnetIds: SUBNETS, SourceBackupId: sourceBackupId }),
+    );
+    clusterId = Cluster?.ClusterId ?? '';
+  }
   for (const az of ZONES) await api(t).send(new CreateHsmCommand({ ClusterId: clusterId, AvailabilityZone: az }));
   return clusterId;
 }
@@ -78,8 +95,12 @@ async function createClusterWithHsms(t: ClusterEndpoint, sourceBackupId?: string
  * A new ACTIVE cluster with two HSMs in two AZs and the crypto user `kmsuser`
  * (create-keystore.md prerequisites).
  */
-export async function createKeyStoreCluster(t: ClusterEndpoint, kmsuserPassword: string): Promise<ReadyCluster> {
-  const clusterId = await createClusterWithHsms(t);
+export async function createKeyStoreCluster(
+  t: ClusterEndpoint,
+  kmsuserPassword: string,
+  options: { tags?: { Key: string; Value: string }[] } = {},
+): Promise<ReadyCluster> {
+  const clusterId = await createClusterWithHsms(t, undefined, options.tags);
   const csr = (await describeCluster(t, clusterId)).Certificates?.ClusterCsr;
   if (!csr) throw new Error('no ClusterCsr');
   const ca = await ssl.makeCa(`customerCA-${clusterId}`);

@@ -4,7 +4,7 @@
  * lockout rule (5 consecutive failed logins lock a user until an admin changes its password;
  * counted per password hash, see login-failures.ts).
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
 import type { RootKey } from '../../keystores/root-key.js';
 import { RootKey as Wrapper } from '../../keystores/root-key.js';
@@ -146,27 +146,5 @@ export class HsmCore {
 
   async lockedOut(user: HsmUserRow): Promise<boolean> {
     return this.failures.lockedOut(user);
-  }
-}
-
-/** AES-256-GCM as the HSM does it for KMS: iv(12) ‖ ciphertext ‖ tag(16). */
-export function gcmSeal(key: Buffer, plaintext: Buffer, aad: Buffer): Buffer {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
-  cipher.setAAD(aad);
-  const ct = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return Buffer.concat([iv, ct, cipher.getAuthTag()]);
-}
-
-/** Returns undefined when authentication fails (altered data, other AAD or key). */
-export function gcmOpen(key: Buffer, sealed: Buffer, aad: Buffer): Buffer | undefined {
-  if (sealed.length < 28) return undefined;
-  try {
-    const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12));
-    decipher.setAAD(aad);
-    decipher.setAuthTag(sealed.subarray(sealed.length - 16));
-    return Buffer.concat([decipher.update(sealed.subarray(12, sealed.length - 16)), decipher.final()]);
-  } catch {
-    return undefined;
   }
 }

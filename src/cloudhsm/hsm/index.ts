@@ -9,7 +9,8 @@ import type { Scope } from '../../store/store.js';
 import type { HsmContents } from '../hsm-contents.js';
 import type { CloudHsmClusters, ClusterView, LoginResult } from '../../keystores/cloudhsm-clusters.js';
 import { HsmDecryptError, HsmUnavailableError } from '../../keystores/cloudhsm-clusters.js';
-import { HsmCore, gcmOpen, gcmSeal } from './core.js';
+import { HsmCore } from './core.js';
+import { gcmOpen, gcmSeal } from '../../core/aes-gcm.js';
 import type { HsmModuleDeps } from './core.js';
 import { createContents } from './contents.js';
 import { createManagement } from './management.js';
@@ -84,6 +85,7 @@ export function createHsmModule(deps: HsmModuleDeps): HsmModule {
         subnetMapping: { ...cluster.SubnetMapping },
         securityGroup: cluster.SecurityGroup || undefined,
         clusterCertificate: cluster.Certificates.ClusterCertificate,
+        pkcs11Token: (await tables.secrets.get(scope, clusterId))?.pkcs11Token,
       };
     },
 
@@ -121,6 +123,10 @@ export function createHsmModule(deps: HsmModuleDeps): HsmModule {
       sessions.close(sessionId);
     },
 
+    async checkSession(sessionId) {
+      await live(sessionId);
+    },
+
     async generateAesKey(sessionId, label) {
       const { session } = await live(sessionId);
       return deps.store.transaction(async () => {
@@ -153,7 +159,8 @@ export function createHsmModule(deps: HsmModuleDeps): HsmModule {
     async encrypt(sessionId, keyHandle, plaintext, aad) {
       const key = await keyMaterial(sessionId, keyHandle);
       try {
-        return gcmSeal(key, plaintext, aad);
+        // The layout the CloudHsmClusters seam documents: iv(12) ‖ ciphertext ‖ tag(16).
+        return gcmSeal(key, plaintext, aad, 'iv-ciphertext-tag');
       } finally {
         key.fill(0);
       }
@@ -162,7 +169,7 @@ export function createHsmModule(deps: HsmModuleDeps): HsmModule {
     async decrypt(sessionId, keyHandle, sealed, aad) {
       const key = await keyMaterial(sessionId, keyHandle);
       try {
-        const plaintext = gcmOpen(key, sealed, aad);
+        const plaintext = gcmOpen(key, sealed, aad, 'iv-ciphertext-tag');
         if (!plaintext) throw new HsmDecryptError();
         return plaintext;
       } finally {
