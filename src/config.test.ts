@@ -20,6 +20,29 @@ describe('CloudHSM settings in the configuration file', () => {
   });
 });
 
+describe('PKCS#11 tokens in the configuration file', () => {
+  const token = { name: 'lab-token', module: '/usr/lib/softhsm/libsofthsm2.so', tokenLabel: 'kmsd', pinFile: '/etc/kmsd/pin' };
+
+  it('accepts tokens named once, with a PIN file or a PIN environment variable', () => {
+    const tokens = [token, { ...token, name: 'other', pinFile: undefined, pinEnv: 'KMSD_TOKEN_PIN' }];
+    expect(checkConfig({ ...defaultConfig(), pkcs11Tokens: tokens }).pkcs11Tokens).toEqual(tokens);
+  });
+
+  it('rejects a bad name, a name used twice, a missing module or label, and not exactly one PIN source', () => {
+    const check = (pkcs11Tokens: unknown) => () => checkConfig({ ...defaultConfig(), pkcs11Tokens });
+    expect(check({})).toThrow('config: "pkcs11Tokens" must be an array');
+    expect(check([{ ...token, name: 'a b' }])).toThrow(`config: "pkcs11Tokens[0]".name must be 1 to 64 letters, digits, '.', '_' or '-'`);
+    expect(check([token, token])).toThrow('config: "pkcs11Tokens[1]": the token name lab-token is used twice');
+    expect(check([{ ...token, module: '' }])).toThrow('config: "pkcs11Tokens[0]".module must be the path of a PKCS#11 library');
+    expect(check([{ ...token, tokenLabel: 3 }])).toThrow(`config: "pkcs11Tokens[0]".tokenLabel must be the token's label`);
+    expect(check([{ ...token, pinEnv: 'PIN' }])).toThrow('config: "pkcs11Tokens[0]" needs exactly one of pinFile and pinEnv');
+    expect(check([{ ...token, pinFile: undefined }])).toThrow('config: "pkcs11Tokens[0]" needs exactly one of pinFile and pinEnv');
+    expect(check([{ ...token, pinFile: undefined, pinEnv: 'NOT-A-NAME' }])).toThrow(
+      'config: "pkcs11Tokens[0]".pinEnv must be the name of an environment variable',
+    );
+  });
+});
+
 describe('IAM users and roles in the configuration file', () => {
   const doc = { Version: '2012-10-17', Statement: [] };
   const account = (extra: Record<string, unknown>) => ({

@@ -10,6 +10,8 @@
  *     "xksProxy": { "caFile": "/etc/kmsd/xks-ca.pem",
  *                   "endpoints": { "https://xks.example.com": "https://10.0.0.5:8443" },
  *                   "healthCheckSeconds": 60 },
+ *     "pkcs11Tokens": [{ "name": "lab-token", "module": "/usr/lib/softhsm/libsofthsm2.so",
+ *                        "tokenLabel": "kmsd", "pinFile": "/etc/kmsd/token-pin" }],
  *     "quotas": { "keysPerRegion": 100000, "aliasesPerKey": 50, "grantsPerKey": 50000,
  *                 "customKeyStoresPerRegion": 10, "keyPolicyBytes": 32768, "tagsPerKey": 50,
  *                 "requestsPerSecond": { "cryptographicSymmetric": 10000, "cryptographicRsa": 500,
@@ -24,6 +26,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { checkAccessKey, checkIamIdentities, checkPolicyDocument } from './iam-config.js';
+import type { Pkcs11TokenConfig } from './keystores/pkcs11-key-backend.js';
 import type { AccessKeyConfig, PolicyChecker, RoleConfig, UserConfig } from './iam-config.js';
 
 export interface AccountConfig {
@@ -59,6 +62,11 @@ export interface KmsdConfig {
     /** Seconds between health checks of each connected external key store's proxy (1..86400; default 60). */
     healthCheckSeconds?: number;
   };
+  /**
+   * PKCS#11 tokens a CloudHSM cluster may keep its KMS keys in, named by the cluster's
+   * CreateCluster tag `kmsd:pkcs11-token` (keystores/pkcs11-key-backend.ts).
+   */
+  pkcs11Tokens?: Pkcs11TokenConfig[];
 }
 
 export const DEV_ACCOUNT = { accountId: '111122223333', accessKeyId: 'test', secretAccessKey: 'test' };
@@ -120,7 +128,30 @@ export function checkConfig(value: unknown, source = 'config', checkPolicy: Poli
   }
   if (cfg.quotas !== undefined) checkQuotas(cfg.quotas, fail);
   if (cfg.xksProxy !== undefined) checkXksProxy(cfg.xksProxy, fail);
+  if (cfg.pkcs11Tokens !== undefined) checkPkcs11Tokens(cfg.pkcs11Tokens, fail);
   return cfg;
+}
+
+function checkPkcs11Tokens(value: unknown, fail: (what: string) => never): void {
+  if (!Array.isArray(value)) fail('"pkcs11Tokens" must be an array');
+  const names = new Set<string>();
+  for (const [i, entry] of (value as unknown[]).entries()) {
+    const at = `"pkcs11Tokens[${i}]"`;
+    if (!isPlainObject(entry)) fail(`${at} must be an object`);
+    const { name, module, tokenLabel, pinFile, pinEnv } = entry as Record<string, unknown>;
+    // A CloudHSM tag value: 0 to 256 characters; kmsd asks for a plain name.
+    if (typeof name !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(name))
+      fail(`${at}.name must be 1 to 64 letters, digits, '.', '_' or '-'`);
+    if (names.has(name as string)) fail(`${at}: the token name ${name as string} is used twice`);
+    names.add(name as string);
+    if (typeof module !== 'string' || module === '') fail(`${at}.module must be the path of a PKCS#11 library`);
+    if (typeof tokenLabel !== 'string' || tokenLabel === '') fail(`${at}.tokenLabel must be the token's label`);
+    if ((pinFile === undefined) === (pinEnv === undefined)) fail(`${at} needs exactly one of pinFile and pinEnv`);
+    if (pinFile !== undefined && (typeof pinFile !== 'string' || pinFile === '')) fail(`${at}.pinFile must be a file path`);
+    if (pinEnv !== undefined && (typeof pinEnv !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(pinEnv))) {
+      fail(`${at}.pinEnv must be the name of an environment variable`);
+    }
+  }
 }
 
 function checkXksProxy(value: unknown, fail: (what: string) => never): void {

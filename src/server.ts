@@ -23,14 +23,11 @@ import { quotaSettings } from './kms/quotas.js';
 import { RequestThrottle } from './kms/request-throttle.js';
 import type { CloudHsmClusters } from './keystores/cloudhsm-clusters.js';
 import { CloudHsmKeyBackend } from './keystores/cloudhsm-key-backend.js';
+import { Pkcs11KeyBackend } from './keystores/pkcs11-key-backend.js';
 import { XksKeyStores } from './keystores/xks-key-backend.js';
 import { XksProxyClient } from './keystores/xks-proxy-client.js';
-import {
-  customKeyStoreDirectory,
-  keyStoreTransitionsIdle,
-  reconcileKeyStoreSessions,
-  runKeyStoreTransitions,
-} from './kms/custom-key-stores.js';
+import { customKeyStoreDirectory } from './kms/custom-key-stores.js';
+import { keyStoreTransitionsIdle, reconcileKeyStoreSessions, runKeyStoreTransitions } from './kms/key-store-transitions.js';
 import { sweepKeys } from './kms/sweeper.js';
 import { KeyLastUsageTracker } from './kms/key-last-usage.js';
 import { KeyImports } from './keystores/key-imports.js';
@@ -40,6 +37,7 @@ import type { CloudHsmDeps } from './cloudhsm/context.js';
 import { ClusterCertificates } from './cloudhsm/certificates.js';
 import type { HsmContents } from './cloudhsm/hsm-contents.js';
 import { createHsmModule } from './cloudhsm/hsm/index.js';
+import { COST as HSM_PASSWORD_COST, MAX_COST_LOG2, MIN_COST_LOG2, passwordCost as hsmPasswordCost } from './cloudhsm/hsm/passwords.js';
 import { checkConfig, defaultConfig } from './config.js';
 import { AuditLog } from './audit/audit-log.js';
 import { createStsService } from './sts/service.js';
@@ -141,6 +139,11 @@ export interface KmsdOptions {
    */
   cloudHsmKeyMessageLimit?: number;
   /**
+   * scrypt cost of HSM password hashes as log2 N (default 17, the OWASP minimum; at least 14).
+   * Lower costs are for test suites that log in thousands of times: kmsd warns at start.
+   */
+  hsmPasswordCost?: number;
+  /**
    * How often each CONNECTED external key store's proxy is health-checked, in milliseconds of
    * service-clock time; 0 turns it off. Default: the config file's
    * `xksProxy.healthCheckSeconds`, else 60 seconds (AWS polls every few minutes).
@@ -175,6 +178,11 @@ const DEFAULT_KEY_STORE_TRANSITION_MS = 2000;
 const DEFAULT_MULTI_REGION_TRANSITION_MS = 2000;
 const DEFAULT_XKS_HEALTH_CHECK_MS = 60_000;
 
+/** Why `log2N` cannot be the HSM password cost (KmsdOptions.hsmPasswordCost), if it cannot. */
+export function hsmPasswordCostProblem(log2N: number): string | undefined {
+  return hsmPasswordCost(log2N) ? undefined : `must be an integer from ${MIN_COST_LOG2} to ${MAX_COST_LOG2}`;
+}
+
 export function createKmsd(options: KmsdOptions = {}): Kmsd {
   // A config handed over as an object gets the same checks as a config file.
   const config = options.config ? checkConfig(options.config, 'config') : defaultConfig();
@@ -199,8 +207,16 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     rootKeyFile: options.rootKeyFile,
   });
 
+  // Tokens open at their first use: a missing token or refused PIN fails only its clusters' keys.
+  const pkcs11Tokens = new Map((config.pkcs11Tokens ?? []).map((t) => [t.name, Pkcs11KeyBackend.fromConfig(t)]));
   // One HSM module serves the CloudHSM V2 API, the HSM management interface and KMS custom key stores.
-  const hsmModule = createHsmModule({ store, clock, rootKey });
+  const costProblem = options.hsmPasswordCost === undefined ? undefined : hsmPasswordCostProblem(options.hsmPasswordCost);
+  if (costProblem) throw new RangeError(`hsmPasswordCost ${costProblem}`);
+  const passwordCost = options.hsmPasswordCost === undefined ? undefined : hsmPasswordCost(options.hsmPasswordCost);
+  if (passwordCost && passwordCost.N < HSM_PASSWORD_COST.N) {
+    warnings.push(`HSM password hashes use scrypt N=2^${options.hsmPasswordCost}, below the OWASP minimum (2^17): for tests only`);
+  }
+  const hsmModule = createHsmModule({ store, clock, rootKey, passwordCost });
   const cloudHsmDeps: CloudHsmDeps = {
     store,
     clock,
@@ -209,6 +225,7 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     certificates: new ClusterCertificates(store, rootKey, () => clock.now()),
     subnets: config.subnets ?? {},
     transitionMs: config.cloudhsm?.transitionMs ?? DEFAULT_TRANSITION_MS,
+    pkcs11Tokens: new Set(pkcs11Tokens.keys()),
   };
   const cloudHsmKeyStores = new CloudHsmKeyBackend({
     clusters: options.clusters ?? hsmModule,
@@ -217,6 +234,7 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     clock,
     directory: customKeyStoreDirectory(store),
     messageLimit: options.cloudHsmKeyMessageLimit,
+    pkcs11Tokens: (name) => pkcs11Tokens.get(name),
   });
   const quotas = quotaSettings(config.quotas);
   const localKeys = new LocalKeyBackend(store, rootKey);
@@ -360,6 +378,7 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
       await kmsDeps.keyUsage.flushAll();
       await keyStoreTransitionsIdle(kmsDeps);
       await cloudHsmKeyStores.closeSessions();
+      for (const token of pkcs11Tokens.values()) token.close();
       // Kept-alive connections to XKS proxies would otherwise hold the process for seconds.
       kmsDeps.xksKeyStores?.client.close();
       await auditLog?.close();

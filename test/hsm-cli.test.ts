@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rawRequest, removeDir, startKmsd } from './helpers/kmsd.js';
+import { rawRequest, removeDir, startKmsd, TEST_HSM_PASSWORD_COST } from './helpers/kmsd.js';
 import { hsmCli } from './helpers/hsm-cli.js';
 import type { HsmCliRun } from './helpers/hsm-cli.js';
 import type { TestKmsd } from './helpers/kmsd.js';
@@ -31,7 +31,12 @@ beforeAll(async () => {
   const rootKey = randomBytes(32).toString('base64');
   t = await startKmsd({ rootKey });
   // The API side would call initialize() when the cluster's first HSM comes up.
-  const contents = createHsmModule({ store: t.kmsd.store, clock: t.kmsd.clock, rootKey: RootKey.fromBase64(rootKey) });
+  const contents = createHsmModule({
+    store: t.kmsd.store,
+    clock: t.kmsd.clock,
+    rootKey: RootKey.fromBase64(rootKey),
+    passwordCost: TEST_HSM_PASSWORD_COST,
+  });
   await setupCluster(t.kmsd.store, contents, CLUSTER);
 });
 afterAll(async () => t.close());
@@ -164,7 +169,12 @@ describe('kmsd hsm across a restart', () => {
     const rootKey = randomBytes(32).toString('base64');
     const first = await startKmsd({ persistent: true, rootKey });
     const dataDir = first.dataDir;
-    const contents = createHsmModule({ store: first.kmsd.store, clock: first.kmsd.clock, rootKey: RootKey.fromBase64(rootKey) });
+    const contents = createHsmModule({
+      store: first.kmsd.store,
+      clock: first.kmsd.clock,
+      rootKey: RootKey.fromBase64(rootKey),
+      passwordCost: TEST_HSM_PASSWORD_COST,
+    });
     await setupCluster(first.kmsd.store, contents, CLUSTER);
     const run = (args: string[], url: string) => hsm(args, { KMSD_ENDPOINT: url });
     try {

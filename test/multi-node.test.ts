@@ -2,9 +2,10 @@
  * Several kmsd nodes on one PostgreSQL: three `kmsd serve --store postgres://…` processes
  * share a throwaway database (test/helpers/postgres.ts) and the JS SDK sends requests to
  * them in turn. What one node writes, the others see; races for one name across nodes
- * give exactly one winner; the root key is checked against the database.
+ * give exactly one winner; the root key is checked against the database; `kmsd serve --workers 2`
+ * on the same database adds two processes that behave as two more nodes.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,12 +25,15 @@ import {
   RotateKeyOnDemandCommand,
   ScheduleKeyDeletionCommand,
 } from '@aws-sdk/client-kms';
+import { Agent } from 'node:http';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { startPostgres } from './helpers/postgres.js';
 import type { TestPostgres } from './helpers/postgres.js';
 import { runKmsd, serve, stopAllProcesses } from './helpers/kmsd-process.js';
 import type { Running } from './helpers/kmsd-process.js';
 import { awsCli, DEV, REGION } from './helpers/kmsd.js';
 import { expectOneAliasWinner } from './helpers/errors.js';
+import { httpJson } from './helpers/http-json.js';
 
 const ROOT_KEY = randomBytes(32).toString('base64');
 let postgres: TestPostgres;
@@ -221,6 +225,46 @@ describe('three kmsd nodes on one PostgreSQL', () => {
         name: 'DisabledException',
       }),
     );
+  });
+
+  it('runs kmsd serve --workers 2 on the database as two more nodes, consistent with the others', async () => {
+    const workers = await serve(['--port', '0', '--store', url, '--workers', '2'], { KMSD_ROOT_KEY: ROOT_KEY });
+    nodes.push(workers);
+    expect(workers.output()).toContain('Workers: 2 processes on one port');
+    // No keep-alive: each request is a new connection, and the primary hands those out in turn.
+    const agent = new Agent({ keepAlive: false });
+    const client = new KMSClient({
+      endpoint: workers.url,
+      region: REGION,
+      credentials: DEV,
+      maxAttempts: 1,
+      requestHandler: new NodeHttpHandler({ httpAgent: agent }),
+    });
+    onTestFinished(() => client.destroy());
+    const pids = new Set<number>();
+    for (let i = 0; i < 6; i++)
+      pids.add((await httpJson(`${workers.url}/health`, { agent, method: 'GET', timeoutMs: 10_000 })).body.pid as number);
+    expect(pids.size).toBe(2);
+    expect(pids.has(workers.proc.pid ?? -1)).toBe(false);
+
+    // Created on a worker, used on a node; used on both workers; disabled on a node, refused on both.
+    const { KeyMetadata } = await client.send(new CreateKeyCommand({ Description: 'on workers' }));
+    const KeyId = KeyMetadata?.KeyId;
+    const enc = await node(0).send(new EncryptCommand({ KeyId, Plaintext: Buffer.from('node to workers') }));
+    for (let i = 0; i < 2; i++) {
+      const dec = await client.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob }));
+      expect(Buffer.from(dec.Plaintext ?? new Uint8Array()).toString()).toBe('node to workers');
+    }
+    await node(1).send(new DisableKeyCommand({ KeyId }));
+    for (let i = 0; i < 2; i++) {
+      await eventually(() =>
+        expect(client.send(new EncryptCommand({ KeyId, Plaintext: Buffer.from('x') }))).rejects.toMatchObject({
+          name: 'DisabledException',
+          message: `${KeyMetadata?.Arn} is disabled.`,
+        }),
+      );
+    }
+    expect(await workers.stop()).toBe(0);
   });
 
   it('refuses to start a node with another root key, or with none', async () => {

@@ -12,7 +12,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writ
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ListKeysCommand } from '@aws-sdk/client-kms';
-import { DEV, startKmsd } from './helpers/kmsd.js';
+import { DEV, startKmsd, TEST_HSM_PASSWORD_COST } from './helpers/kmsd.js';
 import type { TestKmsd } from './helpers/kmsd.js';
 import { BIN, baseEnv, exited, runKmsd, serve, stopAllProcesses } from './helpers/kmsd-process.js';
 import { setupCluster } from './helpers/hsm-cluster.js';
@@ -159,7 +159,8 @@ describe('kmsd serve safe defaults', () => {
 describe('the data directory modes', () => {
   it('creates the directory 0700 and the database, its WAL and the root key 0600', async () => {
     const dataDir = join(tempDir(), 'fresh', 'data');
-    const k = await serve(['--port', '0', '--data-dir', dataDir]);
+    // At the default HSM password cost: then a fresh data directory gives no warning at all.
+    const k = await serve(['--port', '0', '--data-dir', dataDir], { KMSD_HSM_PASSWORD_COST: '17' });
     const { KMSClient } = await import('@aws-sdk/client-kms');
     const client = new KMSClient({ endpoint: k.url, region: 'us-east-1', credentials: DEV, maxAttempts: 1 });
     await client.send(new ListKeysCommand({}));
@@ -194,7 +195,12 @@ describe('kmsd hsm passwords off the command line', () => {
   beforeAll(async () => {
     const rootKey = randomBytes(32).toString('base64');
     t = await startKmsd({ rootKey });
-    const contents = createHsmModule({ store: t.kmsd.store, clock: t.kmsd.clock, rootKey: RootKey.fromBase64(rootKey) });
+    const contents = createHsmModule({
+      store: t.kmsd.store,
+      clock: t.kmsd.clock,
+      rootKey: RootKey.fromBase64(rootKey),
+      passwordCost: TEST_HSM_PASSWORD_COST,
+    });
     await setupCluster(t.kmsd.store, contents, CLUSTER);
   });
   afterAll(async () => t?.close());

@@ -90,6 +90,19 @@ describe('kmsd command line', () => {
     const port = await runKmsd(['serve', '--in-memory', '--port', '70000']);
     expect(port.code).toBe(2);
     expect(port.stderr).toContain('kmsd: invalid port 70000');
+    const cost = await runKmsd(['serve', '--in-memory', '--port', '0', '--hsm-password-cost', '13']);
+    expect(cost.code).toBe(2);
+    expect(cost.stderr).toContain('kmsd: invalid --hsm-password-cost 13: it must be an integer from 14 to 20');
+  });
+
+  it('warns at start when HSM password hashes are made below the default scrypt cost', async () => {
+    // baseEnv gives test servers the lowest cost, 14; the default (17) says nothing.
+    const low = await serve(['--in-memory', '--port', '0']);
+    expect(low.output()).toContain('kmsd: warning: HSM password hashes use scrypt N=2^14, below the OWASP minimum (2^17): for tests only');
+    await low.stop();
+    const standard = await serve(['--in-memory', '--port', '0'], { KMSD_HSM_PASSWORD_COST: '17' });
+    expect(standard.output()).not.toContain('HSM password hashes');
+    await standard.stop();
   });
 
   it('with --port 0 picks a free port, prints the URL and states the development account', async () => {

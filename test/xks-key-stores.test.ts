@@ -102,6 +102,7 @@ beforeEach(() => {
   proxy.uriPath = '/kms/xks/v1';
   proxy.credential = credential;
   proxy.garbled = false;
+  proxy.failWith = undefined;
 });
 
 function storeInput(name: string, overrides: Partial<CreateCustomKeyStoreCommandInput> = {}): CreateCustomKeyStoreCommandInput {
@@ -490,9 +491,19 @@ describe('ConnectCustomKeyStore for external key stores', () => {
       const entry = await connect(storeId);
       proxy.delayMs = 0;
       proxy.ekmHealth = 'ACTIVE';
+      proxy.failWith = undefined;
       await disconnect(storeId);
       return entry;
     };
+    // A proxy whose authorization rules wrongly cover GetHealthStatus (kmsd xks-proxy exempts it).
+    expect(await attempt(() => (proxy.failWith = { status: 403, errorName: 'AccessDeniedException' }))).toMatchObject({
+      ConnectionState: 'FAILED',
+      ConnectionErrorCode: 'XKS_PROXY_ACCESS_DENIED',
+    });
+    expect(await attempt(() => (proxy.failWith = { status: 500, errorName: 'InternalException' }))).toMatchObject({
+      ConnectionState: 'FAILED',
+      ConnectionErrorCode: 'XKS_PROXY_INVALID_RESPONSE',
+    });
     expect(await attempt(() => (proxy.ekmHealth = 'UNAVAILABLE'))).toMatchObject({
       ConnectionState: 'FAILED',
       ConnectionErrorCode: 'XKS_PROXY_NOT_REACHABLE',

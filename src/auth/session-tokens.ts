@@ -6,7 +6,8 @@
  * derived from the root key with its own HKDF label. GCM's tag makes a forged or altered token
  * fail to open; the AAD binds it to this purpose. The temporary secret travels inside, sealed.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { GCM_IV_LENGTH, GCM_TAG_LENGTH, gcmOpen, gcmSeal } from '../core/aes-gcm.js';
 
 /** What an AssumeRole session is: enough to rebuild its principal from the current config. */
 export interface RoleSession {
@@ -34,25 +35,28 @@ export class SessionTokens {
   }
 
   seal(session: RoleSession): string {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
-    cipher.setAAD(AAD);
-    const ct = Buffer.concat([cipher.update(JSON.stringify(session), 'utf8'), cipher.final()]);
-    return Buffer.concat([Buffer.from([TOKEN_VERSION]), iv, cipher.getAuthTag(), ct]).toString('base64url');
+    // The JSON holds the temporary secret: its bytes are zeroed once sealed.
+    const json = Buffer.from(JSON.stringify(session), 'utf8');
+    try {
+      return Buffer.concat([Buffer.from([TOKEN_VERSION]), gcmSeal(this.key, json, AAD, 'iv-tag-ciphertext')]).toString('base64url');
+    } finally {
+      json.fill(0);
+    }
   }
 
   /** The session in a token, or undefined when the token is not one of ours (forged, altered, other root key). */
   open(token: string): RoleSession | undefined {
     const buf = Buffer.from(token, 'base64url');
-    if (buf.length < 30 || buf[0] !== TOKEN_VERSION) return undefined;
+    // At least one byte of ciphertext: an empty session is never one of ours.
+    if (buf.length <= 1 + GCM_IV_LENGTH + GCM_TAG_LENGTH || buf[0] !== TOKEN_VERSION) return undefined;
+    const json = gcmOpen(this.key, buf.subarray(1), AAD, 'iv-tag-ciphertext');
+    if (!json) return undefined;
     try {
-      const decipher = createDecipheriv('aes-256-gcm', this.key, buf.subarray(1, 13));
-      decipher.setAAD(AAD);
-      decipher.setAuthTag(buf.subarray(13, 29));
-      const json = Buffer.concat([decipher.update(buf.subarray(29)), decipher.final()]).toString('utf8');
-      return JSON.parse(json) as RoleSession;
+      return JSON.parse(json.toString('utf8')) as RoleSession;
     } catch {
       return undefined;
+    } finally {
+      json.fill(0);
     }
   }
 }

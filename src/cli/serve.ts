@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
-import { createKmsd, takeRootKeyFromEnv } from '../server.js';
+import { createKmsd, hsmPasswordCostProblem, takeRootKeyFromEnv } from '../server.js';
 import { isLoopbackHost } from '../server/loopback.js';
 import { prepareStore, redact } from '../server/store-choice.js';
 import type { TlsMaterial } from '../server/listener.js';
@@ -58,6 +58,9 @@ Options (each also settable as an environment variable):
                                                   [KMSD_KEEP_ALIVE_TIMEOUT, default 65]
   --max-connections <n>   Connections beyond this are closed at once
                                                   [KMSD_MAX_CONNECTIONS, default 10000]
+  --hsm-password-cost <n> scrypt cost (log2 N, 14-20) of the emulated HSMs' password
+                          hashes; below 17 only for test suites
+                                                  [KMSD_HSM_PASSWORD_COST, default 17]
   --tls-cert <file>       Serve HTTPS with this PEM certificate (chain) [KMSD_TLS_CERT]
   --tls-key <file>        ... and this PEM private key     [KMSD_TLS_KEY]
                           (kmsd dev-cert makes a pair for localhost)
@@ -167,6 +170,14 @@ function startBanner(o: {
   return lines.join('\n') + '\n';
 }
 
+function hsmPasswordCostOption(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const log2N = Number(text);
+  const problem = /^\d+$/.test(text.trim()) ? hsmPasswordCostProblem(log2N) : 'must be an integer';
+  if (problem) throw new UsageError(`invalid --hsm-password-cost ${text}: it ${problem}`);
+  return log2N;
+}
+
 export async function serve(argv: string[]): Promise<void> {
   const { values } = parseOptions(argv, {
     host: { type: 'string' },
@@ -183,6 +194,7 @@ export async function serve(argv: string[]): Promise<void> {
     'headers-timeout': { type: 'string' },
     'keep-alive-timeout': { type: 'string' },
     'max-connections': { type: 'string' },
+    'hsm-password-cost': { type: 'string' },
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
     'allowed-hosts': { type: 'string' },
@@ -265,6 +277,7 @@ export async function serve(argv: string[]): Promise<void> {
     logLevel,
     tls,
     allowedHosts,
+    hsmPasswordCost: hsmPasswordCostOption(values['hsm-password-cost'] ?? (process.env.KMSD_HSM_PASSWORD_COST || undefined)),
     onServerError: (err) => {
       process.stderr.write(`kmsd: the server failed (${err.message}); stopping\n`);
       // Requests in flight still finish; then the exit code says it did not stop by request.

@@ -17,6 +17,52 @@ interface ListeningMessage {
   url: string;
 }
 
+/** node:cluster's own IPC messages (lib/internal/cluster/round_robin_handle.js, child.js). */
+interface ClusterMessage {
+  cmd?: string;
+  /** 'newconn': the primary hands the worker a connection, numbered `seq`. */
+  act?: string;
+  seq?: number;
+  /** The worker's answer to message number `ack`: it took the connection (or passed it back). */
+  ack?: number;
+}
+
+interface Closable {
+  close(): void;
+}
+
+/**
+ * Watches the connections node:cluster's primary hands `worker`; the returned function closes
+ * those the worker never answered for. The primary accepts each connection and passes it to a
+ * worker over IPC, keeping its own copy until the worker answers. A worker that dies before
+ * answering (SIGKILL, a crash) never does, and node then neither closes that copy nor passes it
+ * on: the client's request waits forever (nodejs/node-v0.x-archive#7006, still so on Node 20:
+ * about one SIGKILL in three under load left a connection hanging). Closed, the client sees the
+ * connection end unanswered, and retries. Relies on the shape of node's cluster messages; if
+ * that changes, nothing is tracked and nothing closed.
+ */
+function trackHandoffs(worker: Worker): () => void {
+  const untaken = new Map<number, Closable>();
+  const proc = worker.process;
+  const send = proc.send.bind(proc) as (...args: unknown[]) => boolean;
+  proc.send = ((message: unknown, handle?: unknown, ...rest: unknown[]) => {
+    const m = message as ClusterMessage | null;
+    if (m?.cmd === 'NODE_CLUSTER' && m.act === 'newconn' && typeof m.seq === 'number' && isClosable(handle)) untaken.set(m.seq, handle);
+    return send(message, handle, ...rest);
+  }) as typeof proc.send;
+  proc.on('internalMessage', (m: ClusterMessage | null) => {
+    if (m?.cmd === 'NODE_CLUSTER' && typeof m.ack === 'number') untaken.delete(m.ack);
+  });
+  return () => {
+    for (const handle of untaken.values()) handle.close();
+    untaken.clear();
+  };
+}
+
+function isClosable(handle: unknown): handle is Closable {
+  return typeof handle === 'object' && handle !== null && typeof (handle as Closable).close === 'function';
+}
+
 function isListening(message: unknown): message is ListeningMessage {
   return typeof message === 'object' && message !== null && (message as ListeningMessage).kmsd === 'listening';
 }
@@ -64,6 +110,11 @@ export function runPrimary(o: PrimaryOptions): Promise<number> {
 
   const fork = () => {
     const worker = cluster.fork(o.env);
+    const closeUntaken = trackHandoffs(worker);
+    // node:cluster reports a failed IPC write (a connection handed to a worker that just died:
+    // EPIPE) as an 'error' event on the worker; with no listener it would end the primary, and
+    // every worker with it. The dead worker's 'exit' follows and replaces it.
+    worker.on('error', (err: Error) => process.stderr.write(`kmsd: worker ${worker.process.pid}: ${err.message}\n`));
     worker.on('message', (message: unknown) => {
       if (!isListening(message)) return;
       started.add(worker);
@@ -73,6 +124,7 @@ export function runPrimary(o: PrimaryOptions): Promise<number> {
       }
     });
     worker.on('exit', (code, signal) => {
+      closeUntaken();
       const wasServing = started.delete(worker);
       const alive = Object.keys(cluster.workers ?? {}).length;
       if (stopping) {

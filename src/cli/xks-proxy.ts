@@ -11,6 +11,10 @@ import { Pkcs11Token } from '../keystores/pkcs11/pkcs11-token.js';
 import { createXksProxyServer } from '../xks-proxy/server.js';
 import { ACCESS_KEY_ID_PATTERN, newXksCredential, SECRET_PATTERN } from '../xks-proxy/credentials.js';
 import type { XksProxyCredential } from '../xks-proxy/credentials.js';
+import { parseAuthorizationRules } from '../xks-proxy/authorization.js';
+import type { XksAuthorizationRule } from '../xks-proxy/authorization.js';
+import { DEFAULT_MAX_IN_FLIGHT } from '../xks-proxy/request-limiter.js';
+import type { RequestLimits } from '../xks-proxy/request-limiter.js';
 import { parseOptions, UsageError } from './usage.js';
 
 export const XKS_PROXY_HELP = `Usage:
@@ -37,6 +41,18 @@ under the camelCase name given in brackets):
                             prints it) or an array of them, for rotation
                                      [KMSD_XKS_CREDENTIALS_FILE, credentialsFile]
                             or KMSD_XKS_CREDENTIALS="ID:SECRET[,ID:SECRET...]"
+  --authorization-file <file>
+                            JSON list of allow rules for key APIs (secondary
+                            authorization; none: everything allowed), each with any of
+                            accessKeyIds, xksKeyIds, kmsKeyArns, awsPrincipalArns,
+                            kmsOperations (lists; * matches any characters)
+                       [KMSD_XKS_AUTHORIZATION_FILE, authorizationFile; or the rules
+                                                  inline as "authorization" in --config]
+  --max-in-flight <n>       Requests handled at once; more get 429 ThrottlingException
+                                   [KMSD_XKS_MAX_IN_FLIGHT, maxInFlight; default 256]
+  --max-requests-per-second <n>
+                            Per-second cap, 429 beyond it
+                      [KMSD_XKS_MAX_REQUESTS_PER_SECOND, maxRequestsPerSecond; no cap]
   --log-level <level>       debug (a line per request), info, warn, error, silent
                                            [KMSD_XKS_LOG_LEVEL, logLevel; default info]
   --config <file>           JSON file with any of the settings above and below
@@ -62,6 +78,9 @@ const OPTIONS = {
   'client-ca': { type: 'string' },
   'uri-path': { type: 'string' },
   'credentials-file': { type: 'string' },
+  'authorization-file': { type: 'string' },
+  'max-in-flight': { type: 'string' },
+  'max-requests-per-second': { type: 'string' },
   'log-level': { type: 'string' },
   config: { type: 'string' },
   'pkcs11-module': { type: 'string' },
@@ -127,6 +146,10 @@ class Settings {
   fileCredentials(): unknown {
     return this.file.credentials;
   }
+
+  fileAuthorization(): unknown {
+    return this.file.authorization;
+  }
 }
 
 function openToken(settings: Settings): Pkcs11Token {
@@ -180,6 +203,8 @@ async function serveProxy(settings: Settings): Promise<void> {
     key: readText(settings.required('tls-key', 'KMSD_XKS_TLS_KEY', 'tlsKey')),
     clientCa: clientCa ? readText(clientCa) : undefined,
   };
+  const authorization = readAuthorization(settings);
+  const limits = readLimits(settings);
   const token = openToken(settings);
   // Refuse to start on a token that cannot encrypt; this also makes the first health check
   // KMS sends (250 ms budget) as quick as the rest (the test key exists from now on).
@@ -189,7 +214,15 @@ async function serveProxy(settings: Settings): Promise<void> {
     token.close();
     throw new Error(`the token failed its self-test: ${(err as Error).message}`);
   }
-  const server = createXksProxyServer({ uriPath, credentials, keys: token, tls, log: createLogger(level as LoggerLevel) });
+  const server = createXksProxyServer({
+    uriPath,
+    credentials,
+    keys: token,
+    tls,
+    authorization,
+    limits,
+    log: createLogger(level as LoggerLevel),
+  });
   let address;
   try {
     address = await server.listen(port, host);
@@ -211,7 +244,8 @@ async function serveProxy(settings: Settings): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   process.stdout.write(
-    `kmsd xks-proxy: ${credentials.length} credential(s), ${clientCa ? 'client certificates required' : 'no client certificates'}\n` +
+    `kmsd xks-proxy: ${credentials.length} credential(s), ${clientCa ? 'client certificates required' : 'no client certificates'}, ` +
+      `${authorization.length ? `${authorization.length} authorization rule(s)` : 'no authorization rules'}\n` +
       `kmsd xks-proxy listening on https://${shownHost}:${address.port}${uriPath}\n`,
   );
 }
@@ -242,6 +276,31 @@ function readCredentials(settings: Settings): XksProxyCredential[] {
     }
     return { accessKeyId, secretAccessKey };
   });
+}
+
+function readAuthorization(settings: Settings): XksAuthorizationRule[] {
+  const file = settings.get('authorization-file', 'KMSD_XKS_AUTHORIZATION_FILE', 'authorizationFile');
+  const rules = file ? readJsonValue(file) : settings.fileAuthorization();
+  if (rules === undefined) return [];
+  try {
+    return parseAuthorizationRules(rules);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+function readLimits(settings: Settings): RequestLimits {
+  const count = (flag: 'max-in-flight' | 'max-requests-per-second', env: string, key: string) => {
+    const text = settings.get(flag, env, key);
+    if (text === undefined) return undefined;
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${flag} must be a whole number of at least 1`);
+    return n;
+  };
+  return {
+    maxInFlight: count('max-in-flight', 'KMSD_XKS_MAX_IN_FLIGHT', 'maxInFlight') ?? DEFAULT_MAX_IN_FLIGHT,
+    maxRequestsPerSecond: count('max-requests-per-second', 'KMSD_XKS_MAX_REQUESTS_PER_SECOND', 'maxRequestsPerSecond'),
+  };
 }
 
 function readText(path: string): string {

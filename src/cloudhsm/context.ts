@@ -18,6 +18,8 @@ export interface CloudHsmDeps {
   subnets: Record<string, string>;
   /** How long transitional states last; 0 makes them instant. */
   transitionMs: number;
+  /** Names of the configured PKCS#11 tokens a new cluster may keep its KMS keys in (tag kmsd:pkcs11-token). */
+  pkcs11Tokens?: ReadonlySet<string>;
 }
 
 export interface CloudHsmContext {

@@ -6,6 +6,9 @@
  */
 import type { Scope } from '../store/store.js';
 
+/** The CloudHSM tag (CreateCluster TagList) that names the PKCS#11 token of a new cluster. */
+export const PKCS11_TOKEN_TAG = 'kmsd:pkcs11-token';
+
 export interface ClusterView {
   clusterId: string;
   /** CloudHSM cluster state; KMS needs ACTIVE. */
@@ -16,6 +19,12 @@ export interface ClusterView {
   securityGroup?: string;
   /** PEM; identical for clusters that share a backup history. Absent before initialization. */
   clusterCertificate?: string;
+  /**
+   * The configured PKCS#11 token (by name) that holds this cluster's KMS keys instead of its
+   * emulated HSMs: fixed when the cluster's first HSM is created (tag `kmsd:pkcs11-token`),
+   * and inherited by clusters restored from its backups.
+   */
+  pkcs11Token?: string;
 }
 
 /** The reasons a login fails, named as KMS's ConnectionErrorCode values. */
@@ -49,6 +58,8 @@ export interface CloudHsmClusters {
   /** The logged-in user changes its own password (KMS rotates kmsuser's on connect). */
   changePassword(sessionId: string, newPassword: string): Promise<void>;
   logout(sessionId: string): Promise<void>;
+  /** Throws HsmUnavailableError unless the session is open and its cluster has an ACTIVE HSM. */
+  checkSession(sessionId: string): Promise<void>;
 
   /** A persistent, non-extractable AES-256 key owned by the session's user; returns its handle. */
   generateAesKey(sessionId: string, label: string): Promise<string>;

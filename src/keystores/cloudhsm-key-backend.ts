@@ -8,15 +8,18 @@
  *
  * This module also owns that session (login, password rotation, logout) and the root-key
  * wrapping of the kmsuser password, so KMS never handles an HSM session id itself.
+ *
+ * A cluster created with the tag `kmsd:pkcs11-token` keeps those AES keys in that PKCS#11
+ * token instead of its emulated HSMs (same label, same AES-GCM body layout); the kmsuser
+ * session, and the cluster's ACTIVE HSM behind it, are still required for every key call.
  */
 import { randomInt } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
-import { KMSInvalidStateException } from '../generated/kms.js';
 import type { Scope, Store, Table } from '../store/store.js';
 import type { ClusterView, CloudHsmClusters, LoginFailure } from './cloudhsm-clusters.js';
 import { HsmDecryptError, HsmUnavailableError } from './cloudhsm-clusters.js';
-import { CiphertextAuthenticationError } from './key-backend.js';
-import type { BackendKeyRef, SymmetricKeyBackend } from './key-backend.js';
+import { BackingKeyExhaustedError, BackingKeyNotFoundError, CiphertextAuthenticationError, KeyStoreUnavailableError } from './errors.js';
+import type { BackendKeyRef, KeyStoreHealth, SymmetricKeyBackend } from './key-backend.js';
 import type { RootKey } from './root-key.js';
 
 /** What the backend needs to know about a key store (KMS owns the store rows). */
@@ -52,10 +55,10 @@ export type ConnectResult = { ok: true; passwordWrapped: string } | { ok: false;
 interface Session {
   sessionId: string;
   clusterId: string;
+  /** The configured token holding the cluster's KMS keys (ClusterView.pkcs11Token), if any. */
+  pkcs11Token?: string;
 }
 
-/** AWS's message for a crypto call the cluster cannot serve (fix-keystore.md). */
-const CANNOT_COMMUNICATE = 'KMS cannot communicate with your CloudHSM cluster.';
 const PASSWORD_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 export interface CloudHsmKeyBackendDeps {
@@ -66,6 +69,8 @@ export interface CloudHsmKeyBackendDeps {
   directory: KeyStoreDirectory;
   /** Messages one HSM key may encrypt (GCM_RANDOM_IV_MESSAGE_LIMIT unless lowered, for tests). */
   messageLimit?: number;
+  /** The PKCS#11 tokens of kmsd's configuration, by name (config `pkcs11Tokens`). */
+  pkcs11Tokens?: (name: string) => SymmetricKeyBackend | undefined;
 }
 
 /**
@@ -126,7 +131,8 @@ export class CloudHsmKeyBackend implements SymmetricKeyBackend {
       const password = this.unwrapPassword(scope, customKeyStoreId, passwordWrapped);
       const login = await this.deps.clusters.login(scope, clusterId, 'kmsuser', password);
       if (login.ok) {
-        this.sessions.set(sessionKey(scope, customKeyStoreId), { sessionId: login.sessionId, clusterId });
+        const { pkcs11Token } = (await this.deps.clusters.describeCluster(scope, clusterId)) ?? {};
+        this.sessions.set(sessionKey(scope, customKeyStoreId), { sessionId: login.sessionId, clusterId, pkcs11Token });
         return { ok: true, passwordWrapped };
       }
       result = { ok: false, code: login.failure };
@@ -192,20 +198,32 @@ export class CloudHsmKeyBackend implements SymmetricKeyBackend {
   /** GenerateRandom with CustomKeyStoreId: the bytes come from the cluster's HSMs. */
   async random(scope: Scope, customKeyStoreId: string, length: number): Promise<Buffer> {
     const session = this.session(scope, customKeyStoreId);
-    return mapHsmErrors(() => this.deps.clusters.random(session.sessionId, length), CANNOT_COMMUNICATE);
+    return mapHsmErrors(() => this.deps.clusters.random(session.sessionId, length));
   }
 
   async createMaterial(ref: BackendKeyRef): Promise<void> {
     const session = this.session(ref.scope, storeIdOf(ref));
-    const handle = await mapHsmErrors(() => this.deps.clusters.generateAesKey(session.sessionId, ref.arn), CANNOT_COMMUNICATE);
+    const token = await this.tokenOf(session);
+    let handle: string;
+    if (token) {
+      await token.createMaterial(ref);
+      handle = tokenHandle(session);
+    } else {
+      handle = await mapHsmErrors(() => this.deps.clusters.generateAesKey(session.sessionId, ref.arn));
+    }
     await this.handles.put(ref.scope, ref.keyId, { keyArn: ref.arn, clusterId: session.clusterId, handle });
   }
 
   async seal(ref: BackendKeyRef, plaintext: Buffer, aad: Buffer): Promise<Buffer> {
     const session = this.session(ref.scope, storeIdOf(ref));
+    const token = await this.tokenOf(session);
+    if (token) {
+      await this.countMessage(ref);
+      return token.seal(ref, plaintext, aad);
+    }
     const handle = await this.handleFor(ref, session);
     await this.countMessage(ref);
-    return mapHsmErrors(() => this.deps.clusters.encrypt(session.sessionId, handle, plaintext, aad), unavailable(ref));
+    return mapHsmErrors(() => this.deps.clusters.encrypt(session.sessionId, handle, plaintext, aad), ref);
   }
 
   /**
@@ -228,19 +246,17 @@ export class CloudHsmKeyBackend implements SymmetricKeyBackend {
       if (grant > 0) await this.messageCounts.put(ref.scope, ref.keyId, { keyArn: ref.arn, reserved: reserved + grant });
       return Math.max(grant, 0);
     });
-    if (granted === 0) {
-      throw new KMSInvalidStateException(
-        `${ref.arn} has encrypted ${limit} messages, the most one AES-GCM key may with random IVs. Create a new KMS key in the custom key store and encrypt under it.`,
-      );
-    }
+    if (granted === 0) throw new BackingKeyExhaustedError(ref.arn, limit);
     this.messagesLeft.set(id, (this.messagesLeft.get(id) ?? 0) + granted - 1);
   }
 
   async open(ref: BackendKeyRef, body: Buffer, aad: Buffer): Promise<Buffer> {
     const session = this.session(ref.scope, storeIdOf(ref));
+    const token = await this.tokenOf(session);
+    if (token) return token.open(ref, body, aad);
     const handle = await this.handleFor(ref, session);
     try {
-      return await mapHsmErrors(() => this.deps.clusters.decrypt(session.sessionId, handle, body, aad), unavailable(ref));
+      return await mapHsmErrors(() => this.deps.clusters.decrypt(session.sessionId, handle, body, aad), ref);
     } catch (err) {
       if (err instanceof HsmDecryptError) throw new CiphertextAuthenticationError();
       throw err;
@@ -262,10 +278,13 @@ export class CloudHsmKeyBackend implements SymmetricKeyBackend {
     let reason = 'the custom key store was not connected';
     if (session) {
       try {
-        const handle = await this.handleFor(ref, session, row);
-        await this.deps.clusters.deleteKey(session.sessionId, handle);
+        const token = await this.tokenOf(session);
+        if (token) await token.destroyMaterial(ref);
+        else await this.deps.clusters.deleteKey(session.sessionId, await this.handleFor(ref, session, row));
         return;
       } catch (err) {
+        // Already gone from the token: nothing is left to orphan.
+        if (err instanceof BackingKeyNotFoundError && session.pkcs11Token !== undefined) return;
         reason = err instanceof Error ? err.message : String(err);
       }
     }
@@ -279,11 +298,43 @@ export class CloudHsmKeyBackend implements SymmetricKeyBackend {
     });
   }
 
+  /**
+   * The store's health on this node: its kmsuser session, and a cluster that still exists
+   * with an ACTIVE HSM (what every key operation needs, see fix-keystore.md).
+   */
+  async health(scope: Scope, customKeyStoreId?: string): Promise<KeyStoreHealth> {
+    const session = customKeyStoreId === undefined ? undefined : this.sessions.get(sessionKey(scope, customKeyStoreId));
+    if (!session) return { healthy: false, error: new KeyStoreUnavailableError('this node holds no kmsuser session for the store') };
+    const view = await this.deps.clusters.describeCluster(scope, session.clusterId);
+    if (!view) return { healthy: false, error: new KeyStoreUnavailableError(`cluster ${session.clusterId} no longer exists`) };
+    if (!view.hsms.some((h) => h.state === 'ACTIVE')) {
+      return { healthy: false, error: new KeyStoreUnavailableError(`cluster ${session.clusterId} has no ACTIVE HSM`) };
+    }
+    if (session.pkcs11Token === undefined) return { healthy: true };
+    // Keys kept in a PKCS#11 token: that token's own deep check decides too.
+    const token = this.deps.pkcs11Tokens?.(session.pkcs11Token);
+    if (!token) return { healthy: false, error: new KeyStoreUnavailableError(noTokenMessage(session.pkcs11Token)) };
+    return token.health(scope, customKeyStoreId);
+  }
+
   private session(scope: Scope, customKeyStoreId: string): Session {
     const session = this.sessions.get(sessionKey(scope, customKeyStoreId));
     // CONNECTED in the store row but no session: kmsd restarted and the reconnect failed.
-    if (!session) throw new KMSInvalidStateException(CANNOT_COMMUNICATE);
+    if (!session) throw new KeyStoreUnavailableError(`this node holds no kmsuser session for ${customKeyStoreId}`);
     return session;
+  }
+
+  /**
+   * The PKCS#11 token holding the keys of the session's cluster, or undefined when they are
+   * in its emulated HSMs. The cluster must still serve the session either way (fix-keystore.md:
+   * no ACTIVE HSM, no key operations).
+   */
+  private async tokenOf(session: Session): Promise<SymmetricKeyBackend | undefined> {
+    if (session.pkcs11Token === undefined) return undefined;
+    await mapHsmErrors(() => this.deps.clusters.checkSession(session.sessionId));
+    const token = this.deps.pkcs11Tokens?.(session.pkcs11Token);
+    if (!token) throw new KeyStoreUnavailableError(noTokenMessage(session.pkcs11Token));
+    return token;
   }
 
   private async handleFor(ref: BackendKeyRef, session: Session, known?: HandleRow): Promise<string> {
@@ -291,31 +342,38 @@ export class CloudHsmKeyBackend implements SymmetricKeyBackend {
     if (row && row.clusterId === session.clusterId) return row.handle;
     // The store now points at another cluster of the same backup history (restored from a
     // backup): the key is found there by its label, the KMS key ARN.
-    const handle = await mapHsmErrors(() => this.deps.clusters.findKeyByLabel(session.sessionId, ref.arn), CANNOT_COMMUNICATE);
-    if (handle === undefined) throw new KMSInvalidStateException(unavailable(ref));
+    const handle = await mapHsmErrors(() => this.deps.clusters.findKeyByLabel(session.sessionId, ref.arn));
+    if (handle === undefined) throw new BackingKeyNotFoundError(ref.arn);
     await this.handles.put(ref.scope, ref.keyId, { keyArn: ref.arn, clusterId: session.clusterId, handle });
     return handle;
   }
 }
 
-/** HsmUnavailableError -> KMSInvalidStateException, the failure carrier AWS uses here. */
-async function mapHsmErrors<T>(fn: () => Promise<T>, keyNotFoundMessage: string): Promise<T> {
+/**
+ * The cluster's HsmUnavailableError as the port's errors: a missing key handle is the KMS
+ * key's backing key gone (when the call names one), anything else the store unavailable.
+ */
+async function mapHsmErrors<T>(fn: () => Promise<T>, keyOf?: BackendKeyRef): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof HsmUnavailableError) {
-      throw new KMSInvalidStateException(err.reason === 'KEY_NOT_FOUND' ? keyNotFoundMessage : CANNOT_COMMUNICATE);
-    }
-    throw err;
+    if (!(err instanceof HsmUnavailableError)) throw err;
+    if (err.reason === 'KEY_NOT_FOUND' && keyOf) throw new BackingKeyNotFoundError(keyOf.arn);
+    throw new KeyStoreUnavailableError(err.message);
   }
 }
 
-function unavailable(ref: BackendKeyRef): string {
-  return `${ref.arn} is unavailable.`;
+function noTokenMessage(name: string): string {
+  return `kmsd has no PKCS#11 token named ${name} in its configuration`;
+}
+
+/** What the handle row records for a key kept in a token (found there by its label, the key ARN). */
+function tokenHandle(session: Session): string {
+  return `pkcs11:${session.pkcs11Token ?? ''}`;
 }
 
 function storeIdOf(ref: BackendKeyRef): string {
-  if (!ref.customKeyStoreId) throw new KMSInvalidStateException(`${ref.arn} is unavailable.`);
+  if (!ref.customKeyStoreId) throw new BackingKeyNotFoundError(ref.arn);
   return ref.customKeyStoreId;
 }
 

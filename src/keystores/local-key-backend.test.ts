@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { LocalKeyBackend } from './local-key-backend.js';
-import { CiphertextAuthenticationError } from './key-backend.js';
+import { CiphertextAuthenticationError } from './errors.js';
 import type { BackendKeyRef } from './key-backend.js';
 import { RootKey } from './root-key.js';
 

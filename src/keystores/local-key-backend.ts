@@ -6,12 +6,13 @@
  * HSMs, so no single AES key ever approaches GCM's random-IV usage limit.
  * Body layout: nonce(16) ‖ iv(12) ‖ ciphertext ‖ tag(16).
  */
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import { GCM_IV_LENGTH, GCM_TAG_LENGTH, gcmOpen, gcmSeal } from '../core/aes-gcm.js';
 import { publicRandomBytes } from '../core/public-random.js';
 import type { Store, Table } from '../store/store.js';
 import type { RootKey } from './root-key.js';
-import { CiphertextAuthenticationError } from './key-backend.js';
-import type { BackendKeyRef, SymmetricKeyBackend } from './key-backend.js';
+import { CiphertextAuthenticationError } from './errors.js';
+import type { BackendKeyRef, KeyStoreHealth, SymmetricKeyBackend } from './key-backend.js';
 
 interface MaterialRow {
   keyArn: string;
@@ -24,6 +25,8 @@ interface MaterialRow {
 }
 
 const KDF_LABEL = Buffer.from('kmsd symmetric encryption', 'utf8');
+/** The per-message KDF nonce that starts every body. */
+const NONCE_LENGTH = 16;
 /**
  * Unwrapped material is kept hot for the encrypt path; bounded to keep memory flat. Keyed by
  * the key ARN (account, Region, key id) and material version, never by key id alone: a
@@ -83,35 +86,37 @@ export class LocalKeyBackend implements SymmetricKeyBackend {
   async seal(ref: BackendKeyRef, plaintext: Buffer, aad: Buffer): Promise<Buffer> {
     const material = await this.material(ref);
     // Both random values are written into the ciphertext in the clear: nonce(16) then iv(12).
-    const random = publicRandomBytes(28);
-    const nonce = random.subarray(0, 16);
-    const iv = random.subarray(16);
+    const random = publicRandomBytes(NONCE_LENGTH + GCM_IV_LENGTH);
+    const nonce = random.subarray(0, NONCE_LENGTH);
     const key = deriveKey(material, nonce);
-    const cipher = createCipheriv('aes-256-gcm', key, iv);
-    key.fill(0);
-    cipher.setAAD(aad);
-    const ct = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-    return Buffer.concat([nonce, iv, ct, cipher.getAuthTag()]);
+    try {
+      return Buffer.concat([nonce, gcmSeal(key, plaintext, aad, 'iv-ciphertext-tag', random.subarray(NONCE_LENGTH))]);
+    } finally {
+      key.fill(0);
+    }
   }
 
   async open(ref: BackendKeyRef, body: Buffer, aad: Buffer): Promise<Buffer> {
-    if (body.length < 16 + 12 + 16) throw new CiphertextAuthenticationError();
+    if (body.length < NONCE_LENGTH + GCM_IV_LENGTH + GCM_TAG_LENGTH) throw new CiphertextAuthenticationError();
     const material = await this.material(ref);
-    const key = deriveKey(material, body.subarray(0, 16));
-    const decipher = createDecipheriv('aes-256-gcm', key, body.subarray(16, 28));
-    key.fill(0);
-    decipher.setAAD(aad);
-    decipher.setAuthTag(body.subarray(body.length - 16));
+    const key = deriveKey(material, body.subarray(0, NONCE_LENGTH));
     try {
-      return Buffer.concat([decipher.update(body.subarray(28, body.length - 16)), decipher.final()]);
-    } catch {
-      throw new CiphertextAuthenticationError();
+      const plaintext = gcmOpen(key, body.subarray(NONCE_LENGTH), aad, 'iv-ciphertext-tag');
+      if (!plaintext) throw new CiphertextAuthenticationError();
+      return plaintext;
+    } finally {
+      key.fill(0);
     }
   }
 
   async destroyMaterial(ref: BackendKeyRef): Promise<void> {
     this.forget(aadOf(ref));
     await this.table.delete(ref.scope, rowId(ref));
+  }
+
+  /** kmsd's own store: available whenever kmsd answers at all (its store has its own /ready check). */
+  async health(): Promise<KeyStoreHealth> {
+    return { healthy: true };
   }
 
   /** Deletes every material version of a key (final deletion). */

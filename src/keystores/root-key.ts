@@ -8,9 +8,10 @@
  * random key lives only in the process. KMSD_ROOT_KEY is read once and removed from the
  * environment (takeRootKeyFromEnv), so processes started later never inherit it.
  */
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { hkdfSync, randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, fsyncSync, linkSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { GCM_IV_LENGTH, GCM_TAG_LENGTH, gcmOpen, gcmSeal } from '../core/aes-gcm.js';
 
 const WRAP_VERSION = 1;
 
@@ -71,21 +72,17 @@ export class RootKey {
 
   /** version(1) ‖ iv(12) ‖ tag(16) ‖ ciphertext, base64. */
   wrap(plaintext: Buffer, aad: string): string {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
-    cipher.setAAD(Buffer.from(aad, 'utf8'));
-    const ct = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-    return Buffer.concat([Buffer.from([WRAP_VERSION]), iv, cipher.getAuthTag(), ct]).toString('base64');
+    const sealed = gcmSeal(this.key, plaintext, Buffer.from(aad, 'utf8'), 'iv-tag-ciphertext');
+    return Buffer.concat([Buffer.from([WRAP_VERSION]), sealed]).toString('base64');
   }
 
   /** Throws if the wrapped value was altered, or wrapped for another AAD or root key. */
   unwrap(wrapped: string, aad: string): Buffer {
     const buf = Buffer.from(wrapped, 'base64');
-    if (buf.length < 29 || buf[0] !== WRAP_VERSION) throw new Error('unsupported wrapped key format');
-    const decipher = createDecipheriv('aes-256-gcm', this.key, buf.subarray(1, 13));
-    decipher.setAAD(Buffer.from(aad, 'utf8'));
-    decipher.setAuthTag(buf.subarray(13, 29));
-    return Buffer.concat([decipher.update(buf.subarray(29)), decipher.final()]);
+    if (buf.length < 1 + GCM_IV_LENGTH + GCM_TAG_LENGTH || buf[0] !== WRAP_VERSION) throw new Error('unsupported wrapped key format');
+    const plaintext = gcmOpen(this.key, buf.subarray(1), Buffer.from(aad, 'utf8'), 'iv-tag-ciphertext');
+    if (!plaintext) throw new Error('the wrapped value failed authentication (altered, or wrapped for another AAD or root key)');
+    return plaintext;
   }
 }
 

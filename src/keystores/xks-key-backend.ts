@@ -9,7 +9,7 @@
  */
 import type { RootKey } from './root-key.js';
 import type { LocalKeyBackend } from './local-key-backend.js';
-import { CiphertextAuthenticationError } from './key-backend.js';
+import { CiphertextAuthenticationError, XksProxyError } from './errors.js';
 import type { BackendKeyRef, SymmetricKeyBackend } from './key-backend.js';
 import type { XksProxyClient, XksProxyTarget, XksRequestMetadata } from './xks-proxy-client.js';
 import type { Scope } from '../store/store.js';
@@ -19,7 +19,8 @@ const TAG_LENGTH = 16;
 
 /** Who triggered a proxy call: the proxy receives it as requestMetadata (xks-proxy.md §3). */
 export interface XksCaller {
-  principalArn: string;
+  /** Absent for KMS's own calls (the periodic KmsHealthCheck). */
+  principalArn?: string;
   operation: string;
   requestId: string;
 }
@@ -69,6 +70,20 @@ export class XksKeyStores {
         const sealed = parseBody(body);
         const inner = await client.decrypt(target, externalKeyId(ref), sealed, aad, metadata(ref));
         return localKeys.open(ref, inner, aad);
+      },
+      /** GetHealthStatus at the proxy (xks-proxy.md §4.4): healthy unless it fails or every EKM is UNAVAILABLE. */
+      async health() {
+        try {
+          await client.getHealthStatus(target, {
+            kmsRequestId: caller.requestId,
+            kmsOperation: caller.operation,
+            awsPrincipalArn: caller.principalArn,
+          });
+          return { healthy: true };
+        } catch (err) {
+          if (err instanceof XksProxyError) return { healthy: false, error: err };
+          throw err;
+        }
       },
     };
   }

@@ -15,8 +15,9 @@ import type { SecureContext } from 'node:tls';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { XksProxyError } from './errors.js';
+import type { XksFailure } from './errors.js';
 import { isXksErrorName } from './xks-error-names.js';
-import type { XksErrorName } from './xks-error-names.js';
 
 /** AWS KMS gives up on a proxy call after 250 ms (xks-proxy.md §1). */
 export const XKS_CALL_TIMEOUT_MS = 250;
@@ -30,25 +31,8 @@ const IDLE_CONNECTION_MS = 4_000;
 /** Agents kept at most (one per store's proxy); the oldest is closed beyond this. */
 const MAX_AGENTS = 256;
 
-/** The spec's error names (§6), plus what KMS itself observes about the transport. */
-export type XksFailure =
-  | XksErrorName
-  /** TCP failure: nothing answered. */
-  | 'Unreachable'
-  /** No answer within the timeout. */
-  | 'TimedOut'
-  /** The TLS handshake failed (certificate, hostname, protocol). */
-  | 'TlsFailure'
-  /** An answer KMS cannot interpret (not JSON, unknown errorName, missing fields). */
-  | 'InvalidResponse'
-  /** GetHealthStatus answered, but every external key manager is UNAVAILABLE (§4.4). */
-  | 'AllEkmsUnavailable';
-
-export class XksProxyError extends Error {
-  constructor(readonly failure: XksFailure) {
-    super(`XKS proxy call failed: ${failure}`);
-  }
-}
+export { XksProxyError } from './errors.js';
+export type { XksFailure } from './errors.js';
 
 /** One external key store's proxy, as KMS knows it. */
 export interface XksProxyTarget {

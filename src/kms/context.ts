@@ -26,7 +26,7 @@ export interface KmsDeps {
   keyUsage: KeyLastUsageTracker;
   /** The backend for keys in a custom key store, when that feature is wired in. */
   customKeyStoreBackend?: CustomKeyStoreBackend;
-  /** CloudHSM key stores: cluster checks, the kmsuser session, HSM keys (custom-key-stores.ts). */
+  /** CloudHSM key stores: cluster checks, the kmsuser session, HSM keys (cloudhsm-cluster-rules.ts, key-store-transitions.ts). */
   cloudHsmKeyStores?: CloudHsmKeyBackend;
   /** External key stores: the XKS proxy client and double encryption (xks-key-stores.ts). */
   xksKeyStores?: XksKeyStores;

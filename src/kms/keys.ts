@@ -241,7 +241,9 @@ export async function findKey(ctx: KmsContext, keyIdArg: string, options: FindKe
  */
 export async function loadKey(ctx: KmsContext, keyId: string, scope: Scope = ctx.scope): Promise<KeyRow | undefined> {
   const key = await cachedKeys(ctx.deps.store).get(scope, keyId);
-  if (!key || (await expireIfDue(ctx, key))) return undefined;
+  // Past its deletion date the key is gone for every request, though its row waits for the
+  // sweeper (sweeper.ts, each second): a read never deletes.
+  if (!key || isPastDeletion(key, ctx.now.getTime())) return undefined;
   settleTransition(key, ctx.now.getTime());
   return key;
 }
@@ -263,17 +265,9 @@ export function onMissingAlias(fn: (ctx: KmsContext, aliasName: string) => Promi
   missingAliasHook = fn;
 }
 
-/** Hook set by the deletion module, so lookups see a key whose window has passed as gone. */
-let finalDeletion: ((ctx: KmsContext, key: KeyRow) => Promise<void>) | undefined;
-export function onFinalDeletion(fn: (ctx: KmsContext, key: KeyRow) => Promise<void>): void {
-  finalDeletion = fn;
-}
-
-/** Whether the key's deletion window has passed; if so it is deleted now (when the hook is set). */
-export async function expireIfDue(ctx: KmsContext, key: KeyRow): Promise<boolean> {
-  if (key.state !== 'PendingDeletion' || key.deletionDate === undefined || key.deletionDate > ctx.now.getTime()) return false;
-  if (finalDeletion) await finalDeletion(ctx, key);
-  return true;
+/** Whether the key's deletion window has passed (epoch ms `now`): AWS then no longer has it. */
+export function isPastDeletion(key: KeyRow, now: number): boolean {
+  return key.state === 'PendingDeletion' && key.deletionDate !== undefined && key.deletionDate <= now;
 }
 
 /**

@@ -4,12 +4,12 @@ import { KMS_MODEL } from '../generated/kms.js';
 import type { KeyLastUsageTrackingOperation, KmsOperationName } from '../generated/kms.js';
 import type { KmsContext, KmsDeps } from './context.js';
 import { KMS_HANDLERS } from './operations/index.js';
-import { registerFinalDeletion } from './deletion.js';
 import { authorizeOperation } from './authorization.js';
 import { checkGrantTokens } from './grant-authorization.js';
 import { KMS_ENUM_MESSAGE_ORDER } from './enum-order.js';
 import { registerMultiRegionKeys } from './multi-region.js';
 import { registerManagedKeys } from './managed-keys.js';
+import { kmsErrorOf } from './keystore-errors.js';
 
 /** The operations GetKeyLastUsage reports (the model's KeyLastUsageTrackingOperation). */
 const TRACKED = new Set<string>([
@@ -28,7 +28,6 @@ const TRACKED = new Set<string>([
 ] satisfies KeyLastUsageTrackingOperation[]);
 
 export function createKmsService(deps: KmsDeps): ServiceEndpoint {
-  registerFinalDeletion();
   registerMultiRegionKeys();
   registerManagedKeys();
   return {
@@ -56,7 +55,10 @@ export function createKmsService(deps: KmsDeps): ServiceEndpoint {
       // the handler runs; operations on a key are decided when findKey resolves the key.
       authorizeOperation(ctx);
       const handler = KMS_HANDLERS[kmsOperation] as (i: unknown, c: KmsContext) => Promise<unknown>;
-      const output = await handler(input, ctx);
+      // Key stores throw their own errors; they become AWS's exceptions here, once.
+      const output = await handler(input, ctx).catch((err: unknown) => {
+        throw kmsErrorOf(err);
+      });
       if (TRACKED.has(operation)) recordUsage(ctx, operation as KeyLastUsageTrackingOperation, output);
       return output;
     },

@@ -6,8 +6,9 @@
  * Expired import wrapping keys are purged too.
  */
 import type { KmsDeps } from './context.js';
-import { deleteKeyFinally } from './deletion.js';
-import { dueOf, keyTable, saveKey, settleTransition } from './keys.js';
+import { deleteKeyRows, destroyBackingMaterial } from './deletion.js';
+import { dueOf, isPastDeletion, keyTable, saveKey, settleTransition } from './keys.js';
+import type { KeyRow } from './keys.js';
 import { shareWithRelated } from './multi-region.js';
 import { rotateKey } from './rotation.js';
 import { expireImportedMaterial } from './imported-material.js';
@@ -32,15 +33,16 @@ export async function sweepKeys(deps: KmsDeps, now: Date): Promise<void> {
     if (due.length === 0) break;
     for (const { scope, id } of due) {
       try {
-        await deps.store.transaction(async () => {
+        const deleted = await deps.store.transaction(async (): Promise<KeyRow | undefined> => {
           const key = await table.get(scope, id);
-          if (!key) return;
+          if (!key) return undefined;
           settleTransition(key, time);
           const when = dueOf(key);
           if (when === null || when > time) {
             await saveKey(ctx, key); // a stale due time: store the right one
-          } else if (key.state === 'PendingDeletion' && key.deletionDate !== undefined && key.deletionDate <= time) {
-            await deleteKeyFinally(ctx, key);
+          } else if (isPastDeletion(key, time)) {
+            await deleteKeyRows(ctx, key);
+            return key;
           } else if (await expireImportedMaterial(ctx, key, time)) {
             await saveKey(ctx, key); // imported material past its ValidTo is deleted
           } else {
@@ -48,7 +50,15 @@ export async function sweepKeys(deps: KmsDeps, now: Date): Promise<void> {
             await saveKey(ctx, key);
             await shareWithRelated(ctx, key);
           }
+          return undefined;
         });
+        // Once committed (a transaction may run again): the HSM's copy of the material, and
+        // the log line. AWS records the end of a waiting period as a DeleteKey event in
+        // CloudTrail; operators see it here.
+        if (deleted) {
+          await destroyBackingMaterial(ctx, deleted);
+          deps.log?.({ level: 'info', msg: 'key deleted at the end of its waiting period', keyArn: deleted.arn });
+        }
       } catch (err) {
         failed.push(err);
       }

@@ -5,7 +5,6 @@
  */
 import type { KmsOperationName } from '../generated/kms.js';
 import { IncorrectKeyException, InvalidKeyUsageException } from '../generated/kms.js';
-import { CiphertextAuthenticationError } from '../keystores/key-backend.js';
 import type { KmsContext } from './context.js';
 import { buildHeader, invalidCiphertext, parseCiphertext } from './ciphertext.js';
 import { encodeEncryptionContext } from './encryption-context.js';
@@ -81,11 +80,7 @@ export async function openBlob(
   await assertUsableForCrypto(ctx, key);
   assertSymmetricEncryptionKey(key, algorithm, operation);
   const aad = Buffer.concat([header.bytes, encodeEncryptionContext(context)]);
-  try {
-    const plaintext = await backendFor(ctx, key).open(backendRef(key, header.materialId), body, aad);
-    return { key, plaintext, materialId: header.materialId };
-  } catch (err) {
-    if (err instanceof CiphertextAuthenticationError) throw invalidCiphertext();
-    throw err;
-  }
+  // A body that fails authentication becomes InvalidCiphertextException (keystore-errors.ts).
+  const plaintext = await backendFor(ctx, key).open(backendRef(key, header.materialId), body, aad);
+  return { key, plaintext, materialId: header.materialId };
 }

@@ -32,6 +32,7 @@ import type { SymmetricKeyBackend } from '../keystores/key-backend.js';
 import type { XksKeyStores } from '../keystores/xks-key-backend.js';
 import { XksProxyError } from '../keystores/xks-proxy-client.js';
 import type { XksFailure, XksProxyTarget } from '../keystores/xks-proxy-client.js';
+import { xksFailureCause } from './keystore-errors.js';
 import type { Scope } from '../store/store.js';
 import type { KmsContext, KmsDeps } from './context.js';
 import type { CustomKeyStoreRow } from './custom-key-stores.js';
@@ -275,10 +276,13 @@ export async function xksConnectionError(
   if (!row.xks || !deps.xksKeyStores) return 'INTERNAL_ERROR';
   try {
     const target = targetOf(deps, scope, row.id, row.xks);
-    await deps.xksKeyStores.client.getHealthStatus(target, { kmsRequestId: crypto.randomUUID(), kmsOperation });
-    return undefined;
-  } catch (err) {
-    return err instanceof XksProxyError ? connectionErrorCode(err.failure) : 'INTERNAL_ERROR';
+    const health = await deps.xksKeyStores
+      .forRequest(target, { operation: kmsOperation, requestId: crypto.randomUUID() })
+      .health(scope, row.id);
+    if (health.healthy) return undefined;
+    return health.error instanceof XksProxyError ? connectionErrorCode(health.error.failure) : 'INTERNAL_ERROR';
+  } catch {
+    return 'INTERNAL_ERROR';
   }
 }
 
@@ -296,47 +300,8 @@ function createKeyError(err: unknown, storeId: string, xksKeyId: string): Error 
       return new KMSInvalidStateException('The external key store proxy denied access to the operation.');
     default:
       return new CustomKeyStoreInvalidStateException(
-        `KMS cannot use the external key store proxy of custom key store ${storeId}: ${cause(failure)}`,
+        `KMS cannot use the external key store proxy of custom key store ${storeId}: ${xksFailureCause(failure)}`,
       );
-  }
-}
-
-/** Encrypt, Decrypt, ReEncrypt, GenerateDataKey*: always KMSInvalidStateException, cause in the message. */
-function cryptoError(err: unknown): Error {
-  return new KMSInvalidStateException(`The external key store proxy could not complete the request: ${cause(failureOf(err))}`);
-}
-
-function cause(failure: XksFailure): string {
-  switch (failure) {
-    case 'InvalidStateException':
-      return 'the external key is not enabled.';
-    case 'InvalidCiphertextException':
-      return 'the proxy rejected the ciphertext or the encryption context.';
-    case 'InvalidKeyUsageException':
-      return 'the external key does not support the operation.';
-    case 'AuthenticationFailedException':
-      return 'the proxy could not authenticate the request; check the proxy credential.';
-    case 'AccessDeniedException':
-      return 'the proxy denied access to the operation.';
-    case 'KeyNotFoundException':
-      return 'the external key was not found.';
-    case 'InvalidUriPathException':
-      return 'the proxy does not serve the configured URI path.';
-    case 'UnsupportedOperationException':
-      return 'the proxy does not support the operation.';
-    case 'TimedOut':
-    case 'DependencyTimeoutException':
-      return 'the proxy timed out.';
-    case 'ThrottlingException':
-      return 'the request rate to the proxy is too high.';
-    case 'AllEkmsUnavailable':
-      return 'the proxy cannot reach the external key manager.';
-    case 'Unreachable':
-      return 'KMS cannot connect to the proxy.';
-    case 'TlsFailure':
-      return 'KMS cannot establish a TLS connection to the proxy.';
-    default:
-      return 'KMS cannot interpret the response from the proxy.';
   }
 }
 
@@ -405,7 +370,8 @@ async function xksKeyInUse(ctx: KmsContext, storeId: string, xksKeyId: string): 
 
 /**
  * The backend of an external key store's key for this request: the store's proxy settings
- * are read at each call, proxy failures become KMSInvalidStateException (§7, crypto column).
+ * are read at each call. Proxy failures of its seals and opens reach the client through
+ * keystore-errors.ts (§7, crypto column).
  */
 export function xksBackendFor(ctx: KmsContext, key: KeyRow): SymmetricKeyBackend {
   const backend = async () => {
@@ -418,14 +384,11 @@ export function xksBackendFor(ctx: KmsContext, key: KeyRow): SymmetricKeyBackend
       requestId: ctx.requestId,
     });
   };
-  const mapped = <T>(work: Promise<T>) =>
-    work.catch((err: unknown) => {
-      throw err instanceof XksProxyError ? cryptoError(err) : err;
-    });
   return {
     createMaterial: async (ref) => (await backend()).createMaterial(ref),
     destroyMaterial: async (ref) => (await backend()).destroyMaterial(ref),
-    seal: (ref, plaintext, aad) => mapped(backend().then((b) => b.seal(ref, plaintext, aad))),
-    open: (ref, body, aad) => mapped(backend().then((b) => b.open(ref, body, aad))),
+    seal: async (ref, plaintext, aad) => (await backend()).seal(ref, plaintext, aad),
+    open: async (ref, body, aad) => (await backend()).open(ref, body, aad),
+    health: async (scope, storeId) => (await backend()).health(scope, storeId),
   };
 }

@@ -45,8 +45,11 @@ async function hsm(url: string, args: string[]): Promise<void> {
   if (r.code !== 0) throw new Error(`kmsd hsm ${args.slice(0, 2).join(' ')} failed (${r.code}): ${r.stderr}`);
 }
 
-const clients = new WeakMap<TestKmsd, CloudHSMV2Client>();
-function api(t: TestKmsd): CloudHSMV2Client {
+/** What the cluster steps need of a kmsd: its URL and a CloudHSM V2 client (a started process will do). */
+export type ClusterEndpoint = Pick<TestKmsd, 'url' | 'cloudhsm'>;
+
+const clients = new WeakMap<ClusterEndpoint, CloudHSMV2Client>();
+function api(t: ClusterEndpoint): CloudHSMV2Client {
   let client = clients.get(t);
   if (!client) {
     client = t.cloudhsm();
@@ -55,18 +58,35 @@ function api(t: TestKmsd): CloudHSMV2Client {
   return client;
 }
 
-export async function describeCluster(t: TestKmsd, clusterId: string): Promise<Cluster> {
+export async function describeCluster(t: ClusterEndpoint, clusterId: string): Promise<Cluster> {
   const { Clusters } = await api(t).send(new DescribeClustersCommand({ Filters: { clusterIds: [clusterId] } }));
   const cluster = Clusters?.[0];
   if (!cluster) throw new Error(`cluster ${clusterId} not found`);
   return cluster;
 }
 
-async function createClusterWithHsms(t: TestKmsd, sourceBackupId?: string): Promise<string> {
-  const { Cluster } = await api(t).send(
-    new CreateClusterCommand({ HsmType: 'hsm2m.medium', SubnetIds: SUBNETS, SourceBackupId: sourceBackupId }),
-  );
-  const clusterId = Cluster?.ClusterId ?? '';
+/** `aws cloudhsmv2 create-cluster` on the test subnets, with `--tag-list`. */
+export function createClusterCliArgs(tags: { Key: string; Value: string }[]): string[] {
+  const tagList = tags.map((tag) => `Key=${tag.Key},Value=${tag.Value}`);
+  return ['cloudhsmv2', 'create-cluster', '--hsm-type', 'hsm2m.medium', '--subnet-ids', ...SUBNETS, '--tag-list', ...tagList];
+}
+
+/** Tags, when given, go through `/usr/bin/aws cloudhsmv2 create-cluster --tag-list` (how an operator sets kmsd's tags). */
+async function createClusterWithHsms(
+  t: ClusterEndpoint,
+  sourceBackupId?: string,
+  tags?: { Key: string; Value: string }[],
+): Promise<string> {
+  let clusterId: string;
+  if (tags) {
+    const out = await aws(t.url, createClusterCliArgs(tags));
+    clusterId = (out.Cluster as { ClusterId: string }).ClusterId;
+  } else {
+    const { Cluster } = await api(t).send(
+      new CreateClusterCommand({ HsmType: 'hsm2m.medium', SubnetIds: SUBNETS, SourceBackupId: sourceBackupId }),
+    );
+    clusterId = Cluster?.ClusterId ?? '';
+  }
   for (const az of ZONES) await api(t).send(new CreateHsmCommand({ ClusterId: clusterId, AvailabilityZone: az }));
   return clusterId;
 }
@@ -75,8 +95,12 @@ async function createClusterWithHsms(t: TestKmsd, sourceBackupId?: string): Prom
  * A new ACTIVE cluster with two HSMs in two AZs and the crypto user `kmsuser`
  * (create-keystore.md prerequisites).
  */
-export async function createKeyStoreCluster(t: TestKmsd, kmsuserPassword: string): Promise<ReadyCluster> {
-  const clusterId = await createClusterWithHsms(t);
+export async function createKeyStoreCluster(
+  t: ClusterEndpoint,
+  kmsuserPassword: string,
+  options: { tags?: { Key: string; Value: string }[] } = {},
+): Promise<ReadyCluster> {
+  const clusterId = await createClusterWithHsms(t, undefined, options.tags);
   const csr = (await describeCluster(t, clusterId)).Certificates?.ClusterCsr;
   if (!csr) throw new Error('no ClusterCsr');
   const ca = await ssl.makeCa(`customerCA-${clusterId}`);

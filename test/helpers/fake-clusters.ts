@@ -5,7 +5,7 @@
  * after 5 failures, single-login sessions, and AES-256-GCM keys labelled by the caller.
  */
 import { execFile } from 'node:child_process';
-import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import type { ClusterView, CloudHsmClusters, LoginResult } from '../../src/keystores/cloudhsm-clusters.js';
 import { HsmDecryptError, HsmUnavailableError } from '../../src/keystores/cloudhsm-clusters.js';
 import type { Scope } from '../../src/store/store.js';
+import { gcmOpen, gcmSeal } from '../../src/core/aes-gcm.js';
 
 export interface TrustChain {
   trustAnchorPem: string;
@@ -155,6 +156,10 @@ export class FakeClusters implements CloudHsmClusters {
     if (u) u.loggedIn = false;
   }
 
+  async checkSession(sessionId: string): Promise<void> {
+    this.session(sessionId);
+  }
+
   async generateAesKey(sessionId: string, label: string): Promise<string> {
     const s = this.session(sessionId);
     const handle = String(this.nextHandle++);
@@ -169,25 +174,13 @@ export class FakeClusters implements CloudHsmClusters {
   }
 
   async encrypt(sessionId: string, keyHandle: string, plaintext: Buffer, aad: Buffer): Promise<Buffer> {
-    const key = this.key(sessionId, keyHandle);
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', key.material, iv);
-    cipher.setAAD(aad);
-    const ct = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-    return Buffer.concat([iv, ct, cipher.getAuthTag()]);
+    return gcmSeal(this.key(sessionId, keyHandle).material, plaintext, aad, 'iv-ciphertext-tag');
   }
 
   async decrypt(sessionId: string, keyHandle: string, sealed: Buffer, aad: Buffer): Promise<Buffer> {
-    const key = this.key(sessionId, keyHandle);
-    if (sealed.length < 28) throw new HsmDecryptError();
-    try {
-      const decipher = createDecipheriv('aes-256-gcm', key.material, sealed.subarray(0, 12));
-      decipher.setAAD(aad);
-      decipher.setAuthTag(sealed.subarray(sealed.length - 16));
-      return Buffer.concat([decipher.update(sealed.subarray(12, sealed.length - 16)), decipher.final()]);
-    } catch {
-      throw new HsmDecryptError();
-    }
+    const plaintext = gcmOpen(this.key(sessionId, keyHandle).material, sealed, aad, 'iv-ciphertext-tag');
+    if (!plaintext) throw new HsmDecryptError();
+    return plaintext;
   }
 
   async deleteKey(sessionId: string, keyHandle: string): Promise<void> {

@@ -7,6 +7,8 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { resolve } from 'node:path';
 
 export const BIN = resolve('bin/kmsd.js');
+/** scrypt cost (log2 N) of HSM passwords in tests: kmsd's minimum, see baseEnv. */
+export const TEST_HSM_PASSWORD_COST_LOG2 = 14;
 const WAIT_MS = 20_000;
 
 export interface Running {
@@ -25,11 +27,15 @@ export interface Finished {
 
 const procs: ChildProcessWithoutNullStreams[] = [];
 
-/** The environment without any KMSD_* the test runner may have. */
+/**
+ * The environment without any KMSD_* the test runner may have. HSM password hashes use the
+ * lowest scrypt cost kmsd allows (2^14, not 2^17): logins dominate the suite's run time
+ * otherwise. A test of the default cost passes KMSD_HSM_PASSWORD_COST itself.
+ */
 export function baseEnv(extra: Record<string, string>): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('KMSD_') && v !== undefined) env[k] = v;
-  return { ...env, ...extra };
+  return { ...env, KMSD_HSM_PASSWORD_COST: String(TEST_HSM_PASSWORD_COST_LOG2), ...extra };
 }
 
 export function exited(proc: ChildProcessWithoutNullStreams): Promise<number | null> {

@@ -13,10 +13,14 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { createKmsd } from '../../src/server.js';
+import { passwordCost } from '../../src/cloudhsm/hsm/passwords.js';
+import { TEST_HSM_PASSWORD_COST_LOG2 } from './kmsd-process.js';
 import type { Kmsd, KmsdOptions } from '../../src/server.js';
 
 export const DEV = { accessKeyId: 'test', secretAccessKey: 'test', accountId: '111122223333' };
 export const REGION = 'us-east-1';
+/** The HSM password cost of test servers (see kmsd-process.ts baseEnv), for HSM modules a test makes. */
+export const TEST_HSM_PASSWORD_COST = passwordCost(TEST_HSM_PASSWORD_COST_LOG2);
 
 export interface ClientOptions {
   region?: string;
@@ -46,6 +50,7 @@ export async function startKmsd(options: KmsdOptions & { persistent?: boolean } 
     inMemory: !options.persistent,
     testHooks: true,
     log: () => undefined,
+    hsmPasswordCost: TEST_HSM_PASSWORD_COST_LOG2,
     ...options,
     dataDir,
   });
@@ -221,18 +226,18 @@ export async function awsCli(url: string, args: string[], env: Record<string, st
   }
 }
 
-/** Headers of a KMS request signed with the dev credentials, for sending with any client. */
+/** Headers of a request signed with the dev credentials (for KMS unless `service` says), for sending with any client. */
 export async function signedHeaders(
   url: string,
   target: string,
   body: string,
-  o: { applyChecksum?: boolean; headers?: Record<string, string> } = {},
+  o: { applyChecksum?: boolean; headers?: Record<string, string>; service?: string } = {},
 ): Promise<Record<string, string>> {
   const u = new URL(url);
   const signer = new SignatureV4({
     credentials: { accessKeyId: DEV.accessKeyId, secretAccessKey: DEV.secretAccessKey },
     region: REGION,
-    service: 'kms',
+    service: o.service ?? 'kms',
     sha256: Hash.bind(null, 'sha256'),
     applyChecksum: o.applyChecksum ?? true,
   });

@@ -47,6 +47,11 @@ export interface TestXksProxy {
   delayMs: number;
   /** Answer every request with a 200 whose body is not JSON (a broken proxy). */
   garbled: boolean;
+  /**
+   * Answer every signed request with this spec error, GetHealthStatus included (a proxy that
+   * does not exempt it from its authorization rules, or one whose EKM is failing).
+   */
+  failWith?: { status: number; errorName: string };
   /** TCP connections accepted so far (kmsd keeps them alive across calls). */
   connections: number;
   addKey(id: string, overrides?: Partial<XksTestKey>): void;
@@ -102,6 +107,7 @@ export async function startXksProxy(tls?: XksProxyTls): Promise<TestXksProxy> {
       return send(res, 400, { errorName: 'ValidationException' });
     }
     state.requests.push({ path, requestMetadata: (input.requestMetadata ?? {}) as Record<string, unknown> });
+    if (state.failWith) return send(res, state.failWith.status, { errorName: state.failWith.errorName });
     if (route.api === 'health') {
       return send(res, 200, {
         xksProxyFleetSize: 1,

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rawRequest, removeDir, startKmsd } from '../helpers/kmsd.js';
+import { rawRequest, removeDir, startKmsd, TEST_HSM_PASSWORD_COST } from '../helpers/kmsd.js';
 import type { RawResponse, TestKmsd } from '../helpers/kmsd.js';
 import { setupCluster } from '../helpers/hsm-cluster.js';
 import { createHsmModule } from '../../src/cloudhsm/hsm/index.js';
@@ -34,7 +34,12 @@ beforeAll(async () => {
   t = await startKmsd({ persistent: true, rootKey, auditLog: auditFile, log: (entry) => logged.push(JSON.stringify(entry)) });
   await setupCluster(
     t.kmsd.store,
-    createHsmModule({ store: t.kmsd.store, clock: t.kmsd.clock, rootKey: RootKey.fromBase64(rootKey) }),
+    createHsmModule({
+      store: t.kmsd.store,
+      clock: t.kmsd.clock,
+      rootKey: RootKey.fromBase64(rootKey),
+      passwordCost: TEST_HSM_PASSWORD_COST,
+    }),
     CLUSTER,
   );
 });

@@ -13,6 +13,7 @@ import type { HsmCore } from './core.js';
 import { hashPassword } from './passwords.js';
 import type { HsmKeyRow, HsmSecretRow, HsmUserRow } from './tables.js';
 import { clusterRows, keyId, userId } from './tables.js';
+import { PKCS11_TOKEN_TAG } from '../../keystores/cloudhsm-clusters.js';
 
 const SNAPSHOT_VERSION = 1;
 const SNAPSHOT_SECRET_AAD = 'kmsd:cloudhsm:snapshot-cluster-secret';
@@ -29,6 +30,8 @@ interface Snapshot {
   users: Omit<HsmUserRow, 'clusterId'>[];
   /** Key material stays encrypted under the cluster secret. */
   keys: Omit<HsmKeyRow, 'clusterId'>[];
+  /** The token that holds the cluster's KMS keys: a backup cannot carry them, so the restore keeps using it. */
+  pkcs11Token?: string;
 }
 
 function parseSnapshot(text: string): Snapshot {
@@ -38,18 +41,19 @@ function parseSnapshot(text: string): Snapshot {
   } catch {
     throw new Error('HSM snapshot is not valid JSON');
   }
-  const { v, secret, nextHandle, activated, users, keys } = parsed;
+  const { v, secret, nextHandle, activated, users, keys, pkcs11Token } = parsed;
   if (
     v !== SNAPSHOT_VERSION ||
     typeof secret !== 'string' ||
     typeof nextHandle !== 'number' ||
     typeof activated !== 'boolean' ||
     !Array.isArray(users) ||
-    !Array.isArray(keys)
+    !Array.isArray(keys) ||
+    (pkcs11Token !== undefined && typeof pkcs11Token !== 'string')
   ) {
     throw new Error('unsupported HSM snapshot format');
   }
-  return { v, secret, nextHandle, activated, users, keys };
+  return { v, secret, nextHandle, activated, users, keys, pkcs11Token };
 }
 
 export function createContents(core: HsmCore): HsmContents {
@@ -63,11 +67,14 @@ export function createContents(core: HsmCore): HsmContents {
 
   return {
     async initialize(scope, clusterId) {
-      const password = await hashPassword(UNACTIVATED_ADMIN.password);
+      const password = await hashPassword(UNACTIVATED_ADMIN.password, deps.passwordCost);
       await deps.store.transaction(async () => {
         // A second call (e.g. a retried first HSM) must not wipe existing users or keys.
         if (await tables.secrets.get(scope, clusterId)) return;
+        // The backing is read once, here: changing the tag later must not move the keys.
+        const tag = (await core.cluster(scope, clusterId))?.TagList.find((t) => t.Key === PKCS11_TOKEN_TAG);
         const contents: HsmSecretRow = { clusterId, secret: core.newClusterSecret(clusterId), nextHandle: 1, activated: false };
+        if (tag) contents.pkcs11Token = tag.Value;
         await tables.secrets.put(scope, clusterId, contents);
         await tables.users.put(scope, userId(clusterId, UNACTIVATED_ADMIN.username), {
           clusterId,
@@ -92,6 +99,7 @@ export function createContents(core: HsmCore): HsmContents {
         activated: contents.activated,
         users: (await clusterRows(tables.users, scope, clusterId)).map(strip),
         keys: (await clusterRows(tables.keys, scope, clusterId)).map(strip),
+        pkcs11Token: contents.pkcs11Token,
       };
       return JSON.stringify(snapshot);
     },
@@ -109,6 +117,7 @@ export function createContents(core: HsmCore): HsmContents {
           secret,
           nextHandle: snapshot.nextHandle,
           activated: snapshot.activated,
+          pkcs11Token: snapshot.pkcs11Token,
         });
         for (const u of snapshot.users) await tables.users.put(scope, userId(clusterId, u.username), { ...u, clusterId });
         for (const k of snapshot.keys) await tables.keys.put(scope, keyId(clusterId, k.handle), { ...k, clusterId });

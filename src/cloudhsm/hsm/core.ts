@@ -4,7 +4,7 @@
  * lockout rule (5 consecutive failed logins lock a user until an admin changes its password;
  * counted per password hash, see login-failures.ts).
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
 import type { RootKey } from '../../keystores/root-key.js';
 import { RootKey as Wrapper } from '../../keystores/root-key.js';
@@ -13,6 +13,7 @@ import type { ClusterRow } from '../rows.js';
 import { clusterTable } from '../rows.js';
 import { nextDue, settleCluster } from '../clusters.js';
 import { canonicalUsername, hashPassword, needsRehash, verifyPassword } from './passwords.js';
+import type { PasswordCost } from './passwords.js';
 import { LoginFailures, MAX_FAILED_LOGINS, withPassword } from './login-failures.js';
 import { Sessions } from './sessions.js';
 import type { HsmRole, HsmSecretRow, HsmTables, HsmUserRow } from './tables.js';
@@ -22,6 +23,8 @@ export interface HsmModuleDeps {
   store: Store;
   clock: Clock;
   rootKey: RootKey;
+  /** scrypt cost of new password hashes; passwords.COST unless the operator lowered it. */
+  passwordCost?: PasswordCost;
 }
 
 export type AuthFailure = 'USER_NOT_FOUND' | 'USER_LOCKED_OUT' | 'INVALID_CREDENTIALS';
@@ -125,7 +128,8 @@ export class HsmCore {
     if (!(await verifyPassword(password, user.password))) {
       return { ok: false, failure: 'INVALID_CREDENTIALS', attemptsLeft: MAX_FAILED_LOGINS - attempt };
     }
-    const upgraded = needsRehash(user.password) ? await hashPassword(password) : undefined;
+    const cost = this.deps.passwordCost;
+    const upgraded = needsRehash(user.password, cost) ? await hashPassword(password, cost) : undefined;
     const current = await this.deps.store.transaction(async () => {
       await this.failures.set(user, 0);
       const row = await this.tables.users.get(scope, id);
@@ -142,27 +146,5 @@ export class HsmCore {
 
   async lockedOut(user: HsmUserRow): Promise<boolean> {
     return this.failures.lockedOut(user);
-  }
-}
-
-/** AES-256-GCM as the HSM does it for KMS: iv(12) ‖ ciphertext ‖ tag(16). */
-export function gcmSeal(key: Buffer, plaintext: Buffer, aad: Buffer): Buffer {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
-  cipher.setAAD(aad);
-  const ct = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return Buffer.concat([iv, ct, cipher.getAuthTag()]);
-}
-
-/** Returns undefined when authentication fails (altered data, other AAD or key). */
-export function gcmOpen(key: Buffer, sealed: Buffer, aad: Buffer): Buffer | undefined {
-  if (sealed.length < 28) return undefined;
-  try {
-    const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12));
-    decipher.setAAD(aad);
-    decipher.setAuthTag(sealed.subarray(sealed.length - 16));
-    return Buffer.concat([decipher.update(sealed.subarray(12, sealed.length - 16)), decipher.final()]);
-  } catch {
-    return undefined;
   }
 }

@@ -9,7 +9,7 @@ import { clusterTable } from '../rows.js';
 import { createHsmModule } from './index.js';
 import type { HsmModule } from './index.js';
 import { hsmTables } from './tables.js';
-import { hashPassword, needsRehash, verifyPassword } from './passwords.js';
+import { hashPassword, needsRehash, passwordCost, verifyPassword } from './passwords.js';
 import { TEST_SCOPE as scope, clusterRow, setupCluster } from '../../../test/helpers/hsm-cluster.js';
 
 const C1 = 'cluster-abcdefghijk';
@@ -23,7 +23,8 @@ let hsm: HsmModule;
 beforeEach(async () => {
   store = new SqliteStore(':memory:');
   rootKey = RootKey.random();
-  hsm = createHsmModule({ store, clock: new OffsetClock(), rootKey });
+  // The lowest cost kmsd allows, for speed; the tests of the cost itself use the default.
+  hsm = createHsmModule({ store, clock: new OffsetClock(), rootKey, passwordCost: passwordCost(14) });
   await setupCluster(store, hsm, C1);
 });
 afterEach(async () => store.close());
@@ -60,6 +61,7 @@ describe('password upgrade', () => {
   }
 
   it('keeps verifying an N=2^14 hash and replaces it at N=2^17 on the next successful login only', async () => {
+    hsm = createHsmModule({ store, clock: new OffsetClock(), rootKey });
     await activeWithKmsuser();
     const users = hsmTables(store).users;
     const id = `${C1}/kmsuser`;

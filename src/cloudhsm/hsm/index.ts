@@ -9,7 +9,8 @@ import type { Scope } from '../../store/store.js';
 import type { HsmContents } from '../hsm-contents.js';
 import type { CloudHsmClusters, ClusterView, LoginResult } from '../../keystores/cloudhsm-clusters.js';
 import { HsmDecryptError, HsmUnavailableError } from '../../keystores/cloudhsm-clusters.js';
-import { HsmCore, gcmOpen, gcmSeal } from './core.js';
+import { HsmCore } from './core.js';
+import { gcmOpen, gcmSeal } from '../../core/aes-gcm.js';
 import type { HsmModuleDeps } from './core.js';
 import { createContents } from './contents.js';
 import { createManagement } from './management.js';
@@ -84,6 +85,7 @@ export function createHsmModule(deps: HsmModuleDeps): HsmModule {
         subnetMapping: { ...cluster.SubnetMapping },
         securityGroup: cluster.SecurityGroup || undefined,
         clusterCertificate: cluster.Certificates.ClusterCertificate,
+        pkcs11Token: (await tables.secrets.get(scope, clusterId))?.pkcs11Token,
       };
     },
 
@@ -108,7 +110,7 @@ export function createHsmModule(deps: HsmModuleDeps): HsmModule {
       const problem = passwordProblem(newPassword);
       if (problem) throw new RangeError(problem);
       const { session } = await live(sessionId);
-      const password = await hashPassword(newPassword);
+      const password = await hashPassword(newPassword, deps.passwordCost);
       await deps.store.transaction(async () => {
         const id = userId(session.clusterId, session.username);
         const user = await tables.users.get(session.scope, id);
@@ -119,6 +121,10 @@ export function createHsmModule(deps: HsmModuleDeps): HsmModule {
 
     async logout(sessionId) {
       sessions.close(sessionId);
+    },
+
+    async checkSession(sessionId) {
+      await live(sessionId);
     },
 
     async generateAesKey(sessionId, label) {
@@ -153,7 +159,8 @@ export function createHsmModule(deps: HsmModuleDeps): HsmModule {
     async encrypt(sessionId, keyHandle, plaintext, aad) {
       const key = await keyMaterial(sessionId, keyHandle);
       try {
-        return gcmSeal(key, plaintext, aad);
+        // The layout the CloudHsmClusters seam documents: iv(12) ‖ ciphertext ‖ tag(16).
+        return gcmSeal(key, plaintext, aad, 'iv-ciphertext-tag');
       } finally {
         key.fill(0);
       }
@@ -162,7 +169,7 @@ export function createHsmModule(deps: HsmModuleDeps): HsmModule {
     async decrypt(sessionId, keyHandle, sealed, aad) {
       const key = await keyMaterial(sessionId, keyHandle);
       try {
-        const plaintext = gcmOpen(key, sealed, aad);
+        const plaintext = gcmOpen(key, sealed, aad, 'iv-ciphertext-tag');
         if (!plaintext) throw new HsmDecryptError();
         return plaintext;
       } finally {

@@ -175,7 +175,7 @@ export function createManagement(core: HsmCore): HsmManagement {
         return { cluster, contents };
       };
       await activation();
-      const password = await hashPassword(newAdminPassword);
+      const password = await hashPassword(newAdminPassword, deps.passwordCost);
       await deps.store.transaction(async () => {
         // Checked again inside the transaction: two activations must not both succeed.
         const { cluster, contents } = await activation();
@@ -192,7 +192,7 @@ export function createManagement(core: HsmCore): HsmManagement {
       const name = checkedUsername(spec.username);
       checkedPassword(spec.password);
       await asAdmin(scope, clusterId, admin);
-      const password = await hashPassword(spec.password);
+      const password = await hashPassword(spec.password, deps.passwordCost);
       return deps.store.transaction(async () => {
         if (await tables.users.get(scope, userId(clusterId, name))) {
           throw new CloudHsmInvalidRequestException(`User '${name}' already exists in cluster ${clusterId}.`);
@@ -210,7 +210,7 @@ export function createManagement(core: HsmCore): HsmManagement {
       checkedUsername(spec.username);
       checkedPassword(spec.password);
       await asAdmin(scope, clusterId, admin);
-      const password = await hashPassword(spec.password);
+      const password = await hashPassword(spec.password, deps.passwordCost);
       return deps.store.transaction(async () => {
         const user = await target(scope, clusterId, spec);
         notHeldByKms(scope, clusterId, user.username, 'change its password');

@@ -23,7 +23,27 @@ export interface PasswordHash {
  * Hashes made with lower parameters (kmsd used N=2^14 before) still verify and are
  * re-hashed at these parameters on the next successful login (see needsRehash).
  */
-export const COST = { N: 2 ** 17, r: 8, p: 1 } as const;
+export const COST: PasswordCost = { N: 2 ** 17, r: 8, p: 1 };
+
+export interface PasswordCost {
+  N: number;
+  r: number;
+  p: number;
+}
+
+/**
+ * The lowest cost an operator may choose (`kmsd serve --hsm-password-cost 14`): kmsd's cost
+ * before it followed OWASP. Below the default it is meant for test suites, where thousands of
+ * logins at 128 MiB each dominate the run time; kmsd warns at start.
+ */
+export const MIN_COST_LOG2 = 14;
+export const MAX_COST_LOG2 = 20;
+
+/** The scrypt cost for N = 2^log2N (r=8, p=1), or undefined outside MIN_COST_LOG2..MAX_COST_LOG2. */
+export function passwordCost(log2N: number): PasswordCost | undefined {
+  if (!Number.isInteger(log2N) || log2N < MIN_COST_LOG2 || log2N > MAX_COST_LOG2) return undefined;
+  return { N: 2 ** log2N, r: COST.r, p: COST.p };
+}
 const KEY_LENGTH = 32;
 
 /** scrypt needs 128·N·r bytes; Node refuses above maxmem (32 MiB by default). */
@@ -35,10 +55,10 @@ function scryptAsync(password: BinaryLike, salt: Buffer, keyLength: number, opti
   });
 }
 
-export async function hashPassword(password: string): Promise<PasswordHash> {
+export async function hashPassword(password: string, cost: PasswordCost = COST): Promise<PasswordHash> {
   const salt = randomBytes(16);
-  const hash = await scryptAsync(password, salt, KEY_LENGTH, { ...COST, maxmem: maxmem(COST) });
-  return { alg: 'scrypt', ...COST, salt: salt.toString('base64'), hash: hash.toString('base64') };
+  const hash = await scryptAsync(password, salt, KEY_LENGTH, { ...cost, maxmem: maxmem(cost) });
+  return { alg: 'scrypt', N: cost.N, r: cost.r, p: cost.p, salt: salt.toString('base64'), hash: hash.toString('base64') };
 }
 
 export async function verifyPassword(password: string, stored: PasswordHash): Promise<boolean> {
@@ -54,9 +74,9 @@ export async function verifyPassword(password: string, stored: PasswordHash): Pr
   return same;
 }
 
-/** A hash made with weaker parameters than COST: replace it once the password is known. */
-export function needsRehash(stored: PasswordHash): boolean {
-  return stored.N < COST.N || stored.r < COST.r || stored.p < COST.p;
+/** A hash made with weaker parameters than `cost`: replace it once the password is known. */
+export function needsRehash(stored: PasswordHash, cost: PasswordCost = COST): boolean {
+  return stored.N < cost.N || stored.r < cost.r || stored.p < cost.p;
 }
 
 /**

@@ -45,6 +45,8 @@ export interface HsmSecretRow {
   nextHandle: number;
   /** false until `cluster activate` replaced the unactivated admin's default password. */
   activated: boolean;
+  /** The configured PKCS#11 token that keeps this cluster's KMS keys (ClusterView.pkcs11Token). */
+  pkcs11Token?: string;
 }
 
 export interface HsmTables {

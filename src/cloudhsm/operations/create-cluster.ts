@@ -11,6 +11,7 @@ import { beginTransition, checkRetention, clusterView, saveCluster, settleCluste
 import { parseBackupRef } from '../backups.js';
 import { backupPolicyAllows } from '../authorization.js';
 import { mergeTags } from '../tags.js';
+import { PKCS11_TOKEN_TAG } from '../../keystores/cloudhsm-clusters.js';
 import { newEc2Id, newResourceId, vpcIdFor } from '../ids.js';
 
 /** Default service quota: clusters per account and Region (limits.md). */
@@ -31,6 +32,7 @@ export const createCluster: CloudHsmHandler<CreateClusterRequest, CreateClusterR
   const retention = checkRetention(input.BackupRetentionPolicy);
   const subnetMapping = placeSubnets(ctx, input.SubnetIds);
   const tags = mergeTags([], input.TagList ?? []);
+  checkPkcs11Token(ctx, tags);
 
   return ctx.deps.store.transaction(async () => {
     const clusters = clusterTable(ctx.deps.store);
@@ -68,6 +70,17 @@ export const createCluster: CloudHsmHandler<CreateClusterRequest, CreateClusterR
     return { Cluster: clusterView(row) };
   });
 };
+
+/**
+ * kmsd's own tag: the cluster keeps its KMS keys in a configured PKCS#11 token. A name kmsd
+ * does not know would leave KMS keys with nowhere to live, so the cluster is refused.
+ */
+function checkPkcs11Token(ctx: CloudHsmContext, tags: { Key: string; Value: string }[]): void {
+  const name = tags.find((t) => t.Key === PKCS11_TOKEN_TAG)?.Value;
+  if (name !== undefined && !ctx.deps.pkcs11Tokens?.has(name)) {
+    throw new CloudHsmInvalidRequestException(`kmsd has no PKCS#11 token named '${name}' (tag ${PKCS11_TOKEN_TAG}).`);
+  }
+}
 
 /**
  * kmsd has no EC2: a subnet's Availability Zone comes from the configuration, otherwise the

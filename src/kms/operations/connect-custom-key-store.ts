@@ -1,16 +1,9 @@
 import type { ConnectCustomKeyStoreRequest, ConnectCustomKeyStoreResponse } from '../../generated/kms.js';
 import { CloudHsmClusterInvalidConfigurationException } from '../../generated/kms.js';
 import type { KmsHandler } from '../context.js';
-import {
-  activeHsmZones,
-  assertClusterActive,
-  cloudHsm,
-  findCustomKeyStore,
-  invalidState,
-  saveCustomKeyStore,
-  kickTransitions,
-  transitionDue,
-} from '../custom-key-stores.js';
+import { cloudHsm, findCustomKeyStore, invalidState, saveCustomKeyStore } from '../custom-key-stores.js';
+import { activeHsmZones, assertClusterActive } from '../cloudhsm-cluster-rules.js';
+import { kickTransitions, transitionDue } from '../key-store-transitions.js';
 
 /**
  * ConnectCustomKeyStore: answers {} at once and connects in the background (§7). Problems

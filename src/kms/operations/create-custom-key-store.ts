@@ -6,17 +6,19 @@ import type { KmsHandler } from '../context.js';
 import { resourceQuotas } from '../quotas.js';
 import {
   allStores,
-  assertClusterActive,
-  assertClusterConfiguration,
-  assertClusterUnused,
-  assertTrustAnchor,
   cloudHsm,
   newCustomKeyStoreId,
   passwordsEqual,
   rejectExternalStoreMembers,
-  requireCluster,
   saveCustomKeyStore,
 } from '../custom-key-stores.js';
+import {
+  assertClusterActive,
+  assertClusterConfiguration,
+  assertClusterUnused,
+  assertTrustAnchor,
+  requireCluster,
+} from '../cloudhsm-cluster-rules.js';
 import type { CustomKeyStoreRow } from '../custom-key-stores.js';
 
 /**

@@ -1,6 +1,7 @@
 import type { DisconnectCustomKeyStoreRequest, DisconnectCustomKeyStoreResponse } from '../../generated/kms.js';
 import type { KmsHandler } from '../context.js';
-import { findCustomKeyStore, invalidState, kickTransitions, saveCustomKeyStore, transitionDue } from '../custom-key-stores.js';
+import { findCustomKeyStore, invalidState, saveCustomKeyStore } from '../custom-key-stores.js';
+import { kickTransitions, transitionDue } from '../key-store-transitions.js';
 
 /**
  * DisconnectCustomKeyStore (§8): allowed from CONNECTED, CONNECTING and FAILED. The store is

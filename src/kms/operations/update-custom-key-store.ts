@@ -3,16 +3,14 @@ import { CloudHsmClusterNotRelatedException, CustomKeyStoreNameInUseException } 
 import type { KmsHandler } from '../context.js';
 import {
   allStores,
-  assertClusterActive,
-  assertClusterConfiguration,
   cloudHsm,
   findCustomKeyStore,
   invalidState,
   keysInStore,
   rejectExternalStoreMembers,
-  requireCluster,
   saveCustomKeyStore,
 } from '../custom-key-stores.js';
+import { assertClusterActive, assertClusterConfiguration, requireCluster } from '../cloudhsm-cluster-rules.js';
 import { saveKey } from '../keys.js';
 import { updateExternalKeyStore } from '../xks-key-stores.js';
 
