@@ -15,8 +15,10 @@
 // over 50 keep-alive connections by autocannon in a process of its own (bench-load.mjs).
 //
 // Environment: BENCH_SECONDS (per measurement, default 5), BENCH_KEYS (default 100000),
-// BENCH_MILLION=1 (1,000,000 keys instead), BENCH_ONLY=workers (only the --workers rows) or
-// BENCH_ONLY=nodes (only the PostgreSQL nodes rows), for a quick check of those rows.
+// BENCH_MILLION=1 (1,000,000 keys instead), BENCH_ONLY=workers (only the --workers rows),
+// BENCH_ONLY=nodes (only the PostgreSQL nodes rows) or BENCH_ONLY=crypto (only the Encrypt,
+// Decrypt and GenerateDataKey rows: reference, kmsd in-memory, kmsd SQLite), for a quick check
+// of those rows.
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -399,9 +401,9 @@ async function pageLatency(request) {
   return { median: times[10], max: times[19] };
 }
 
-async function runCases({ url, proc }, keyId, kmsdInMemory = false, xks = { skipped: 'no XKS proxy' }) {
+async function runCases({ url, proc }, keyId, kmsdInMemory = false, xks = { skipped: 'no XKS proxy' }, cases = CASES) {
   const results = {};
-  for (const c of CASES) {
+  for (const c of cases) {
     if (c.kmsdInMemoryOnly && !kmsdInMemory) {
       results[c.name] = { skipped: 'measured on kmsd in-memory only', quiet: true };
       continue;
@@ -425,6 +427,56 @@ async function runCases({ url, proc }, keyId, kmsdInMemory = false, xks = { skip
 
 const fmt = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
 const verdict = (ok) => (ok ? 'ok' : 'MISSED');
+
+/** One table row per case and server, with kmsd's ratios to the reference (req/s, CPU per request). */
+function printCaseRows(cases, refResults, memResults, sqlResults) {
+  console.log(
+    'Operation            server            req/s    p50 ms   p99 ms p99.9 ms  CPU µs/req  client CPU  kmsd/reference (req/s, CPU)',
+  );
+  for (const c of cases) {
+    const ref = refResults[c.name];
+    for (const [label, r] of [
+      ['reference', ref],
+      ['kmsd in-memory', memResults[c.name]],
+      ['kmsd sqlite', sqlResults[c.name]],
+    ]) {
+      if (r.quiet) continue;
+      if (r.skipped) {
+        console.log(`${c.name.padEnd(20)} ${label.padEnd(16)} skipped: ${r.skipped}`);
+        continue;
+      }
+      const ratio =
+        label === 'reference' || !ref || ref.skipped
+          ? ''
+          : `${fmt(r.rps / ref.rps, 2)}, ${fmt(ref.cpuUsPerRequest / r.cpuUsPerRequest, 2)}`;
+      const errors = r.errors > 0 ? `  (${r.errors} errors, first: ${r.firstError})` : '';
+      console.log(
+        `${c.name.padEnd(20)} ${label.padEnd(16)} ${fmt(r.rps).padStart(7)} ${fmt(r.p50, 2).padStart(9)} ${fmt(r.p99, 2).padStart(8)} ${fmt(r.p999, 2).padStart(8)} ${fmt(r.cpuUsPerRequest).padStart(11)} ${`${fmt(r.clientCpuShare * 100)}%`.padStart(11)}  ${ratio}${errors}`,
+      );
+    }
+  }
+}
+
+/** BENCH_ONLY=crypto: issue 10's rows alone, Encrypt, Decrypt and GenerateDataKey on the reference and both kmsd stores. */
+async function cryptoRows() {
+  const cases = CASES.filter((c) => ['Encrypt 1 KiB', 'Decrypt 1 KiB', 'GenerateDataKey'].includes(c.name));
+  const measure = async (args, label) => {
+    const server = await start(args, label);
+    const keyId = label === 'reference' ? 'reference-key' : (await call(server.url, 'CreateKey', {})).KeyMetadata.KeyId;
+    const results = await runCases(server, keyId, false, undefined, cases);
+    await stop(server);
+    return results;
+  };
+  const dataDir = mkdtempSync(join(tmpdir(), 'kmsd-bench-'));
+  try {
+    const refResults = await measure([join(ROOT, 'scripts/bench-reference.mjs')], 'reference');
+    const memResults = await measure(kmsdArgs(['--in-memory']), 'kmsd --in-memory');
+    const sqlResults = await measure(kmsdArgs(['--data-dir', dataDir]), 'kmsd sqlite');
+    printCaseRows(cases, refResults, memResults, sqlResults);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
 
 /**
  * Encrypt and CreateKey on `kmsd serve --workers N` over one SQLite data directory, for 1, 2
@@ -558,8 +610,8 @@ async function main() {
   console.log(`kmsd benchmark: ${CONNECTIONS} keep-alive connections, ${SECONDS}s per measurement, Node ${process.version}\n`);
   const only = process.env.BENCH_ONLY;
   if (only) {
-    const rows = { workers: workerRows, nodes: nodeRows }[only];
-    if (!rows) throw new Error(`BENCH_ONLY=${only}: use workers or nodes`);
+    const rows = { workers: workerRows, nodes: nodeRows, crypto: cryptoRows }[only];
+    if (!rows) throw new Error(`BENCH_ONLY=${only}: use workers, nodes or crypto`);
     await rows();
     return;
   }
@@ -611,31 +663,7 @@ async function main() {
     const sqlKey = (await call(sqlite.url, 'CreateKey', {})).KeyMetadata.KeyId;
     const sqlResults = await runCases(sqlite, sqlKey);
 
-    console.log(
-      'Operation            server            req/s    p50 ms   p99 ms p99.9 ms  CPU µs/req  client CPU  kmsd/reference (req/s, CPU)',
-    );
-    for (const c of CASES) {
-      const ref = refResults[c.name];
-      for (const [label, r] of [
-        ['reference', ref],
-        ['kmsd in-memory', memResults[c.name]],
-        ['kmsd sqlite', sqlResults[c.name]],
-      ]) {
-        if (r.quiet) continue;
-        if (r.skipped) {
-          console.log(`${c.name.padEnd(20)} ${label.padEnd(16)} skipped: ${r.skipped}`);
-          continue;
-        }
-        const ratio =
-          label === 'reference' || !ref || ref.skipped
-            ? ''
-            : `${fmt(r.rps / ref.rps, 2)}, ${fmt(ref.cpuUsPerRequest / r.cpuUsPerRequest, 2)}`;
-        const errors = r.errors > 0 ? `  (${r.errors} errors, first: ${r.firstError})` : '';
-        console.log(
-          `${c.name.padEnd(20)} ${label.padEnd(16)} ${fmt(r.rps).padStart(7)} ${fmt(r.p50, 2).padStart(9)} ${fmt(r.p99, 2).padStart(8)} ${fmt(r.p999, 2).padStart(8)} ${fmt(r.cpuUsPerRequest).padStart(11)} ${`${fmt(r.clientCpuShare * 100)}%`.padStart(11)}  ${ratio}${errors}`,
-        );
-      }
-    }
+    printCaseRows(CASES, refResults, memResults, sqlResults);
 
     // CreateKey takes no unique input: replaying one signed request creates a key each time.
     const createReq = await signed(sqlite.url, 'CreateKey', {});

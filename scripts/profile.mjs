@@ -3,7 +3,9 @@
 // operation for BENCH_SECONDS (default 5) over 50 keep-alive connections (bench-load.mjs), stops
 // it, and prints where its CPU went by file and by function (cpu-profile-summary.mjs).
 //
-//   node scripts/profile.mjs [Encrypt|Decrypt|GenerateDataKey] [--sqlite] [--keep]
+//   node scripts/profile.mjs [Encrypt|Decrypt|GenerateDataKey] [--sqlite] [--reference] [--keep]
+// --reference profiles the reference server (bench-reference.mjs) under the same load instead,
+// so the two profiles can be compared function by function.
 // --keep leaves the .cpuprofile file (e.g. for Chrome DevTools) and prints its path.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,8 +19,13 @@ const dir = mkdtempSync(join(tmpdir(), 'kmsd-profile-'));
 const storeArgs = args.includes('--sqlite') ? ['--data-dir', join(dir, 'data')] : ['--in-memory'];
 const plaintext = Buffer.alloc(1024, 7).toString('base64');
 
-const server = await start(['--cpu-prof', '--cpu-prof-dir', join(dir, 'prof'), ...kmsdArgs(storeArgs)], 'kmsd');
-const { KeyId } = (await call(server.url, 'CreateKey', {})).KeyMetadata;
+const reference = args.includes('--reference');
+const profiling = ['--cpu-prof', '--cpu-prof-dir', join(dir, 'prof')];
+const server = reference
+  ? await start([...profiling, join(ROOT, 'scripts/bench-reference.mjs')], 'reference')
+  : await start([...profiling, ...kmsdArgs(storeArgs)], 'kmsd');
+// The reference has no keys: it ignores KeyId.
+const KeyId = reference ? 'alias/reference' : (await call(server.url, 'CreateKey', {})).KeyMetadata.KeyId;
 const inputs = {
   Encrypt: async () => ({ KeyId, Plaintext: plaintext }),
   Decrypt: async () => ({ CiphertextBlob: (await call(server.url, 'Encrypt', { KeyId, Plaintext: plaintext })).CiphertextBlob }),

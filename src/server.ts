@@ -188,6 +188,9 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
   const config = options.config ? checkConfig(options.config, 'config') : defaultConfig();
   const clock = new OffsetClock();
   const log = options.log ?? createLogger(options.logLevel);
+  // The debug entry of every request is built only where it can be written: a caller's own
+  // log decides for itself; kmsd's own logger would drop it below `debug`.
+  const logRequests = options.log !== undefined || options.logLevel === 'debug';
 
   const {
     store,
@@ -313,7 +316,7 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     log,
     onOutcome(outcome) {
       metrics?.observe(outcome);
-      log({ level: 'debug', msg: 'request', ...outcome });
+      if (logRequests) log({ level: 'debug', msg: 'request', ...outcome });
     },
     isAllowedHost: hostAllowList(options.allowedHosts ?? defaultAllowedHosts(options.host ?? '127.0.0.1')),
   });

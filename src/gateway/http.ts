@@ -102,8 +102,18 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
     let screened: ScreenedHeaders | undefined;
     let screenedTarget: Target | undefined;
     const api = { service: 'unknown', operation: 'unknown' };
+    // Object literals here are written out member by member: a literal that goes on after a
+    // spread defines each later member through a slow runtime call (a measurable share of a
+    // request's instructions).
     const finish = (status: number, errorType?: string) =>
-      onOutcome({ requestId, ...api, status, errorType, seconds: (performance.now() - started) / 1000 });
+      onOutcome({
+        requestId,
+        service: api.service,
+        operation: api.operation,
+        status,
+        errorType,
+        seconds: (performance.now() - started) / 1000,
+      });
     handle().catch((err: unknown) => {
       if (!(err instanceof ServiceError) || err.status === 500) {
         log({ level: 'error', msg: 'request failed', requestId, ...api, err });
@@ -122,7 +132,7 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
       if (options.isAllowedHost) checkHost(options.isAllowedHost, req.headers.host);
       // API calls (always on `/`) whose Authorization cannot be good are refused from their
       // headers: an anonymous client must not make kmsd read and hold its body.
-      const path = (req.url ?? '/').split('?')[0];
+      const path = pathOf(req.url ?? '/');
       if (path === '/') screenCredentials();
       const body = await readBody(req);
       // No route serves `/`, the API's path: API calls skip them.
@@ -204,7 +214,17 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
     }
 
     function callerOf(identity: Awaited<ReturnType<SigV4Verifier['verify']>>): Caller {
-      return { ...identity, requestId, ...connectionOf(req), audit: { resources: [] } };
+      const connection = connectionOf(req);
+      return {
+        accountId: identity.accountId,
+        accessKeyId: identity.accessKeyId,
+        region: identity.region,
+        principal: identity.principal,
+        requestId,
+        sourceIp: connection.sourceIp,
+        secureTransport: connection.secureTransport,
+        audit: { resources: [] },
+      };
     }
 
     function auditEvent(eventSource: string, eventName: string): AuditEvent {
@@ -231,7 +251,15 @@ function headerText(value: string | string[] | undefined): string | undefined {
 }
 
 function mediaType(req: IncomingMessage): string {
-  return (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  const header = req.headers['content-type'] ?? '';
+  const semicolon = header.indexOf(';');
+  return (semicolon < 0 ? header : header.slice(0, semicolon)).trim().toLowerCase();
+}
+
+/** The URL without its query string (indexOf rather than split: one call per request fewer into the runtime). */
+function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
 }
 
 /** awsQuery: a form-encoded POST, or a GET whose query string names an Action. */
@@ -322,7 +350,7 @@ function resolveTarget(req: IncomingMessage, services: Map<string, OperationTarg
   if (!entry || !hasOperation(entry, operation)) {
     throw new UnknownOperationException(`Unknown operation ${target}.`);
   }
-  return { ...entry, operation };
+  return { service: entry.service, validator: entry.validator, operation };
 }
 
 function signedRequest(req: IncomingMessage, body: Buffer): SignedRequest {

@@ -126,7 +126,13 @@ describe('SigV4Verifier', () => {
     expect(await rejection({ ...req, headers: { ...req.headers, 'x-amz-date': '20261328T120000Z' } })).toMatchObject({
       code: 'IncompleteSignatureException',
       message: "Date must be in ISO-8601 'basic format'. Got '20261328T120000Z'. See http://en.wikipedia.org/wiki/ISO_8601",
-    });
+    }); // Hour 24, 30 February, second 60, and a two-digit year Date.UTC would read as 19xx.
+    for (const date of ['20261128T240000Z', '20260230T120000Z', '20261128T120060Z', '00501128T120000Z']) {
+      expect(await rejection({ ...req, headers: { ...req.headers, 'x-amz-date': date } })).toMatchObject({
+        code: 'IncompleteSignatureException',
+        message: `Date must be in ISO-8601 'basic format'. Got '${date}'. See http://en.wikipedia.org/wiki/ISO_8601`,
+      });
+    }
   });
 
   it('rejects another account’s secret, a changed body, header or query', async () => {

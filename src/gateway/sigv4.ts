@@ -157,8 +157,17 @@ function parseAmzDate(value: string): Date | undefined {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
   if (!m) return undefined;
   const date = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]));
-  // Date.UTC rolls month 13 or hour 25 over: only a real instant round-trips.
-  return formatAmzDate(date) === value ? date : undefined;
+  // Date.UTC rolls month 13 or hour 25 over (and reads years 0-99 as 1900-1999): only a real
+  // instant gives every field back. Compared as numbers, not by formatting the date again:
+  // this runs on every request.
+  const real =
+    date.getUTCFullYear() === +m[1] &&
+    date.getUTCMonth() === +m[2] - 1 &&
+    date.getUTCDate() === +m[3] &&
+    date.getUTCHours() === +m[4] &&
+    date.getUTCMinutes() === +m[5] &&
+    date.getUTCSeconds() === +m[6];
+  return real ? date : undefined;
 }
 
 function formatAmzDate(d: Date): string {
@@ -273,7 +282,8 @@ export class SigV4Verifier {
       headers[name] = v;
     }
     const query: Record<string, string | string[]> = {};
-    for (const [k, v] of new URLSearchParams(req.query)) {
+    // API calls have no query string: no URLSearchParams for them.
+    for (const [k, v] of req.query === '' ? [] : new URLSearchParams(req.query)) {
       const prev = Object.hasOwn(query, k) ? query[k] : undefined;
       query[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
     }

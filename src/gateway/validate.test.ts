@@ -160,6 +160,16 @@ describe('ModelValidator: types (SerializationException) and decoding', () => {
     expect(out).toEqual({ Name: 'a', Data: Buffer.from([1, 2, 3]), When: new Date(1500), Items: ['x'] });
   });
 
+  it('reads base64 blobs as Coral does: padded standard alphabet, whitespace ignored, trailing bits not checked', () => {
+    expect(decode({ Name: 'a', Data: 'AQI=' }).Data).toEqual(Buffer.from([1, 2]));
+    expect(decode({ Name: 'a', Data: 'AQ\nI D' }).Data).toEqual(Buffer.from([1, 2, 3]));
+    // 'AR==' is not what an encoder writes (non-zero unused bits), yet it is base64 for [1].
+    expect(decode({ Name: 'a', Data: 'AR==' }).Data).toEqual(Buffer.from([1]));
+    for (const bad of ['AQI', 'AQ-_', 'AQ=I', '====', 'A\u00e9==']) {
+      expect(failure({ Name: 'a', Data: bad }).message).toBe("Value for 'Data' is not a valid base64-encoded blob.");
+    }
+  });
+
   it('keeps a map key named __proto__ as an ordinary key', () => {
     const out = decode(JSON.parse('{"Name":"a","Labels":{"__proto__":"xy"}}') as Json);
     expect(Object.keys(out.Labels as object)).toEqual(['__proto__']);

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createDecipheriv, createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,5 +68,35 @@ describe('the material cache', () => {
       await b.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the sealed body', () => {
+  it('is nonce(16) ‖ iv(12) ‖ AES-256-GCM ciphertext ‖ tag(16) under the SP 800-108 key of the nonce', async () => {
+    // Computed here from the documented layout, so stored ciphertexts keep opening whatever
+    // the backend's code looks like.
+    const mine = ref('111122223333', 'us-east-1');
+    await backend.createMaterial(mine);
+    const aad = Buffer.from('header and context');
+    const body = await backend.seal(mine, Buffer.from('plaintext'), aad);
+    const nonce = body.subarray(0, 16);
+    const key = createHmac('sha256', await backend.rawMaterial(mine))
+      .update(Buffer.from([0, 0, 0, 1]))
+      .update('kmsd symmetric encryption')
+      .update(Buffer.from([0]))
+      .update(nonce)
+      .update(Buffer.from([0, 0, 1, 0]))
+      .digest();
+    const decipher = createDecipheriv('aes-256-gcm', key, body.subarray(16, 28)).setAAD(aad);
+    decipher.setAuthTag(body.subarray(body.length - 16));
+    expect(Buffer.concat([decipher.update(body.subarray(28, body.length - 16)), decipher.final()]).toString()).toBe('plaintext');
+  });
+
+  it('draws a fresh nonce and IV for every seal', async () => {
+    const mine = ref('111122223333', 'us-east-1');
+    await backend.createMaterial(mine);
+    const heads = new Set<string>();
+    for (let i = 0; i < 200; i++) heads.add((await backend.seal(mine, Buffer.from('x'), Buffer.alloc(0))).subarray(0, 28).toString('hex'));
+    expect(heads.size).toBe(200);
   });
 });

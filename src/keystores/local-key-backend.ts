@@ -8,6 +8,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { GCM_IV_LENGTH, GCM_TAG_LENGTH, gcmOpen, gcmSeal } from '../core/aes-gcm.js';
+import { publicRandomBytes } from '../core/public-random.js';
 import type { Store, Table } from '../store/store.js';
 import type { RootKey } from './root-key.js';
 import { CiphertextAuthenticationError } from './errors.js';
@@ -84,8 +85,8 @@ export class LocalKeyBackend implements SymmetricKeyBackend {
 
   async seal(ref: BackendKeyRef, plaintext: Buffer, aad: Buffer): Promise<Buffer> {
     const material = await this.material(ref);
-    // One call for both random values: nonce(16) then iv(12).
-    const random = randomBytes(NONCE_LENGTH + GCM_IV_LENGTH);
+    // Both random values are written into the ciphertext in the clear: nonce(16) then iv(12).
+    const random = publicRandomBytes(NONCE_LENGTH + GCM_IV_LENGTH);
     const nonce = random.subarray(0, NONCE_LENGTH);
     const key = deriveKey(material, nonce);
     try {
@@ -173,15 +174,17 @@ function aadOf(ref: BackendKeyRef): string {
   return `${ref.arn}#${ref.materialId}`;
 }
 
-/** SP 800-108 KDF in counter mode, one block: HMAC(K, [1]₃₂ ‖ label ‖ 0x00 ‖ context ‖ [256]₃₂). */
+/** The KDF input before the nonce: [1]₃₂ ‖ label ‖ 0x00. */
+const KDF_PREFIX = Buffer.concat([Buffer.from([0, 0, 0, 1]), KDF_LABEL, Buffer.from([0])]);
+/** The KDF input after the nonce: the output length in bits, [256]₃₂. */
+const KDF_SUFFIX = Buffer.from([0, 0, 1, 0]);
+
+/**
+ * SP 800-108 KDF in counter mode, one block: HMAC(K, [1]₃₂ ‖ label ‖ 0x00 ‖ context ‖ [256]₃₂).
+ * The input is assembled first and hashed in one update: each update is a call into C++.
+ */
 function deriveKey(material: Buffer, nonce: Buffer): Buffer {
-  const counter = Buffer.from([0, 0, 0, 1]);
-  const length = Buffer.from([0, 0, 1, 0]);
   return createHmac('sha256', material)
-    .update(counter)
-    .update(KDF_LABEL)
-    .update(Buffer.from([0]))
-    .update(nonce)
-    .update(length)
+    .update(Buffer.concat([KDF_PREFIX, nonce, KDF_SUFFIX], KDF_PREFIX.length + nonce.length + KDF_SUFFIX.length))
     .digest();
 }

@@ -27,11 +27,13 @@ export interface CiphertextHeader {
 }
 
 export function buildHeader(keyId: string, materialId: string): Buffer {
-  const header = Buffer.alloc(HEADER_LENGTH);
+  // From Node's pool rather than a zeroed buffer of its own (one per Encrypt); zeroed all the
+  // same, so a short id could never leave pool bytes in a ciphertext.
+  const header = Buffer.allocUnsafe(HEADER_LENGTH).fill(0);
   header[0] = MAGIC;
   header[1] = VERSION;
   header.write(keyId, 2, 36, 'ascii');
-  Buffer.from(materialId, 'hex').copy(header, 38);
+  header.write(materialId, 38, 32, 'hex');
   return header;
 }
 

@@ -23,6 +23,11 @@ interface Row {
   n: number;
 }
 
+interface Nested {
+  list: unknown[];
+  map: Record<string, unknown>;
+}
+
 const A = { account: '111111111111', region: 'us-east-1' };
 const B = { account: '222222222222', region: 'us-east-1' };
 const A_WEST = { account: '111111111111', region: 'us-west-2' };
@@ -384,6 +389,27 @@ describe.each(backends)('change feed and row cache on $name', (backend) => {
     await t.delete(A, 'x');
     expect(await cache.get(A, 'x')).toBeUndefined();
     expect(await cache.get(B, 'x')).toBeUndefined();
+  });
+
+  it('hands out deep copies: changing a nested value of a row, or a key named __proto__, changes nothing cached', async () => {
+    const { store } = await backend.fresh();
+    const t = store.table<Nested>('nested');
+    const cache = new RowCache<Nested>(store, 'nested');
+    const row: Nested = { list: [1, { deep: 'a' }], map: JSON.parse('{"__proto__":"p","k":null}') as Record<string, unknown> };
+    await t.put(A, 'x', row);
+    const missed = await cache.get(A, 'x'); // read from the store, and kept
+    const hit = await cache.get(A, 'x');
+    for (const copy of [missed, hit]) {
+      expect(copy).toEqual(row);
+      expect(Object.keys(copy?.map ?? {})).toEqual(['__proto__', 'k']);
+      expect(Object.getPrototypeOf(copy?.map)).toBe(Object.prototype);
+    }
+    for (const copy of [missed, hit]) {
+      (copy?.list[1] as { deep: string }).deep = 'changed';
+      copy?.list.push(2);
+      if (copy) copy.map.k = 'changed';
+    }
+    expect(await cache.get(A, 'x')).toEqual(row);
   });
 
   it('keeps no row read inside a transaction that rolls back', async () => {
