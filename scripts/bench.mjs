@@ -7,8 +7,8 @@
 // 1 and 2 kmsd nodes on one PostgreSQL database (a throwaway PostgreSQL 15 server,
 // scripts/bench-postgres.mjs; skipped without Debian's postgresql-15). Plain Node, no
 // dependencies beyond kmsd's own and its dev dependencies (the AWS SDK clients, for the key
-// store setup); needs `openssl`. Bounded to about 2–4 minutes (most of it creating the
-// 100,000 keys).
+// store setup); needs `openssl`. About 10 minutes with BENCH_KEYS=20000; filling more keys
+// takes longer, since CreateKey slows as an account's keys grow (its quota count).
 //
 // Every request is SigV4-signed (signed once per request shape and replayed, so the client
 // spends its CPU on sending, not signing; the servers verify every request in full) and sent
