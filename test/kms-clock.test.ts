@@ -134,4 +134,14 @@ describe('service clock', () => {
     await advance(1);
     expect((await kms.send(new ListKeyRotationsCommand({ KeyId: key.KeyId }))).Rotations).toHaveLength(2);
   });
+
+  // Last: it leaves the clock moved (it only moves forward).
+  it("answers with the service clock's time in the Date header, also right after the clock moves", async () => {
+    const dateOf = async () => new Date((await fetch(`${t.url}/health`)).headers.get('date') ?? '').getTime();
+    const before = await dateOf();
+    await advance(3 * DAY);
+    const after = await dateOf();
+    // Whole seconds on the wire; the two requests are moments apart on the real clock.
+    expect(Math.round((after - before) / 1000 / DAY)).toBe(3);
+  });
 });
