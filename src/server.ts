@@ -27,12 +27,11 @@ import { Pkcs11KeyBackend } from './keystores/pkcs11-key-backend.js';
 import { XksKeyStores } from './keystores/xks-key-backend.js';
 import { XksProxyClient } from './keystores/xks-proxy-client.js';
 import { customKeyStoreDirectory } from './kms/custom-key-stores.js';
-import { keyStoreTransitionsIdle, reconcileKeyStoreSessions, runKeyStoreTransitions } from './kms/key-store-transitions.js';
-import { sweepKeys } from './kms/sweeper.js';
+import { keyStoreTransitionsIdle, reconcileKeyStoreSessions } from './kms/key-store-transitions.js';
 import { KeyLastUsageTracker } from './kms/key-last-usage.js';
 import { KeyImports } from './keystores/key-imports.js';
 import { sm2Decrypt } from './kms/sm2.js';
-import { createCloudHsmService, cloudHsmSweeper } from './cloudhsm/service.js';
+import { createCloudHsmService } from './cloudhsm/service.js';
 import type { CloudHsmDeps } from './cloudhsm/context.js';
 import { ClusterCertificates } from './cloudhsm/certificates.js';
 import type { HsmContents } from './cloudhsm/hsm-contents.js';
@@ -58,6 +57,7 @@ import { checkRootKey, readRootKeyCheck } from './server/root-key-check.js';
 import { healthRoute, readyRoute } from './server/routes/health.js';
 import { hardwareRootsRoute } from './server/routes/hardware-roots.js';
 import { chooseStore } from './server/store-choice.js';
+import { kmsdTasks, PeriodicTaskRunner } from './server/periodic-tasks.js';
 
 export interface KmsdOptions {
   /**
@@ -168,10 +168,6 @@ export interface Kmsd {
   readonly testHooksToken?: string;
 }
 
-/** Background work on the service clock (deletions, rotations, backups, state transitions). */
-export type PeriodicTask = (now: Date) => Promise<void>;
-
-const TICK_MS = 1000;
 /** CloudHSM transitional states last this long unless configured (config.cloudhsm.transitionMs). */
 const DEFAULT_TRANSITION_MS = 2000;
 const DEFAULT_KEY_STORE_TRANSITION_MS = 2000;
@@ -264,25 +260,7 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     multiRegionTransitionMs: options.multiRegionTransitionMs ?? DEFAULT_MULTI_REGION_TRANSITION_MS,
     log,
   };
-  const tasks: PeriodicTask[] = [
-    // Also the periodic health checks of connected external key stores (claimed: one node each).
-    function customKeyStoreTransitions() {
-      return runKeyStoreTransitions(kmsDeps);
-    },
-    // Connects and disconnects completed through other nodes sharing the store.
-    function customKeyStoreSessions() {
-      return reconcileKeyStoreSessions(kmsDeps);
-    },
-    // Deletion windows and automatic rotations that the service clock has passed.
-    function sweepKmsKeys(now) {
-      return sweepKeys(kmsDeps, now);
-    },
-    cloudHsmSweeper(cloudHsmDeps, log),
-    // GetKeyLastUsage: writes each key's latest use at most once a minute.
-    function flushKeyLastUsage() {
-      return kmsDeps.keyUsage.flushDue();
-    },
-  ];
+  const tasks = new PeriodicTaskRunner(kmsdTasks(kmsDeps, cloudHsmDeps, log), clock, log);
 
   const services = [createKmsService(kmsDeps), createCloudHsmService(cloudHsmDeps), createHsmManagementService(hsmModule)];
   // Root keys, IAM users and roles; role sessions come back as self-contained STS tokens.
@@ -303,7 +281,7 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
   if (options.testHooks) {
     checkTestHooksHost(options.host ?? '127.0.0.1');
     testHooksToken = newTestHooksToken();
-    routes.push(testClockRoute(clock, testHooksToken, () => runTasks()));
+    routes.push(testClockRoute(clock, testHooksToken, () => tasks.runNow()));
   }
 
   const gateway = createGateway({
@@ -332,22 +310,6 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     },
     { tls: options.tls, limits: options.limits },
   );
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
-
-  function runTasks(): Promise<void> {
-    running = running.then(async () => {
-      for (const task of tasks) {
-        try {
-          await task(clock.now());
-        } catch (err) {
-          log({ level: 'error', msg: 'background task failed', task: task.name, err });
-        }
-      }
-    });
-    return running;
-  }
-
   return {
     clock,
     store,
@@ -364,17 +326,17 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
         log({ level: 'error', msg: 'the server failed', err });
         options.onServerError?.(err);
       });
-      timer = setInterval(() => void runTasks(), TICK_MS);
-      timer.unref();
+      tasks.start();
       const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
       return `${listener.secure ? 'https' : 'http'}://${host}:${addr.port}`;
     },
     async close() {
-      if (timer) clearInterval(timer);
+      // No new background run from here; one in progress finishes before the store closes.
+      const tasksStopped = tasks.stop();
       closing = true;
       for (const res of unanswered) if (!res.headersSent) res.setHeader('Connection', 'close');
       await listener.close();
-      await running;
+      await tasksStopped;
       await kmsDeps.keyUsage.flushAll();
       await keyStoreTransitionsIdle(kmsDeps);
       await cloudHsmKeyStores.closeSessions();
