@@ -28,6 +28,37 @@ const ROWS = (seq: string, bigint: string) => `
   -- The sweepers look for due rows of one table across scopes.
   CREATE INDEX kmsd_rows_due ON kmsd_rows (tbl, due) WHERE due IS NOT NULL;`;
 
+/**
+ * Each table's rows per scope, kept by the database itself (row triggers on kmsd_rows), so
+ * counting a scope (Table.count without a prefix) reads a few rows instead of walking the
+ * scope's index entries (issue 10: every CreateKey counts its account's keys). Exact and
+ * transactional: the count changes in the transaction that inserts or deletes the row, and a
+ * rollback takes it back. Only inserted and deleted rows change it: an upsert that replaces
+ * a row fires UPDATE triggers, not INSERT ones, on both backends.
+ *
+ * A scope's count is the sum of its shards. SQLite has one writer at a time and keeps one
+ * shard, 0. On PostgreSQL two serializable transactions that change one counter row conflict
+ * (one of them runs again, one at a time), so a row counts in shard seq % COUNT_SHARDS: rows
+ * inserted at about the same time have neighbouring seqs, and so different shards. A prime
+ * number of shards, so that rows of one table whose seqs are a fixed step apart (a CreateKey
+ * inserts its key material, then its key) still use every shard; and more than the
+ * transactions 3 nodes (10 connections each) run at once, at 2 rows each. A delete's row is
+ * uncounted from the shard its insert counted it in (seq does not change). Each change is
+ * an upsert of +1 or -1; counts that reach zero stay.
+ */
+export const COUNT_SHARDS = 61;
+
+const ROW_COUNTS = (options: string) => `
+  CREATE TABLE kmsd_row_counts (
+    tbl TEXT NOT NULL, account TEXT NOT NULL, region TEXT NOT NULL, shard INTEGER NOT NULL,
+    n BIGINT NOT NULL,
+    PRIMARY KEY (tbl, account, region, shard)) ${options};`;
+
+/** Adds `delta` to the count of row `r` (NEW or OLD) in `shard`. */
+const COUNT = (r: string, delta: number, shard: string) => `
+  INSERT INTO kmsd_row_counts (tbl, account, region, shard, n) VALUES (${r}.tbl, ${r}.account, ${r}.region, ${shard}, ${delta})
+    ON CONFLICT (tbl, account, region, shard) DO UPDATE SET n = kmsd_row_counts.n + excluded.n;`;
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -56,6 +87,32 @@ export const MIGRATIONS: readonly Migration[] = [
       -- A claim (claimDue) changes only claimed_until: no one caches that.
       CREATE TRIGGER kmsd_rows_updated AFTER UPDATE ON kmsd_rows
         FOR EACH ROW WHEN (OLD.data IS DISTINCT FROM NEW.data) EXECUTE FUNCTION kmsd_rows_changed();`,
+  },
+  {
+    // Rows already there are counted once, by the migration (the triggers count later writes).
+    version: 3,
+    name: 'row counts',
+    sqlite: `${ROW_COUNTS('WITHOUT ROWID')}
+      CREATE TRIGGER kmsd_rows_counted AFTER INSERT ON kmsd_rows BEGIN ${COUNT('NEW', 1, '0')} END;
+      CREATE TRIGGER kmsd_rows_uncounted AFTER DELETE ON kmsd_rows BEGIN ${COUNT('OLD', -1, '0')} END;
+      INSERT INTO kmsd_row_counts (tbl, account, region, shard, n)
+        SELECT tbl, account, region, 0, count(*) FROM kmsd_rows GROUP BY tbl, account, region;`,
+    postgres: `
+      -- Writers (nodes of the previous kmsd too) wait from here until the migration commits:
+      -- the back-fill below sees every committed row, and no row is counted twice or not at all.
+      LOCK TABLE kmsd_rows IN SHARE ROW EXCLUSIVE MODE;
+      ${ROW_COUNTS('')}
+      CREATE FUNCTION kmsd_rows_count() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF TG_OP = 'INSERT' THEN ${COUNT('NEW', 1, `NEW.seq % ${COUNT_SHARDS}`)}
+        ELSE ${COUNT('OLD', -1, `OLD.seq % ${COUNT_SHARDS}`)}
+        END IF;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER kmsd_rows_counted AFTER INSERT OR DELETE ON kmsd_rows
+        FOR EACH ROW EXECUTE FUNCTION kmsd_rows_count();
+      INSERT INTO kmsd_row_counts (tbl, account, region, shard, n)
+        SELECT tbl, account, region, seq % ${COUNT_SHARDS}, count(*) FROM kmsd_rows GROUP BY tbl, account, region, seq % ${COUNT_SHARDS};`,
   },
 ];
 

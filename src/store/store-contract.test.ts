@@ -12,10 +12,10 @@ import Database from 'better-sqlite3';
 import { SqliteStore } from './sqlite-store.js';
 import { PostgresStore } from './postgres-store.js';
 import { InvalidMarkerError, RowExistsError, VersionConflictError } from './store.js';
-import type { RowChange, Store } from './store.js';
+import type { RowChange, Scope, Store, Table } from './store.js';
 import { RowCache } from './row-cache.js';
 import { LISTENER_APPLICATION_NAME } from './postgres-listener.js';
-import { MIGRATIONS } from './migrations.js';
+import { COUNT_SHARDS, MIGRATIONS, SCHEMA_TABLE } from './migrations.js';
 import { startPostgres } from '../../test/helpers/postgres.js';
 import type { TestPostgres } from '../../test/helpers/postgres.js';
 
@@ -99,6 +99,94 @@ describe.each(backends)('store contract on $name', (backend) => {
     expect(await store.table<Row>('others').get(A, 'x')).toBeUndefined();
     expect(await store.table<Row>('others').count(A)).toBe(0);
     expect(() => store.table('x; DROP TABLE y')).toThrow('bad table name x; DROP TABLE y');
+  });
+
+  it('counts inserted rows, not rows replaced: put or update of an existing id, insert of a taken id, a claim', async () => {
+    const t = (await fresh()).table<Row>('things');
+    for (let i = 0; i < 5; i++) await t.insert(A, `k${i}`, { n: i });
+    expect(await t.count(A)).toBe(5);
+    await t.put(A, 'k1', { n: 10 });
+    await t.put(A, 'k2', { n: 20 }, { due: 5 });
+    await t.update(A, 'k3', { n: 30 }, 1);
+    await expect(t.insert(A, 'k4', { n: 40 })).rejects.toBeInstanceOf(RowExistsError);
+    expect((await t.claimDue(5, 10, 1000)).map((r) => r.id)).toEqual(['k2']);
+    expect(await t.count(A)).toBe(5);
+    await t.put(A, 'k5', { n: 50 });
+    expect(await t.count(A)).toBe(6);
+    expect(await listed(t, A)).toBe(6);
+  });
+
+  it('counts each deleted row once, inside and outside transactions, and no delete of a missing row', async () => {
+    const store = await fresh();
+    const t = store.table<Row>('things');
+    for (let i = 0; i < 10; i++) await t.insert(A, `k${i}`, { n: i });
+    expect(await t.delete(A, 'k0')).toBe(true);
+    expect(await t.delete(A, 'k0')).toBe(false);
+    expect(await t.delete(A, 'missing')).toBe(false);
+    expect(await t.delete(B, 'k1')).toBe(false);
+    await store.transaction(async () => {
+      for (const id of ['k1', 'k2', 'k3']) await t.delete(A, id);
+      expect(await t.count(A)).toBe(6); // the transaction's own deletes
+    });
+    await t.delete(A, 'k4');
+    await t.insert(A, 'k4', { n: 4 });
+    expect(await t.count(A)).toBe(6);
+    expect(await listed(t, A)).toBe(6);
+    for (let i = 0; i < 10; i++) await t.delete(A, `k${i}`);
+    expect(await t.count(A)).toBe(0);
+  });
+
+  it('counts each scope and each table apart', async () => {
+    const store = await fresh();
+    const t = store.table<Row>('things');
+    const u = store.table<Row>('others');
+    for (let i = 0; i < 4; i++) await t.insert(A, `k${i}`, { n: i });
+    for (let i = 0; i < 3; i++) await t.insert(B, `k${i}`, { n: i });
+    for (let i = 0; i < 2; i++) await t.insert(A_WEST, `k${i}`, { n: i });
+    await u.insert(A, 'k0', { n: 0 });
+    await t.delete(B, 'k0');
+    await u.delete(A, 'k0');
+    await u.insert(B, 'k9', { n: 9 });
+    expect([await t.count(A), await t.count(B), await t.count(A_WEST), await u.count(A), await u.count(B)]).toEqual([4, 2, 2, 0, 1]);
+    expect(await t.count({ account: A.account, region: 'eu-west-1' })).toBe(0);
+    expect(await store.table<Row>('never_written').count(A)).toBe(0);
+  });
+
+  it('keeps every count equal to the rows listed through a random mix of writes, committed and rolled back', async () => {
+    const store = await fresh();
+    const t = store.table<Row>('things');
+    const scopes = [A, B, A_WEST];
+    let seed = 42;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const write = async () => {
+      const scope = scopes[random(3)];
+      const id = `k${random(12)}`;
+      const op = random(3);
+      if (op === 0) {
+        await t.insert(scope, id, { n: 0 }).catch((e: unknown) => {
+          if (!(e instanceof RowExistsError)) throw e;
+        });
+      } else if (op === 1) await t.put(scope, id, { n: 1 });
+      else await t.delete(scope, id);
+    };
+    for (let round = 0; round < 20; round++) {
+      // At once: on SQLite they share a COMMIT, each in its savepoint; on PostgreSQL some run again.
+      const fails = random(4);
+      await Promise.allSettled(
+        Array.from({ length: 4 }, (_, i) =>
+          store.transaction(async () => {
+            for (let w = 0; w < 3; w++) await write();
+            if (i === fails) throw new Error('rolled back');
+          }),
+        ),
+      );
+      await write();
+      for (const scope of scopes) expect(await t.count(scope)).toBe(await listed(t, scope));
+    }
+    expect((await t.all()).length).toBeGreaterThan(0);
   });
 
   it('pages in insertion order with opaque markers; replacing a row keeps its place', async () => {
@@ -232,23 +320,26 @@ describe.each(backends)('store contract on $name', (backend) => {
     ]);
   });
 
-  it('rolls back every write when the transaction function throws', async () => {
+  it('rolls back every write, and the counts with them, when the transaction function throws', async () => {
     const store = await fresh();
     const t = store.table<Row>('things');
     const u = store.table<Row>('others');
     await t.put(A, 'kept', { n: 1 });
+    await t.put(A, 'also kept', { n: 1 });
     await expect(
       store.transaction(async () => {
         await t.put(A, 'kept', { n: 2 });
         await t.insert(A, 'new', { n: 3 });
         await u.put(A, 'other', { n: 4 });
         await t.delete(A, 'kept');
+        expect([await t.count(A), await u.count(A)]).toEqual([2, 1]);
         throw new Error('boom');
       }),
     ).rejects.toThrow('boom');
     expect(await t.getVersioned(A, 'kept')).toEqual({ row: { n: 1 }, version: 1 });
     expect(await t.get(A, 'new')).toBeUndefined();
     expect(await u.get(A, 'other')).toBeUndefined();
+    expect([await t.count(A), await u.count(A)]).toEqual([2, 0]);
   });
 
   it('keeps a transaction usable after an insert it catches finds the id taken', async () => {
@@ -293,6 +384,7 @@ describe.each(backends)('store contract on $name', (backend) => {
     ]);
     // In any order: on PostgreSQL the transactions run side by side.
     expect((await t.list(A)).items.map((r) => r.n).sort()).toEqual([0, 1, 2, 3, 5, 6, 7, 8, 9]);
+    expect(await t.count(A)).toBe(9);
   });
 
   it('joins nested transactions to the outer one', async () => {
@@ -334,6 +426,11 @@ describe.each(backends)('store contract on $name', (backend) => {
     expect(LATEST).toBeGreaterThan(0);
   });
 });
+
+/** A scope's rows as listed, found without the count: what its count must say. */
+async function listed(t: Table<Row>, scope: Scope): Promise<number> {
+  return (await t.list(scope, { limit: 10_000 })).items.length;
+}
 
 /** Polls `read` (bounded, 10 s) until `done`; returns how long it took, in ms. */
 async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<number> {
@@ -489,8 +586,8 @@ describe('change feed on PostgreSQL when its listener drops', () => {
 });
 
 describe('store contract with several writers on one PostgreSQL', () => {
-  async function nodes(n: number): Promise<PostgresStore[]> {
-    const url = await postgres.createDatabase();
+  async function nodes(n: number, url?: string): Promise<PostgresStore[]> {
+    url ??= await postgres.createDatabase();
     // Opened together, as nodes starting at once: each migration applies once.
     return Promise.all(Array.from({ length: n }, () => opened(new PostgresStore(url, { max: 4 }))));
   }
@@ -549,6 +646,43 @@ describe('store contract with several writers on one PostgreSQL', () => {
     expect(outcomes.filter((o) => o === 'exists')).toHaveLength(11);
   });
 
+  it('counts inserts and deletes made from three nodes at once exactly, each row in shard seq % COUNT_SHARDS', async () => {
+    const url = await postgres.createDatabase();
+    const stores = await nodes(3, url);
+    const keys = (i: number) => stores[i % 3].table<Row>('keys');
+    const create = (i: number) =>
+      stores[i % 3].transaction(async () => {
+        await keys(i).insert(A, `k${i}`, { n: i });
+        if (i % 10 === 0) throw new Error('rolled back');
+      });
+    await Promise.allSettled(Array.from({ length: 120 }, (_, i) => create(i)));
+    expect(await keys(0).count(A)).toBe(108);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      // Each shard against the rows it stands for.
+      const shards = async () =>
+        (
+          await client.query<{ n: number; rows: number }>(
+            `SELECT c.n::int, (SELECT count(*)::int FROM kmsd_rows r WHERE r.tbl = c.tbl AND r.account = c.account
+               AND r.region = c.region AND r.seq % $3 = c.shard) AS rows
+             FROM kmsd_row_counts c WHERE tbl = 'keys' AND account = $1 AND region = $2`,
+            [A.account, A.region, COUNT_SHARDS],
+          )
+        ).rows;
+      const spread = await shards();
+      expect(spread.length).toBeGreaterThan(COUNT_SHARDS / 2);
+      for (const shard of spread) expect(shard.n).toBe(shard.rows);
+      const deleted = await Promise.all(Array.from({ length: 60 }, (_, i) => keys(i).delete(A, `k${i}`)));
+      expect(deleted.filter((d) => d)).toHaveLength(54);
+      expect(await keys(1).count(A)).toBe(54);
+      expect(await listed(keys(2), A)).toBe(54);
+      for (const shard of await shards()) expect(shard.n).toBe(shard.rows);
+    } finally {
+      await client.end();
+    }
+  });
+
   it('hands each due row to one node', async () => {
     const stores = await nodes(3);
     for (let i = 0; i < 30; i++) await stores[0].table<Row>('work').put(A, `r${i}`, { n: i }, { due: i });
@@ -556,6 +690,87 @@ describe('store contract with several writers on one PostgreSQL', () => {
     const ids = claims.flat().map((r) => r.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids).toHaveLength(30);
+  });
+});
+
+describe('row counts on a database of the previous schema (migration 3)', () => {
+  const previous = MIGRATIONS.filter((m) => m.version < 3);
+  /** What the previous kmsd wrote: 40 rows of A (on PostgreSQL, in every shard) and a few elsewhere. */
+  const rows: [string, Scope, string][] = [
+    ...Array.from({ length: 40 }, (_, i): [string, Scope, string] => ['things', A, `k${i}`]),
+    ...['k0', 'k1', 'k2'].map((id): [string, Scope, string] => ['things', B, id]),
+    ...['k0', 'k1'].map((id): [string, Scope, string] => ['things', A_WEST, id]),
+    ['others', A, 'k0'],
+  ];
+  /** ... and then deleted again. */
+  const gone = ['k3', 'k7', 'k11', 'k20', 'k31'];
+  const DELETE_GONE = `DELETE FROM kmsd_rows WHERE tbl = 'things' AND region = 'us-east-1' AND account = '${A.account}'
+    AND id IN (${gone.map((id) => `'${id}'`).join(', ')})`;
+
+  /** The counts the upgrade found, then after writes by the new code (deletes of back-filled rows too). */
+  async function expectCounted(store: Store): Promise<void> {
+    const t = store.table<Row>('things');
+    const counts = () => Promise.all([t.count(A), t.count(B), t.count(A_WEST), store.table<Row>('others').count(A)]);
+    expect(await counts()).toEqual([35, 3, 2, 1]);
+    await t.insert(A, 'new', { n: 1 });
+    await t.put(A, 'k0', { n: 2 });
+    await t.delete(B, 'k0');
+    expect(await counts()).toEqual([36, 2, 2, 1]);
+    for (let i = 0; i < 40; i++) await t.delete(A, `k${i}`);
+    expect(await counts()).toEqual([1, 2, 2, 1]);
+  }
+
+  it('on SQLite', async () => {
+    const file = tempFile();
+    const db = new Database(file);
+    db.exec(SCHEMA_TABLE);
+    for (const m of previous) {
+      db.exec(m.sqlite);
+      db.prepare('INSERT INTO kmsd_schema (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, 0);
+    }
+    const insert = db.prepare('INSERT INTO kmsd_rows (tbl, account, region, id, data) VALUES (?, ?, ?, ?, ?)');
+    for (const [tbl, scope, id] of rows) insert.run(tbl, scope.account, scope.region, id, '{"n":0}');
+    db.exec(DELETE_GONE);
+    const store = await opened(new SqliteStore(file));
+    await expectCounted(store);
+    // The count is read from kmsd_row_counts, not made by counting rows (what keeps it O(1)).
+    db.exec(`UPDATE kmsd_row_counts SET n = n + 1000 WHERE tbl = 'others'`);
+    db.close();
+    expect(await store.table<Row>('others').count(A)).toBe(1001);
+    expect(await store.table<Row>('others').count(A, 'k')).toBe(1);
+  });
+
+  it('on PostgreSQL, no shard counting below zero', async () => {
+    const url = await postgres.createDatabase();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(SCHEMA_TABLE);
+      for (const m of previous) {
+        await client.query(m.postgres);
+        await client.query('INSERT INTO kmsd_schema (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, 0]);
+      }
+      for (const [tbl, scope, id] of rows) {
+        await client.query('INSERT INTO kmsd_rows (tbl, account, region, id, data) VALUES ($1, $2, $3, $4, $5)', [
+          tbl,
+          scope.account,
+          scope.region,
+          id,
+          '{"n":0}',
+        ]);
+      }
+      await client.query(DELETE_GONE);
+      const store = await opened(new PostgresStore(url));
+      await expectCounted(store);
+      // The migration counted each row in the shard its delete takes it from.
+      expect((await client.query('SELECT count(*)::int AS n FROM kmsd_row_counts WHERE n < 0')).rows).toEqual([{ n: 0 }]);
+      // The count is read from kmsd_row_counts, not made by counting rows (what keeps it O(1)).
+      await client.query(`UPDATE kmsd_row_counts SET n = n + 1000 WHERE tbl = 'others'`);
+      expect(await store.table<Row>('others').count(A)).toBe(1001);
+      expect(await store.table<Row>('others').count(A, 'k')).toBe(1);
+    } finally {
+      await client.end();
+    }
   });
 });
 
@@ -699,9 +914,11 @@ describe('SqliteStore only', () => {
       'FOREIGN KEY constraint failed',
     ]);
     expect((await t.list(A)).items).toEqual([{ n: 0 }]);
+    expect(await t.count(A)).toBe(1);
     expect(db.prepare('SELECT count(*) AS n FROM child').get()).toEqual({ n: 0 });
     await t.insert(A, 'after', { n: 4 });
     expect((await t.list(A)).items).toEqual([{ n: 0 }, { n: 4 }]);
+    expect(await t.count(A)).toBe(2);
   });
 
   it('moves the rows of a data directory made before migrations into the new layout', async () => {
@@ -719,6 +936,7 @@ describe('SqliteStore only', () => {
     open.push(store);
     const t = store.table<Row>('kms_aliases');
     expect((await t.list(A)).items).toEqual([{ n: 1 }, { n: 2 }]);
+    expect(await t.count(A)).toBe(2);
     expect((await t.claimDue(50, 10, 1)).map((r) => r.id)).toEqual(['alias/a']);
     await store.close();
 
@@ -729,7 +947,7 @@ describe('SqliteStore only', () => {
       .all();
     const versions = after.prepare('SELECT version FROM kmsd_schema ORDER BY version').pluck().all();
     after.close();
-    expect(tables).toEqual(['kmsd_rows', 'kmsd_schema', 'unrelated']);
+    expect(tables).toEqual(['kmsd_row_counts', 'kmsd_rows', 'kmsd_schema', 'unrelated']);
     expect(versions).toEqual(MIGRATIONS.map((m) => m.version));
   });
 

@@ -75,6 +75,11 @@ export interface Table<T> {
   delete(scope: Scope, id: string): Promise<boolean>;
   /** In insertion order. Throws InvalidMarkerError for a marker this table did not issue. */
   list(scope: Scope, options?: ListOptions): Promise<Page<T>>;
+  /**
+   * Rows of the scope. Without a prefix, the count the store keeps per table and scope (the
+   * same cost at any number of rows); with one, the matching rows are counted (keep it to
+   * small sets: one key's aliases or grants).
+   */
   count(scope: Scope, prefix?: string): Promise<number>;
   /**
    * Claims up to `limit` rows, in any scope, whose due time is at or before `time` and that

@@ -114,9 +114,11 @@ export const createKey: KmsHandler<CreateKeyRequest, CreateKeyResponse> = async 
     }
     return count;
   };
-  // Counted before the transaction. Counting inside it makes every concurrent CreateKey of
-  // one account conflict on PostgreSQL (serializable: each reads the range the others insert
-  // into), so the count is repeated inside only when the quota is near (docs/compatibility.md).
+  // Counted before the transaction: the store keeps each account's count (a few rows to read
+  // at any number of keys). Counting inside it too would make every concurrent CreateKey of
+  // one account conflict on PostgreSQL (serializable: each reads the count the others'
+  // inserts change, and all but one run again), so the count is repeated inside only when the
+  // quota is near (docs/compatibility.md).
   const nearQuota = (await assertKeyQuota()) >= quotas.keysPerRegion - KEY_QUOTA_EXACT_MARGIN;
   // A key in a CloudHSM key store gets its material from the cluster: an HSM call, so it runs
   // before the transaction (which may run twice, store.ts), and is destroyed again if the key
