@@ -45,10 +45,11 @@ const MAX_BACKOFF_MS = 50;
  * How many rows (of every table: a range of seq) one statement of countGroupedBy reads. The
  * statement holds the event loop (better-sqlite3 is synchronous) while json_extract parses
  * each row. Measured on 1,000,000 keys (870 bytes of JSON each) and their 1,000,000 key
- * material rows: a slice of 5,000 took 6 ms (median) and the whole count 2.7 s; slices of
- * 20,000 took 25 ms each for the same total, so small slices cost nothing.
+ * material rows, the whole count took 2.6 to 3.1 s whatever the slice; a slice of 2,000
+ * rows took 2.4 ms (median) and at most about 20 ms (the first, on a cold cache), one of
+ * 5,000 rows 6 ms and up to 60 ms, one of 20,000 rows 25 ms.
  */
-const COUNT_SLICE_ROWS = 5_000;
+const COUNT_SLICE_ROWS = 2_000;
 
 export interface SqliteStoreOptions {
   /** Rows one statement of countGroupedBy reads (COUNT_SLICE_ROWS); tests make it small. */
