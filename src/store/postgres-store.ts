@@ -17,16 +17,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
-import {
-  byDue,
-  checkGroupFields,
-  decodeMarker,
-  encodeMarker,
-  RowExistsError,
-  TABLE_NAME,
-  toScoped,
-  VersionConflictError,
-} from './store.js';
+import { byDue, checkFields, decodeMarker, encodeMarker, RowExistsError, TABLE_NAME, toScoped, VersionConflictError } from './store.js';
 import type { ChangeFeed, GroupCount, ListOptions, Page, PutOptions, Scope, Scoped, Store, Table, Versioned } from './store.js';
 import { ChangeFeedHub } from './change-feed.js';
 import { PostgresChangeListener } from './postgres-listener.js';
@@ -308,7 +299,7 @@ class PostgresTable<T> implements Table<T> {
    * text (migrations.ts), so each row is parsed as json for the count.
    */
   async countGroupedBy(fields: readonly (keyof T & string)[]): Promise<GroupCount[]> {
-    checkGroupFields(fields);
+    checkFields(fields);
     const values = fields.map((_, i) => `data::json ->> $${i + 2}::text`);
     const { rows } = await this.query<{ v: (string | null)[]; n: string }>(
       `SELECT ARRAY[${values.join(', ')}] AS v, count(*) AS n FROM kmsd_rows WHERE tbl = $1 GROUP BY 1`,

@@ -17,16 +17,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import {
-  byDue,
-  checkGroupFields,
-  decodeMarker,
-  encodeMarker,
-  RowExistsError,
-  TABLE_NAME,
-  toScoped,
-  VersionConflictError,
-} from './store.js';
+import { byDue, checkFields, decodeMarker, encodeMarker, RowExistsError, TABLE_NAME, toScoped, VersionConflictError } from './store.js';
 import type { ChangeFeed, GroupCount, ListOptions, Page, PutOptions, Scope, Scoped, Store, Table, Versioned } from './store.js';
 import { ChangeFeedHub } from './change-feed.js';
 import { pendingMigrations, SCHEMA_TABLE } from './migrations.js';
@@ -474,7 +465,7 @@ class SqliteTable<T> implements Table<T> {
 
   /** One statement per slice of seq, the event loop free between them (COUNT_SLICE_ROWS). */
   async countGroupedBy(fields: readonly (keyof T & string)[]): Promise<GroupCount[]> {
-    checkGroupFields(fields);
+    checkFields(fields);
     const statement = this.stmts.countGrouped(fields.length);
     const paths = fields.map((f) => `$.${f}`);
     const first = this.stmts.firstSeq.get() ?? 1;

@@ -194,7 +194,8 @@ export const TABLE_NAME = /^[a-z][a-z0-9_]*$/;
 /** The field names countGroupedBy accepts: identifiers, so no name means a path in one backend only. */
 export const GROUP_FIELD = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-export function checkGroupFields(fields: readonly string[]): void {
+/** Throws unless `fields` are one or more names countGroupedBy accepts. */
+export function checkFields(fields: readonly string[]): void {
   if (fields.length === 0) throw new Error('countGroupedBy needs a field');
   for (const f of fields) if (!GROUP_FIELD.test(f)) throw new Error(`bad field name ${JSON.stringify(f)}`);
 }
