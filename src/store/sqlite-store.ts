@@ -189,12 +189,12 @@ export class SqliteStore implements Store {
   /** Transactions running or waiting. */
   private waiting = 0;
   private readonly feed: ChangeFeedHub;
-
   private readonly countSliceRows: number;
 
   /** `path` is a file, or ':memory:'. Migrates the schema before returning. */
   constructor(path: string, options: SqliteStoreOptions = {}) {
     this.countSliceRows = options.countSliceRows ?? COUNT_SLICE_ROWS;
+    if (!Number.isInteger(this.countSliceRows) || this.countSliceRows < 1) throw new Error('countSliceRows must be a positive integer');
     // Created 0600 before SQLite opens it: SQLite gives the -wal and -shm files the database's mode.
     if (path !== ':memory:') closeSync(openSync(path, 'a', 0o600));
     this.db = new Database(path, { timeout: OPEN_BUSY_TIMEOUT_MS });

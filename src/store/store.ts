@@ -98,8 +98,8 @@ export interface Table<T> {
    * (GET /metrics: keys by state). A missing field or a JSON null reads null. Meant for
    * fields holding strings: another JSON type reads as text in the backend's own spelling.
    * Groups come in no particular order. Not a snapshot: SQLite counts one slice of the table
-   * per statement and lets other work run between slices, so a row written meanwhile may or
-   * may not be counted (a row is never counted twice: writes keep its place).
+   * per statement and lets other work run between slices, so a row inserted or deleted
+   * meanwhile may or may not be counted (one updated is counted once: it keeps its place).
    */
   countGroupedBy(fields: readonly (keyof T & string)[]): Promise<GroupCount[]>;
 }
