@@ -52,7 +52,7 @@ import type { Log } from './core/log.js';
 import { createLogger } from './server/logger.js';
 import type { LoggerLevel } from './server/logger.js';
 import { KmsdMetrics, metricsRoute } from './server/metrics.js';
-import { countKmsResources } from './kms/key-counts.js';
+import { KmsCounter } from './kms/key-counts.js';
 import { checkRootKey, readRootKeyCheck } from './server/root-key-check.js';
 import { healthRoute, readyRoute } from './server/routes/health.js';
 import { hardwareRootsRoute } from './server/routes/hardware-roots.js';
@@ -269,7 +269,8 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
     ? new AuditLog(options.auditLog, (err) => log({ level: 'error', msg: 'cannot write the audit log', auditLog: options.auditLog, err }))
     : undefined;
   let closing = false;
-  const metrics = options.metrics ? new KmsdMetrics(() => countKmsResources(store), log) : undefined;
+  const kmsCounter = options.metrics ? new KmsCounter(store) : undefined;
+  const metrics = kmsCounter ? new KmsdMetrics(() => kmsCounter.counts(), log) : undefined;
   const routes: Route[] = [
     healthRoute,
     readyRoute({ checkStore: () => readRootKeyCheck(store), stopping: () => closing, log }),

@@ -12,10 +12,12 @@ import {
   DecryptCommand,
   DescribeKeyCommand,
   DisableKeyCommand,
+  DisconnectCustomKeyStoreCommand,
   EncryptCommand,
   GenerateDataKeyCommand,
   KMSClient,
   ListKeysCommand,
+  ScheduleKeyDeletionCommand,
 } from '@aws-sdk/client-kms';
 import { defaultConfig } from '../src/config.js';
 import { createLogger } from '../src/server/logger.js';
@@ -41,6 +43,8 @@ describe('metrics and a log without secrets', () => {
   let t: TestKmsd;
   let dataKey = '';
   let signature = '';
+  let customKeyStoreId: string | undefined;
+  let hsmKey: string | undefined;
 
   beforeAll(async () => {
     t = await startKmsd({
@@ -61,10 +65,11 @@ describe('metrics and a log without secrets', () => {
         KeyStorePassword: KMSUSER_PASSWORD,
       }),
     );
+    customKeyStoreId = CustomKeyStoreId;
     await kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId }));
     await t.advanceClock(0);
     const local = (await kms.send(new CreateKeyCommand({}))).KeyMetadata?.KeyId;
-    const hsmKey = (await kms.send(new CreateKeyCommand({ Origin: 'AWS_CLOUDHSM', CustomKeyStoreId }))).KeyMetadata?.KeyId;
+    hsmKey = (await kms.send(new CreateKeyCommand({ Origin: 'AWS_CLOUDHSM', CustomKeyStoreId }))).KeyMetadata?.KeyId;
     const disabled = (await kms.send(new CreateKeyCommand({}))).KeyMetadata?.KeyId;
     await kms.send(new DisableKeyCommand({ KeyId: disabled }));
     for (const KeyId of [local, hsmKey, local]) {
@@ -115,6 +120,33 @@ describe('metrics and a log without secrets', () => {
     expect(sample('kmsd_store_up')).toBe(1);
     // prom-client's process metrics come along.
     expect(text).toMatch(/^process_resident_memory_bytes \d+/m);
+  });
+
+  it('counts keys by state as DescribeKey reports it, read again by the scrape after each change', async () => {
+    const kms = t.kms();
+    const keys = async () => {
+      const text = await (await fetch(`${t.url}/metrics`)).text();
+      const gauges = [...text.matchAll(/^kmsd_(keys|custom_key_stores)\{state="(\w+)"\} (\d+)$/gm)].filter((m) => m[3] !== '0');
+      return Object.fromEntries(gauges.map((m) => [`${m[1]} ${m[2]}`, Number(m[3])]));
+    };
+    expect(await keys()).toEqual({ 'keys Enabled': 2, 'keys Disabled': 1, 'custom_key_stores CONNECTED': 1 });
+    const doomed = (await kms.send(new CreateKeyCommand({}))).KeyMetadata?.KeyId;
+    await kms.send(new ScheduleKeyDeletionCommand({ KeyId: doomed, PendingWindowInDays: 7 }));
+    const doomedHsmKey = (await kms.send(new CreateKeyCommand({ Origin: 'AWS_CLOUDHSM', CustomKeyStoreId: customKeyStoreId }))).KeyMetadata
+      ?.KeyId;
+    expect(await keys()).toEqual({ 'keys Enabled': 3, 'keys Disabled': 1, 'keys PendingDeletion': 1, 'custom_key_stores CONNECTED': 1 });
+    await kms.send(new ScheduleKeyDeletionCommand({ KeyId: doomedHsmKey, PendingWindowInDays: 7 }));
+    await kms.send(new DisconnectCustomKeyStoreCommand({ CustomKeyStoreId: customKeyStoreId }));
+    await t.advanceClock(0);
+    // The key in the disconnected store is Unavailable; the one pending deletion stays so.
+    expect((await kms.send(new DescribeKeyCommand({ KeyId: hsmKey }))).KeyMetadata?.KeyState).toBe('Unavailable');
+    expect(await keys()).toEqual({
+      'keys Enabled': 1,
+      'keys Disabled': 1,
+      'keys PendingDeletion': 2,
+      'keys Unavailable': 1,
+      'custom_key_stores DISCONNECTED': 1,
+    });
   });
 
   it('writes JSON lines with a line per request at debug level, and no password, plaintext, key or signature', () => {

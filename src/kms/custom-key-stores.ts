@@ -69,7 +69,8 @@ export interface XksHealthRecord {
   errorCode?: ConnectionErrorCodeType;
 }
 
-export const customKeyStoreTable = (store: Store): Table<CustomKeyStoreRow> => store.table<CustomKeyStoreRow>('kms_custom_key_stores');
+export const CUSTOM_KEY_STORE_TABLE = 'kms_custom_key_stores';
+export const customKeyStoreTable = (store: Store): Table<CustomKeyStoreRow> => store.table<CustomKeyStoreRow>(CUSTOM_KEY_STORE_TABLE);
 
 export function newCustomKeyStoreId(): string {
   return `cks-${randomBytes(9).toString('hex').slice(0, 17)}`;

@@ -88,7 +88,8 @@ export interface KeyRow {
   imports?: ImportedMaterial[];
 }
 
-export const keyTable = (store: Store): Table<KeyRow> => store.table<KeyRow>('kms_keys');
+export const KEY_TABLE = 'kms_keys';
+export const keyTable = (store: Store): Table<KeyRow> => store.table<KeyRow>(KEY_TABLE);
 
 /**
  * Every cryptographic request reads its key: from a cache of key rows that the store's change
@@ -98,7 +99,7 @@ const keyCaches = new WeakMap<Store, RowCache<KeyRow>>();
 function cachedKeys(store: Store): RowCache<KeyRow> {
   let cache = keyCaches.get(store);
   if (!cache) {
-    cache = new RowCache<KeyRow>(store, 'kms_keys');
+    cache = new RowCache<KeyRow>(store, KEY_TABLE);
     keyCaches.set(store, cache);
   }
   return cache;

@@ -2,7 +2,9 @@
  * GET /metrics in the Prometheus text format (prom-client), off unless `--metrics` is given.
  *
  * What a request costs: one counter and one histogram update (two for an error), no store
- * access. Key and custom key store counts are read from the store only when scraped.
+ * access. Key and custom key store counts are read from the store only when scraped, and
+ * not even then while nothing changed (kms/key-counts.ts KmsCounter, which also says how
+ * old the counts of a large store that keeps changing may be).
  * Unauthenticated when enabled, like most exporters: it shows counts across every account
  * (never key ids or names), so expose it only where the scraper runs (README, Operations).
  * Each kmsd has its own registry, so several in one process (tests) never mix their series.
@@ -61,7 +63,7 @@ export class KmsdMetrics {
     });
     this.storeUp = new Gauge({
       name: 'kmsd_store_up',
-      help: '1 when the last scrape could read the store, 0 when it failed.',
+      help: '1 when the last scrape had the counts from the store (read, or kept while nothing changed), 0 when reading failed.',
       registers,
     });
     collectDefaultMetrics({ register: this.registry });

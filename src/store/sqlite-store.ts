@@ -17,8 +17,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { byDue, decodeMarker, encodeMarker, RowExistsError, TABLE_NAME, toScoped, VersionConflictError } from './store.js';
-import type { ChangeFeed, ListOptions, Page, PutOptions, Scope, Scoped, Store, Table, Versioned } from './store.js';
+import { byDue, checkFields, decodeMarker, encodeMarker, RowExistsError, TABLE_NAME, toScoped, VersionConflictError } from './store.js';
+import type { ChangeFeed, GroupCount, ListOptions, Page, PutOptions, Scope, Scoped, Store, Table, Versioned } from './store.js';
 import { ChangeFeedHub } from './change-feed.js';
 import { pendingMigrations, SCHEMA_TABLE } from './migrations.js';
 
@@ -32,6 +32,20 @@ const OPEN_BUSY_TIMEOUT_MS = 10_000;
 /** How long a write waits, in all, for another process to release the write lock. */
 const BUSY_DEADLINE_MS = 30_000;
 const MAX_BACKOFF_MS = 50;
+/**
+ * How many rows (of every table: a range of seq) one statement of countGroupedBy reads. The
+ * statement holds the event loop (better-sqlite3 is synchronous) while json_extract parses
+ * each row. Measured on 1,000,000 keys (870 bytes of JSON each) and their 1,000,000 key
+ * material rows, the whole count took 2.6 to 3.1 s whatever the slice; a slice of 2,000
+ * rows took 2.4 ms (median) and at most about 20 ms (the first, on a cold cache), one of
+ * 5,000 rows 6 ms and up to 60 ms, one of 20,000 rows 25 ms.
+ */
+const COUNT_SLICE_ROWS = 2_000;
+
+export interface SqliteStoreOptions {
+  /** Rows one statement of countGroupedBy reads (COUNT_SLICE_ROWS); tests make it small. */
+  countSliceRows?: number;
+}
 
 function isBusy(err: unknown): boolean {
   return err instanceof Database.SqliteError && err.code.startsWith('SQLITE_BUSY');
@@ -65,7 +79,11 @@ interface RowRecord {
 
 type Key = { tbl: string; account: string; region: string; id: string };
 
+/** A row of countGroupedBy's statement, raw: the fields' values, then the count. */
+type GroupRow = (string | number | null)[];
+
 function statements(db: Database.Database) {
+  const grouped = new Map<number, Database.Statement<unknown[], GroupRow>>();
   const key = 'tbl = @tbl AND account = @account AND region = @region AND id = @id';
   // A write that changes the due time ends a claim (store.ts PutOptions.due).
   const claim = 'CASE WHEN due IS @due THEN claimed_until ELSE NULL END';
@@ -119,6 +137,27 @@ function statements(db: Database.Database) {
        RETURNING seq, account, region, id, data, due`,
     ),
     all: db.prepare<[string], RowRecord>(`SELECT seq, account, region, id, data FROM kmsd_rows WHERE tbl = ? ORDER BY seq`),
+    firstSeq: db.prepare<[], number | null>('SELECT min(seq) FROM kmsd_rows').pluck(),
+    lastSeq: db.prepare<[], number | null>('SELECT max(seq) FROM kmsd_rows').pluck(),
+    /**
+     * countGroupedBy over the rows of one seq range (the primary key's, so a slice costs its
+     * own rows only), with one json_extract path per field. The unary + keeps SQLite from
+     * choosing kmsd_rows_list for `tbl =`, which would walk the whole table in every slice.
+     */
+    countGrouped(fields: number): Database.Statement<unknown[], GroupRow> {
+      let statement = grouped.get(fields);
+      if (!statement) {
+        const names = Array.from({ length: fields }, (_, i) => `v${i}`);
+        const values = names.map((v) => `json_extract(data, ?) AS ${v}`).join(', ');
+        statement = db
+          .prepare<unknown[], GroupRow>(
+            `SELECT ${values}, count(*) FROM kmsd_rows WHERE +tbl = ? AND seq > ? AND seq <= ? GROUP BY ${names.join(', ')}`,
+          )
+          .raw();
+        grouped.set(fields, statement);
+      }
+      return statement;
+    },
   };
 }
 
@@ -150,9 +189,12 @@ export class SqliteStore implements Store {
   /** Transactions running or waiting. */
   private waiting = 0;
   private readonly feed: ChangeFeedHub;
+  private readonly countSliceRows: number;
 
   /** `path` is a file, or ':memory:'. Migrates the schema before returning. */
-  constructor(path: string) {
+  constructor(path: string, options: SqliteStoreOptions = {}) {
+    this.countSliceRows = options.countSliceRows ?? COUNT_SLICE_ROWS;
+    if (!Number.isInteger(this.countSliceRows) || this.countSliceRows < 1) throw new Error('countSliceRows must be a positive integer');
     // Created 0600 before SQLite opens it: SQLite gives the -wal and -shm files the database's mode.
     if (path !== ':memory:') closeSync(openSync(path, 'a', 0o600));
     this.db = new Database(path, { timeout: OPEN_BUSY_TIMEOUT_MS });
@@ -171,7 +213,7 @@ export class SqliteStore implements Store {
     let t = this.tables.get(name);
     if (!t) {
       if (!TABLE_NAME.test(name)) throw new Error(`bad table name ${name}`);
-      t = new SqliteTable<unknown>(this.stmts, name, (write) => this.write(write), this.feed);
+      t = new SqliteTable<unknown>(this.stmts, name, (write) => this.write(write), this.feed, this.countSliceRows);
       this.tables.set(name, t);
       if (this.db.inTransaction) this.createdInTransaction.push(name);
     }
@@ -352,6 +394,7 @@ class SqliteTable<T> implements Table<T> {
     private readonly tbl: string,
     private readonly write: <R>(fn: () => R) => Promise<R>,
     private readonly feed: ChangeFeedHub,
+    private readonly countSliceRows: number,
   ) {}
 
   private key(scope: Scope, id: string): Key {
@@ -418,5 +461,26 @@ class SqliteTable<T> implements Table<T> {
 
   async all(): Promise<Scoped<T>[]> {
     return this.stmts.all.all(this.tbl).map(toScoped<T>);
+  }
+
+  /** One statement per slice of seq, the event loop free between them (COUNT_SLICE_ROWS). */
+  async countGroupedBy(fields: readonly (keyof T & string)[]): Promise<GroupCount[]> {
+    checkFields(fields);
+    const statement = this.stmts.countGrouped(fields.length);
+    const paths = fields.map((f) => `$.${f}`);
+    const first = this.stmts.firstSeq.get() ?? 1;
+    const last = this.stmts.lastSeq.get() ?? 0;
+    const groups = new Map<string, GroupCount>();
+    for (let after = first - 1; after < last; after += this.countSliceRows) {
+      if (after >= first) await new Promise(setImmediate);
+      for (const row of statement.all(...paths, this.tbl, after, after + this.countSliceRows)) {
+        const values = row.slice(0, fields.length).map((v) => (v === null ? null : String(v)));
+        const [key, count] = [JSON.stringify(values), Number(row[fields.length])];
+        const group = groups.get(key);
+        if (group) group.count += count;
+        else groups.set(key, { values, count });
+      }
+    }
+    return [...groups.values()];
   }
 }

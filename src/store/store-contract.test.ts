@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import { SqliteStore } from './sqlite-store.js';
 import { PostgresStore } from './postgres-store.js';
 import { InvalidMarkerError, RowExistsError, VersionConflictError } from './store.js';
-import type { RowChange, Scope, Store, Table } from './store.js';
+import type { GroupCount, RowChange, Scope, Store, Table } from './store.js';
 import { RowCache } from './row-cache.js';
 import { LISTENER_APPLICATION_NAME } from './postgres-listener.js';
 import { COUNT_SHARDS, MIGRATIONS, SCHEMA_TABLE } from './migrations.js';
@@ -441,6 +441,85 @@ async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean): 
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+/** The backends again, and SQLite counting 3 rows per statement: every slice boundary is crossed. */
+const grouping = [
+  ...backends,
+  {
+    name: 'SQLite in slices of 3 rows',
+    fresh: async () => ({ store: await opened(new SqliteStore(':memory:', { countSliceRows: 3 })) }),
+  },
+];
+
+describe.each(grouping)('grouped counts on $name', (backend) => {
+  const sorted = (groups: GroupCount[]) =>
+    groups.map((g) => [...g.values, g.count]).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+
+  it('counts the rows of every scope by one or two fields, a missing field or null as null, other tables apart', async () => {
+    const { store } = await backend.fresh();
+    const keys = store.table<Record<string, unknown>>('keys');
+    const others = store.table<Record<string, unknown>>('others');
+    expect(await keys.countGroupedBy(['state'])).toEqual([]);
+    await keys.put(A, 'k1', { state: 'Enabled' });
+    await others.put(A, 'o1', { state: 'Enabled' });
+    await keys.put(B, 'k2', { state: 'Enabled', store: 'cks-1' });
+    await keys.put(A_WEST, 'k3', { state: 'Disabled', store: 'cks-1' });
+    await others.put(B, 'o2', { state: 'Disabled', store: 'cks-1' });
+    await keys.put(A, 'k4', { state: 'Enabled', store: null });
+    await keys.put(A, 'gone', { state: 'Enabled' });
+    await keys.put(A, 'k5', { other: 'x' });
+    await keys.put(B, 'k6', { state: 'Enabled', store: 'cks-2' });
+    expect(await keys.delete(A, 'gone')).toBe(true);
+    // Replaced in place: counted once, as it is now.
+    await keys.put(B, 'k2', { state: 'Disabled', store: 'cks-1' });
+    expect(sorted(await keys.countGroupedBy(['state']))).toEqual([
+      ['Disabled', 2],
+      ['Enabled', 3],
+      [null, 1],
+    ]);
+    expect(sorted(await keys.countGroupedBy(['state', 'store']))).toEqual([
+      ['Disabled', 'cks-1', 2],
+      ['Enabled', 'cks-2', 1],
+      ['Enabled', null, 2],
+      [null, null, 1],
+    ]);
+    expect(sorted(await others.countGroupedBy(['store']))).toEqual([
+      ['cks-1', 1],
+      [null, 1],
+    ]);
+  });
+
+  it('takes only identifiers as field names', async () => {
+    // Typed rows allow only their own field names; a row of any shape is checked at run time.
+    const keys = (await backend.fresh()).store.table<Record<string, number>>('keys');
+    await keys.put(A, 'k', { n: 1 });
+    await expect(keys.countGroupedBy([])).rejects.toThrow('countGroupedBy needs a field');
+    for (const field of ['', 'a.b', '$.n', "n') --", '1n', 'n"']) {
+      await expect(keys.countGroupedBy(['n', field])).rejects.toThrow(`bad field name ${JSON.stringify(field)}`);
+    }
+  });
+});
+
+describe('grouped counts on SQLite', () => {
+  it('lets the event loop run between slices', async () => {
+    const store = await opened(new SqliteStore(':memory:', { countSliceRows: 3 }));
+    const keys = store.table<{ state: string }>('keys');
+    for (let i = 0; i < 10; i++) await keys.put(A, `k${i}`, { state: 'Enabled' });
+    let counting = true;
+    let turns = 0;
+    const tick = () => {
+      if (!counting) return;
+      turns++;
+      setImmediate(tick);
+    };
+    setImmediate(tick);
+    const groups = await keys.countGroupedBy(['state']);
+    counting = false;
+    expect(groups).toEqual([{ values: ['Enabled'], count: 10 }]);
+    // Rows 1 to 10 in slices of 3: four statements, and a turn of the event loop before each but the first.
+    expect(turns).toBeGreaterThanOrEqual(3);
+  });
+});
 
 describe.each(backends)('change feed and row cache on $name', (backend) => {
   it('reports each write of this process at once, inside a transaction too', async () => {

@@ -45,6 +45,12 @@ export interface Scoped<T> {
   row: T;
 }
 
+/** One group of `countGroupedBy`: the fields' values, in the order asked, and its number of rows. */
+export interface GroupCount {
+  values: (string | null)[];
+  count: number;
+}
+
 export interface Versioned<T> {
   row: T;
   /** Starts at 1 on insert; each write adds one. */
@@ -91,6 +97,16 @@ export interface Table<T> {
   claimDue(time: number, limit: number, leaseMs: number): Promise<Scoped<T>[]>;
   /** Every row in every scope; only for small tables (key stores, clusters). */
   all(): Promise<Scoped<T>[]>;
+  /**
+   * Counts the rows of every scope by the values of top-level fields of the row (names
+   * matching GROUP_FIELD, one or more), in the database: for tables too large for `all()`
+   * (GET /metrics: keys by state). A missing field or a JSON null reads null. Meant for
+   * fields holding strings: another JSON type reads as text in the backend's own spelling.
+   * Groups come in no particular order. Not a snapshot: SQLite counts one slice of the table
+   * per statement and lets other work run between slices, so a row inserted or deleted
+   * meanwhile may or may not be counted (one updated is counted once: it keeps its place).
+   */
+  countGroupedBy(fields: readonly (keyof T & string)[]): Promise<GroupCount[]>;
 }
 
 export interface Store {
@@ -179,6 +195,15 @@ export class VersionConflictError extends Error {
 
 /** The only table names either backend accepts (they are stored, never spliced into SQL). */
 export const TABLE_NAME = /^[a-z][a-z0-9_]*$/;
+
+/** The field names countGroupedBy accepts: identifiers, so no name means a path in one backend only. */
+export const GROUP_FIELD = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Throws unless `fields` are one or more names countGroupedBy accepts. */
+export function checkFields(fields: readonly string[]): void {
+  if (fields.length === 0) throw new Error('countGroupedBy needs a field');
+  for (const f of fields) if (!GROUP_FIELD.test(f)) throw new Error(`bad field name ${JSON.stringify(f)}`);
+}
 
 /** How long a row claimed by claimDue stays with its claimant unless a write releases it. */
 export const DEFAULT_LEASE_MS = 60_000;
