@@ -399,17 +399,17 @@ describe('principals named in a key policy', () => {
 describe('every change decides the next request', () => {
   const putPolicy = (key: string, Policy: string) => root.send(new PutKeyPolicyCommand({ KeyId: key, PolicyName: 'default', Policy }));
 
+  /** alice may Encrypt under the context {app: <app>}: a key policy with a condition, as the bench's IAM-user case. */
+  const aliceEncryptsWith = (app: string) => ({
+    Effect: 'Allow',
+    Principal: { AWS: userArn('alice') },
+    Action: 'kms:Encrypt',
+    Resource: '*',
+    Condition: { StringEquals: { 'kms:EncryptionContext:app': app } },
+  });
+
   it('PutKeyPolicy: the new policy decides at once, and the old text again when it is put back', async () => {
-    const aliceWhen = (app: string) =>
-      withoutDelegation([
-        {
-          Effect: 'Allow',
-          Principal: { AWS: userArn('alice') },
-          Action: 'kms:Encrypt',
-          Resource: '*',
-          Condition: { StringEquals: { 'kms:EncryptionContext:app': app } },
-        },
-      ]);
+    const aliceWhen = (app: string) => withoutDelegation([aliceEncryptsWith(app)]);
     const key = await newKey(aliceWhen('bench'));
     await expect(encrypt(client('alice'), key, { app: 'bench' })).resolves.toMatchObject({ KeyId: key });
     await expect(encrypt(client('alice'), key, { app: 'bench' })).resolves.toMatchObject({ KeyId: key });
@@ -437,18 +437,8 @@ describe('every change decides the next request', () => {
 
   it('CreateGrant, RevokeGrant and RetireGrant act on the next request', async () => {
     const context = { app: 'bench' };
-    // A key policy with a condition, as the bench's IAM-user case; bob has no IAM policies.
-    const key = await newKey(
-      keyPolicy([
-        {
-          Effect: 'Allow',
-          Principal: { AWS: userArn('alice') },
-          Action: 'kms:Encrypt',
-          Resource: '*',
-          Condition: { StringEquals: { 'kms:EncryptionContext:app': 'bench' } },
-        },
-      ]),
-    );
+    // bob has no IAM policies: only the grants let him.
+    const key = await newKey(keyPolicy([aliceEncryptsWith('bench')]));
     const refused = denied(userArn('bob'), 'kms:Encrypt', key, 'identity');
     await expect(encrypt(client('bob'), key, context)).rejects.toMatchObject(refused);
     const first = await root.send(new CreateGrantCommand({ KeyId: key, GranteePrincipal: userArn('bob'), Operations: ['Encrypt'] }));
