@@ -1,7 +1,8 @@
-// Processes and SigV4-signed requests shared by `npm run bench` (bench.mjs) and the CPU
-// profile driver (profile.mjs).
+// Processes, SigV4-signed requests and the bench's IAM-user case, shared by `npm run bench`
+// (bench.mjs), the CPU profile driver (profile.mjs) and the instruction counter
+// (count-instructions.mjs).
 import { execFile, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -161,4 +162,69 @@ export async function load(s, seconds = SECONDS, pid = undefined, connections = 
   const r = JSON.parse(out);
   const cpuUsPerRequest = pid ? ((cpuMs(pid) - cpu0) * 1000) / r.count : NaN;
   return { ...r, cpuUsPerRequest, clientCpuShare: r.clientCpuMs / (r.seconds * 1000) };
+}
+
+// ---------------------------------------------------------------------------------------
+// The IAM-user case (issue 8's bench case): an IAM user of the bench config whose identity
+// policy allows kms:Encrypt calls Encrypt on a key whose key policy has conditions, with a
+// grant for the user: the authorization path that is not the root's one-comparison shortcut.
+
+export const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
+export const BENCH_USER = { accessKeyId: 'AKIABENCHUSER', secretAccessKey: 'bench-user-secret' };
+export const BENCH_USER_ARN = 'arn:aws:iam::111122223333:user/bench';
+
+/**
+ * Writes kmsd's configuration for the bench to `file` (for `--config`): account 111122223333
+ * with the `test` root key and the IAM user `bench`, plus `extra` top-level members.
+ */
+export function writeBenchConfig(file, extra = {}) {
+  const config = {
+    accounts: [
+      {
+        accountId: '111122223333',
+        credentials: [CREDENTIALS],
+        users: [
+          {
+            userName: 'bench',
+            accessKeys: [BENCH_USER],
+            policies: [
+              {
+                policyName: 'encrypt',
+                policyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:Encrypt', Resource: '*' }] },
+              },
+            ],
+          },
+        ],
+      },
+    ],
+    ...extra,
+  };
+  writeFileSync(file, JSON.stringify(config));
+}
+
+/**
+ * On a kmsd started with writeBenchConfig: creates the key (key policy with conditions) and
+ * the grant for the bench user, checks that the user may Encrypt, and resolves with the
+ * Encrypt input to sign with BENCH_USER.
+ */
+export async function prepareIamUserEncrypt(url, plaintext) {
+  const policy = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      { Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' },
+      {
+        Effect: 'Allow',
+        Principal: { AWS: BENCH_USER_ARN },
+        Action: ['kms:Encrypt', 'kms:Decrypt'],
+        Resource: '*',
+        Condition: { StringEquals: { 'kms:EncryptionContext:app': 'bench' }, Bool: { 'aws:SecureTransport': 'false' } },
+      },
+    ],
+  });
+  const { KeyId } = (await call(url, 'CreateKey', { Policy: policy })).KeyMetadata;
+  await call(url, 'CreateGrant', { KeyId, GranteePrincipal: BENCH_USER_ARN, Operations: ['Decrypt'] });
+  const input = { KeyId, Plaintext: plaintext, EncryptionContext: { app: 'bench' } };
+  const check = await send(await signed(url, 'Encrypt', input, BENCH_USER));
+  if (check.status !== 200) throw new Error(`Encrypt as the IAM user: ${check.status} ${check.body.slice(0, 200)}`);
+  return input;
 }

@@ -45,13 +45,16 @@ import {
 } from '@aws-sdk/client-kms';
 import {
   agent,
+  BENCH_USER,
   call,
   children,
   CONNECTIONS,
+  CREDENTIALS,
   cpuMs,
   kmsdArgs,
   treeCpuMs,
   load,
+  prepareIamUserEncrypt,
   ROOT,
   rssMb,
   SECONDS,
@@ -59,6 +62,7 @@ import {
   signed,
   start,
   stop,
+  writeBenchConfig,
 } from './bench-requests.mjs';
 import { startPostgres } from './bench-postgres.mjs';
 
@@ -87,7 +91,6 @@ const TARGETS = {
 // CLI steps, then the KMS API.
 
 const run = promisify(execFile);
-const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 const ADMIN_PASSWORD = 'adminPswd1';
 /** A crypto user of the bench's cluster that the HSM-login row logs in as (set up with the key store). */
 const LOGIN_USER = { Username: 'benchlogin', Role: 'crypto-user', Password: 'loginPswd1' };
@@ -266,10 +269,6 @@ async function externalKeyStoreKey(url, xks) {
 // Cases: each prepares one request shape against a running server (or returns null when
 // that server cannot do it, e.g. an operation a kmsd build does not implement yet).
 
-/** An IAM user of the bench config whose identity policy allows kms:Encrypt (issue 8's bench case). */
-const BENCH_USER = { accessKeyId: 'AKIABENCHUSER', secretAccessKey: 'bench-user-secret' };
-const BENCH_USER_ARN = 'arn:aws:iam::111122223333:user/bench';
-
 const CASES = [
   {
     name: 'Encrypt 1 KiB',
@@ -297,25 +296,7 @@ const CASES = [
     name: 'Encrypt 1 KiB (IAM user)',
     kmsdInMemoryOnly: true,
     async prepare(url) {
-      const policy = JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          { Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' },
-          {
-            Effect: 'Allow',
-            Principal: { AWS: BENCH_USER_ARN },
-            Action: ['kms:Encrypt', 'kms:Decrypt'],
-            Resource: '*',
-            Condition: { StringEquals: { 'kms:EncryptionContext:app': 'bench' }, Bool: { 'aws:SecureTransport': 'false' } },
-          },
-        ],
-      });
-      const { KeyId } = (await call(url, 'CreateKey', { Policy: policy })).KeyMetadata;
-      await call(url, 'CreateGrant', { KeyId, GranteePrincipal: BENCH_USER_ARN, Operations: ['Decrypt'] });
-      const input = { KeyId, Plaintext: PLAINTEXT, EncryptionContext: { app: 'bench' } };
-      const check = await send(await signed(url, 'Encrypt', input, BENCH_USER));
-      if (check.status !== 200) throw new Error(`Encrypt as the IAM user: ${check.status} ${check.body.slice(0, 200)}`);
-      return signed(url, 'Encrypt', input, BENCH_USER);
+      return signed(url, 'Encrypt', await prepareIamUserEncrypt(url, PLAINTEXT), BENCH_USER);
     },
   },
   {
@@ -675,31 +656,10 @@ async function main() {
   // CloudHSM transitions instant, so the custom key store's setup takes no waiting.
   const configDir = mkdtempSync(join(tmpdir(), 'kmsd-bench-config-'));
   const configFile = join(configDir, 'config.json');
-  writeFileSync(
-    configFile,
-    JSON.stringify({
-      accounts: [
-        {
-          accountId: '111122223333',
-          credentials: [CREDENTIALS],
-          users: [
-            {
-              userName: 'bench',
-              accessKeys: [BENCH_USER],
-              policies: [
-                {
-                  policyName: 'encrypt',
-                  policyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:Encrypt', Resource: '*' }] },
-                },
-              ],
-            },
-          ],
-        },
-      ],
-      cloudhsm: { transitionMs: 0 },
-      ...(xks.skipped ? {} : { xksProxy: xks.kmsdConfig }),
-    }),
-  );
+  writeBenchConfig(configFile, {
+    cloudhsm: { transitionMs: 0 },
+    ...(xks.skipped ? {} : { xksProxy: xks.kmsdConfig }),
+  });
   const memory = await start(kmsdArgs(['--in-memory', '--config', configFile]), 'kmsd --in-memory');
   const memKey = (await call(memory.url, 'CreateKey', {})).KeyMetadata.KeyId;
 

@@ -5,7 +5,9 @@
 // it up, zeroes the counters, sends REQUESTS requests (8 at a time, over keep-alive
 // connections) and reads the count back. Slow: valgrind runs node some 50 times slower.
 //
-//   node scripts/count-instructions.mjs [Encrypt|Decrypt|GenerateDataKey] [--sqlite] [--reference] [--keep]
+//   node scripts/count-instructions.mjs [Encrypt|Decrypt|GenerateDataKey] [--sqlite] [--reference] [--iam-user] [--keep]
+// --iam-user sends the bench's "Encrypt 1 KiB (IAM user)" request instead (Encrypt only): the
+// bench config's IAM user, a key policy with conditions and a grant (bench-requests.mjs).
 // --keep leaves the callgrind file (for callgrind_annotate: native code by function, JIT code
 // unnamed) and prints its path.
 // Environment: COUNT_REQUESTS (default 2000), COUNT_WARMUP (default 4000). Needs valgrind.
@@ -13,20 +15,38 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { agent, call, children, kmsdArgs, ROOT, send, signed } from './bench-requests.mjs';
+import {
+  agent,
+  BENCH_USER,
+  call,
+  children,
+  kmsdArgs,
+  prepareIamUserEncrypt,
+  ROOT,
+  send,
+  signed,
+  writeBenchConfig,
+} from './bench-requests.mjs';
 
 const args = process.argv.slice(2);
 const operation = args.find((a) => !a.startsWith('--')) ?? 'Encrypt';
 const reference = args.includes('--reference');
+const iamUser = args.includes('--iam-user');
+if (iamUser && (reference || operation !== 'Encrypt')) throw new Error('--iam-user: kmsd Encrypt only');
 const REQUESTS = Number(process.env.COUNT_REQUESTS ?? 2000);
 const WARMUP = Number(process.env.COUNT_WARMUP ?? 4000);
 const IN_FLIGHT = 8;
 const dir = mkdtempSync(join(tmpdir(), 'kmsd-count-'));
 const plaintext = Buffer.alloc(1024, 7).toString('base64');
 
+const configArgs = [];
+if (iamUser) {
+  writeBenchConfig(join(dir, 'config.json'));
+  configArgs.push('--config', join(dir, 'config.json'));
+}
 const serverArgs = reference
   ? [join(ROOT, 'scripts/bench-reference.mjs')]
-  : kmsdArgs(args.includes('--sqlite') ? ['--data-dir', join(dir, 'data')] : ['--in-memory']);
+  : kmsdArgs([...(args.includes('--sqlite') ? ['--data-dir', join(dir, 'data')] : ['--in-memory']), ...configArgs]);
 const proc = spawn(
   'valgrind',
   ['--tool=callgrind', `--callgrind-out-file=${join(dir, 'callgrind.out')}`, process.execPath, ...serverArgs],
@@ -50,14 +70,15 @@ const url = await new Promise((resolve, reject) => {
 // The reference has no keys: it ignores KeyId.
 const KeyId = reference ? 'alias/reference' : (await call(url, 'CreateKey', {})).KeyMetadata.KeyId;
 const inputs = {
-  Encrypt: async () => ({ KeyId, Plaintext: plaintext }),
+  Encrypt: async () => (iamUser ? prepareIamUserEncrypt(url, plaintext) : { KeyId, Plaintext: plaintext }),
   Decrypt: async () => ({ CiphertextBlob: (await call(url, 'Encrypt', { KeyId, Plaintext: plaintext })).CiphertextBlob }),
   GenerateDataKey: async () => ({ KeyId, KeySpec: 'AES_256' }),
 };
 if (!inputs[operation]) throw new Error(`unknown operation ${operation}`);
 const input = await inputs[operation]();
+const credentials = iamUser ? BENCH_USER : undefined;
 // Signed anew every minute: under valgrind a run can outlast a signature's 5 minutes.
-let request = await signed(url, operation, input);
+let request = await signed(url, operation, input, credentials);
 let signedAt = Date.now();
 
 async function drive(count) {
@@ -66,7 +87,7 @@ async function drive(count) {
     while (left-- > 0) {
       if (Date.now() - signedAt > 60_000) {
         signedAt = Date.now();
-        request = await signed(url, operation, input);
+        request = await signed(url, operation, input, credentials);
       }
       const r = await send(request);
       if (r.status !== 200) throw new Error(`${operation}: ${r.status} ${r.body.slice(0, 200)}`);
@@ -93,7 +114,7 @@ const compiling = /^\s*([\d,]+) .*OptimizingCompileDispatcher::CompileTask::RunI
 const compiler = compiling ? Number(compiling[1].replaceAll(',', '')) : 0;
 const perRequest = (n) => (n / REQUESTS / 1000).toFixed(1);
 console.log(
-  `${reference ? 'reference' : 'kmsd'} ${operation}${args.includes('--sqlite') ? ' (SQLite)' : ''}: ${perRequest(Number(totals[1]) - compiler)} k instructions/req without the optimizing compiler (${perRequest(compiler)} k more in it), over ${REQUESTS} requests`,
+  `${reference ? 'reference' : 'kmsd'} ${operation}${iamUser ? ' (IAM user)' : ''}${args.includes('--sqlite') ? ' (SQLite)' : ''}: ${perRequest(Number(totals[1]) - compiler)} k instructions/req without the optimizing compiler (${perRequest(compiler)} k more in it), over ${REQUESTS} requests`,
 );
 agent.destroy();
 proc.kill('SIGKILL');

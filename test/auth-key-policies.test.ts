@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CreateAliasCommand,
+  CreateGrantCommand,
   CreateKeyCommand,
   DecryptCommand,
   DescribeKeyCommand,
@@ -16,6 +17,8 @@ import {
   GetKeyPolicyCommand,
   ListKeysCommand,
   PutKeyPolicyCommand,
+  RetireGrantCommand,
+  RevokeGrantCommand,
   ScheduleKeyDeletionCommand,
 } from '@aws-sdk/client-kms';
 import type { KMSClient } from '@aws-sdk/client-kms';
@@ -388,5 +391,74 @@ describe('principals named in a key policy', () => {
     for (const arn of [userArn('alice'), APP_ROLE, `arn:aws:sts::${ACCOUNT_A}:assumed-role/app/s1`, 'arn:aws:iam::999988887777:user/x']) {
       await expect(root.send(new CreateKeyCommand({ Policy: naming(arn) }))).resolves.toBeDefined();
     }
+  });
+});
+
+// Compiled policies are cached by their text and a request's condition keys are read once per
+// decision: a change must still decide the very next request.
+describe('every change decides the next request', () => {
+  const putPolicy = (key: string, Policy: string) => root.send(new PutKeyPolicyCommand({ KeyId: key, PolicyName: 'default', Policy }));
+
+  /** alice may Encrypt under the context {app: <app>}: a key policy with a condition, as the bench's IAM-user case. */
+  const aliceEncryptsWith = (app: string) => ({
+    Effect: 'Allow',
+    Principal: { AWS: userArn('alice') },
+    Action: 'kms:Encrypt',
+    Resource: '*',
+    Condition: { StringEquals: { 'kms:EncryptionContext:app': app } },
+  });
+
+  it('PutKeyPolicy: the new policy decides at once, and the old text again when it is put back', async () => {
+    const aliceWhen = (app: string) => withoutDelegation([aliceEncryptsWith(app)]);
+    const key = await newKey(aliceWhen('bench'));
+    await expect(encrypt(client('alice'), key, { app: 'bench' })).resolves.toMatchObject({ KeyId: key });
+    await expect(encrypt(client('alice'), key, { app: 'bench' })).resolves.toMatchObject({ KeyId: key });
+    await putPolicy(key, aliceWhen('other'));
+    await expect(encrypt(client('alice'), key, { app: 'bench' })).rejects.toMatchObject(
+      denied(userArn('alice'), 'kms:Encrypt', key, 'resource'),
+    );
+    await expect(encrypt(client('alice'), key, { app: 'other' })).resolves.toMatchObject({ KeyId: key });
+    await putPolicy(key, aliceWhen('bench'));
+    await expect(encrypt(client('alice'), key, { app: 'bench' })).resolves.toMatchObject({ KeyId: key });
+    await expect(encrypt(client('alice'), key, { app: 'other' })).rejects.toMatchObject(
+      denied(userArn('alice'), 'kms:Encrypt', key, 'resource'),
+    );
+  });
+
+  it('the root: the default policy, then one denying it Encrypt, then the default text again', async () => {
+    const key = await newKey();
+    await expect(encrypt(root, key)).resolves.toMatchObject({ KeyId: key });
+    const { Policy: defaultText } = await root.send(new GetKeyPolicyCommand({ KeyId: key, PolicyName: 'default' }));
+    await putPolicy(key, keyPolicy([{ Effect: 'Deny', Principal: { AWS: rootArn(ACCOUNT_A) }, Action: 'kms:Encrypt', Resource: '*' }]));
+    await expect(encrypt(root, key)).rejects.toMatchObject(denied(rootArn(ACCOUNT_A), 'kms:Encrypt', key, 'deny-resource'));
+    await putPolicy(key, defaultText ?? '');
+    await expect(encrypt(root, key)).resolves.toMatchObject({ KeyId: key });
+  });
+
+  it('CreateGrant, RevokeGrant and RetireGrant act on the next request', async () => {
+    const context = { app: 'bench' };
+    // bob has no IAM policies: only the grants let him.
+    const key = await newKey(keyPolicy([aliceEncryptsWith('bench')]));
+    const refused = denied(userArn('bob'), 'kms:Encrypt', key, 'identity');
+    await expect(encrypt(client('bob'), key, context)).rejects.toMatchObject(refused);
+    const first = await root.send(new CreateGrantCommand({ KeyId: key, GranteePrincipal: userArn('bob'), Operations: ['Encrypt'] }));
+    await expect(encrypt(client('bob'), key, context)).resolves.toMatchObject({ KeyId: key });
+    await expect(encrypt(client('bob'), key, context)).resolves.toMatchObject({ KeyId: key });
+    await root.send(new RevokeGrantCommand({ KeyId: key, GrantId: first.GrantId }));
+    await expect(encrypt(client('bob'), key, context)).rejects.toMatchObject(refused);
+    const second = await root.send(new CreateGrantCommand({ KeyId: key, GranteePrincipal: userArn('bob'), Operations: ['Encrypt'] }));
+    await expect(encrypt(client('bob'), key, context)).resolves.toMatchObject({ KeyId: key });
+    await root.send(new RetireGrantCommand({ GrantToken: second.GrantToken }));
+    await expect(encrypt(client('bob'), key, context)).rejects.toMatchObject(refused);
+  });
+
+  it('an IAM user denied by an explicit Deny stays denied, request after request, whatever allows it', async () => {
+    const key = await newKey(keyPolicy([{ Effect: 'Allow', Principal: { AWS: userArn('denied') }, Action: 'kms:Encrypt', Resource: '*' }]));
+    await root.send(new CreateGrantCommand({ KeyId: key, GranteePrincipal: userArn('denied'), Operations: ['Encrypt'] }));
+    const refused = denied(userArn('denied'), 'kms:Encrypt', key, 'deny-identity');
+    for (let i = 0; i < 3; i++) await expect(encrypt(client('denied'), key)).rejects.toMatchObject(refused);
+    // Another user's allowed request on the same key between two refusals changes nothing.
+    await expect(encrypt(client('admin'), key)).resolves.toMatchObject({ KeyId: key });
+    await expect(encrypt(client('denied'), key)).rejects.toMatchObject(refused);
   });
 });

@@ -17,8 +17,8 @@
  * Policies are compiled (and memoized by text) by the policy module, so this file does no
  * JSON parsing per request.
  */
-import { compilePolicy, evaluatePolicy } from './policy/index.js';
-import type { AuthzRequest, CompiledPolicy, ConditionValues, PolicyResult } from './policy/index.js';
+import { compilePolicy, evaluatePolicy, RequestFacts } from './policy/index.js';
+import type { CompiledPolicy, ConditionValues, PolicyResult } from './policy/index.js';
 import type { Principal } from './principal.js';
 
 /** Why a request was refused; it picks the tail of AWS's AccessDenied text (§3.2). */
@@ -51,8 +51,7 @@ interface IdentitySide {
   sessionAllows: boolean;
 }
 
-function identitySide(q: AuthorizationQuestion): IdentitySide {
-  const request: AuthzRequest = q;
+function identitySide(q: AuthorizationQuestion, request: RequestFacts): IdentitySide {
   let explicitDeny = false;
   // The root user is not limited by IAM policies in its own account: it has none.
   let allows = q.principal.type === 'Account';
@@ -72,7 +71,7 @@ function identitySide(q: AuthorizationQuestion): IdentitySide {
 
 /** Operations without a resource policy (CreateKey, ListKeys, custom key stores, cloudhsm:*). */
 export function decideByIdentity(q: AuthorizationQuestion): Decision {
-  const side = identitySide(q);
+  const side = identitySide(q, new RequestFacts(q));
   if (side.explicitDeny) return deny('explicit-deny-identity');
   if (!side.allows) return deny('no-identity-policy-allows');
   return side.sessionAllows ? ALLOW : deny('no-session-policy-allows');
@@ -94,8 +93,10 @@ export interface ResourcePolicyQuestion extends AuthorizationQuestion {
 
 /** An operation on a resource with its own policy (a KMS key, a shared CloudHSM backup). */
 export async function decideWithResourcePolicy(q: ResourcePolicyQuestion): Promise<Decision> {
-  const resource: PolicyResult = evaluatePolicy(q.policy, q);
-  const side = identitySide(q);
+  // One reading of the request for the key policy and the caller's policies alike.
+  const facts = new RequestFacts(q);
+  const resource: PolicyResult = evaluatePolicy(q.policy, facts);
+  const side = identitySide(q, facts);
   // A Deny in the key policy is reported before one in IAM (our reading, §3.2).
   if (resource.explicitDeny) return deny('explicit-deny-resource');
   if (side.explicitDeny) return deny('explicit-deny-identity');

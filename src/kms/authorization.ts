@@ -226,50 +226,50 @@ export const KMS_AUTHORIZATION: Record<KmsOperationName, KmsOperationAuthorizati
   VerifyMac: mac('kms:VerifyMac'),
 };
 
+/*
+ * A request's condition keys are gathered into one object by assignment, not by spreading partial
+ * objects into each other: building them runs on every request of every caller but the root.
+ */
+
 /** The global condition keys every KMS request carries (kms:ViaService is absent: direct calls). */
-function globalConditions(ctx: KmsContext): ConditionValues {
-  return {
-    'kms:CallerAccount': ctx.principal.accountId,
-    // IPv4 clients on a dual-stack socket show as ::ffff:a.b.c.d; policies name a.b.c.d.
-    'aws:SourceIp': ctx.sourceIp.startsWith('::ffff:') ? ctx.sourceIp.slice('::ffff:'.length) : ctx.sourceIp,
-    'aws:CurrentTime': ctx.now.toISOString(),
-    'aws:EpochTime': Math.floor(ctx.now.getTime() / 1000),
-    'aws:SecureTransport': ctx.secureTransport,
-  };
+function addGlobalConditions(out: ConditionValues, ctx: KmsContext): void {
+  out['kms:CallerAccount'] = ctx.principal.accountId;
+  // IPv4 clients on a dual-stack socket show as ::ffff:a.b.c.d; policies name a.b.c.d.
+  out['aws:SourceIp'] = ctx.sourceIp.startsWith('::ffff:') ? ctx.sourceIp.slice('::ffff:'.length) : ctx.sourceIp;
+  // Formatting a date costs about a microsecond: done only if a policy reads the key.
+  const now = ctx.now;
+  out['aws:CurrentTime'] = () => now.toISOString();
+  out['aws:EpochTime'] = Math.floor(now.getTime() / 1000);
+  out['aws:SecureTransport'] = ctx.secureTransport;
 }
 
 /** The key's resource condition keys (§5: every action on a key takes them). */
-function keyConditions(key: KeyRow): ConditionValues {
-  const out: ConditionValues = {
-    'kms:KeySpec': key.keySpec,
-    'kms:KeyUsage': key.keyUsage,
-    'kms:KeyOrigin': key.origin,
-    'kms:CustomerMasterKeySpec': customerMasterKeySpecOf(key.keySpec),
-    'kms:CustomerMasterKeyUsage': key.keyUsage,
-    'kms:MultiRegion': false,
-  };
+function addKeyConditions(out: ConditionValues, key: KeyRow): void {
+  out['kms:KeySpec'] = key.keySpec;
+  out['kms:KeyUsage'] = key.keyUsage;
+  out['kms:KeyOrigin'] = key.origin;
+  out['kms:CustomerMasterKeySpec'] = customerMasterKeySpecOf(key.keySpec);
+  out['kms:CustomerMasterKeyUsage'] = key.keyUsage;
+  out['kms:MultiRegion'] = false;
   for (const t of key.tags) out[`aws:ResourceTag/${t.TagKey}`] = t.TagValue;
-  return out;
 }
 
 /** The encryption context as kms:EncryptionContext:<k> and kms:EncryptionContextKeys. */
-function encryptionContextConditions(context: Record<string, string> | undefined): ConditionValues {
-  const out: ConditionValues = {};
-  if (!context) return out;
+function addEncryptionContextConditions(out: ConditionValues, context: Record<string, string> | undefined): void {
+  if (!context) return;
   const keys = Object.keys(context);
   for (const k of keys) out[`kms:EncryptionContext:${k}`] = context[k];
   if (keys.length > 0) out['kms:EncryptionContextKeys'] = keys;
-  return out;
 }
 
 /** The request's condition keys for one action (without the key's own). */
 export function requestConditions(ctx: KmsContext, action: string): ConditionValues {
   const declared = KMS_AUTHORIZATION[ctx.operation];
-  return {
-    ...globalConditions(ctx),
-    ...declared.conditions?.(ctx.input, action),
-    ...encryptionContextConditions(declared.encryptionContext?.(ctx.input, action)),
-  };
+  const out: ConditionValues = {};
+  addGlobalConditions(out, ctx);
+  if (declared.conditions) Object.assign(out, declared.conditions(ctx.input, action));
+  addEncryptionContextConditions(out, declared.encryptionContext?.(ctx.input, action));
+  return out;
 }
 
 function deniedError(ctx: KmsContext, action: string, resource: string | undefined, decision: Decision): AccessDeniedException | undefined {
@@ -315,20 +315,25 @@ export interface KeyAuthorization {
 }
 
 /**
- * Whether any of the request's policies names kms:ResourceAliases: only then are the key's
- * aliases read (a store read the Encrypt path should not pay). Remembered per compiled policy
- * (the policy module memoizes those), so each text is scanned once.
+ * Whether a policy names kms:ResourceAliases: only then are the key's aliases read (a store read
+ * the Encrypt path should not pay). Remembered per compiled policy (the policy module memoizes
+ * those), so each text is scanned once.
  */
 const mentionsResourceAliases = new WeakMap<CompiledPolicy, boolean>();
-function needsResourceAliases(policies: readonly CompiledPolicy[]): boolean {
-  return policies.some((policy) => {
-    let yes = mentionsResourceAliases.get(policy);
-    if (yes === undefined) {
-      yes = /kms:resourcealiases/i.test(policy.text);
-      mentionsResourceAliases.set(policy, yes);
-    }
-    return yes;
-  });
+function needsResourceAliases(policy: CompiledPolicy): boolean {
+  let yes = mentionsResourceAliases.get(policy);
+  if (yes === undefined) {
+    yes = /kms:resourcealiases/i.test(policy.text);
+    mentionsResourceAliases.set(policy, yes);
+  }
+  return yes;
+}
+
+/** The caller's identity policies and session policy, compiled (memoized by the policy module). */
+function callerPolicies(principal: Principal): CompiledPolicy[] {
+  const texts =
+    principal.sessionPolicy === undefined ? principal.identityPolicies : [...principal.identityPolicies, principal.sessionPolicy];
+  return texts.map((text) => compilePolicy(text, 'identity'));
 }
 
 /**
@@ -347,6 +352,19 @@ function managedKeyViaService(policy: CompiledPolicy): string | undefined {
   return via ?? undefined;
 }
 
+/** Each account's default key policy text, built once rather than on every root request. */
+const defaultPolicies = new Map<string, string>();
+function defaultKeyPolicyOf(account: string): string {
+  let text = defaultPolicies.get(account);
+  if (text === undefined) {
+    text = defaultKeyPolicy(account);
+    // Accounts come from the configuration, so this stays small; the bound is only a guard.
+    if (defaultPolicies.size >= 1000) defaultPolicies.clear();
+    defaultPolicies.set(account, text);
+  }
+  return text;
+}
+
 /**
  * The common case, decided by one string comparison: the account root of the key's own
  * account under the default key policy, which allows that account everything and denies
@@ -357,7 +375,7 @@ function isRootUnderDefaultPolicy(principal: Principal, key: KeyRow): boolean {
     principal.type === 'Account' &&
     principal.accountId === key.account &&
     principal.sessionPolicy === undefined &&
-    key.policy === defaultKeyPolicy(key.account)
+    key.policy === defaultKeyPolicyOf(key.account)
   );
 }
 
@@ -382,15 +400,15 @@ export async function authorizeKey(ctx: KmsContext, key: KeyRow, options: KeyAut
   const principal = ctx.principal;
   if (isRootUnderDefaultPolicy(principal, key)) return;
   const encryptionContext = declared.encryptionContext?.(ctx.input, action);
-  const context: ConditionValues = { ...requestConditions(ctx, action), ...keyConditions(key) };
+  const context = requestConditions(ctx, action);
+  addKeyConditions(context, key);
   if (options.requestAlias !== undefined) context['kms:RequestAlias'] = options.requestAlias;
   const policy = compiledKeyPolicy(key);
   if (key.keyManager === 'AWS' && policy) {
     const via = managedKeyViaService(policy);
     if (via !== undefined) context['kms:ViaService'] = via;
   }
-  const callerPolicies = [...principal.identityPolicies, ...(principal.sessionPolicy === undefined ? [] : [principal.sessionPolicy])];
-  if (needsResourceAliases([...(policy ? [policy] : []), ...callerPolicies.map((text) => compilePolicy(text, 'identity'))])) {
+  if ((policy !== undefined && needsResourceAliases(policy)) || callerPolicies(principal).some(needsResourceAliases)) {
     const scope = { account: key.account, region: key.region };
     context['kms:ResourceAliases'] = (await allAliases(ctx.deps.store, scope))
       .filter((a) => a.targetKeyId === key.keyId)
@@ -422,11 +440,10 @@ export async function authorizeKey(ctx: KmsContext, key: KeyRow, options: KeyAut
  */
 export async function allowsFuturePutKeyPolicy(ctx: KmsContext, key: KeyRow, policy: CompiledPolicy): Promise<boolean> {
   const action = 'kms:PutKeyPolicy';
-  const context: ConditionValues = {
-    ...globalConditions(ctx),
-    ...keyConditions(key),
-    'kms:BypassPolicyLockoutSafetyCheck': false,
-  };
+  const context: ConditionValues = {};
+  addGlobalConditions(context, ctx);
+  addKeyConditions(context, key);
+  context['kms:BypassPolicyLockoutSafetyCheck'] = false;
   const decision = await decideWithResourcePolicy({
     principal: ctx.principal,
     action,
@@ -450,7 +467,9 @@ export async function authorizeRetireGrant(ctx: KmsContext, key: KeyRow | undefi
   const principal = ctx.principal;
   const resource = key?.arn ?? grant.keyArn;
   if (!ctx.audit.resources.includes(resource)) ctx.audit.resources.push(resource);
-  const context: ConditionValues = { ...globalConditions(ctx), ...(key ? keyConditions(key) : {}) };
+  const context: ConditionValues = {};
+  addGlobalConditions(context, ctx);
+  if (key) addKeyConditions(context, key);
   const policy = key && !isRootUnderDefaultPolicy(principal, key) ? compiledKeyPolicy(key) : undefined;
   if (policy && evaluatePolicy(policy, { principal, action, resource, context }).explicitDeny) {
     throw new AccessDeniedException(accessDeniedMessage(principal.arn, action, resource, 'explicit-deny-resource'));

@@ -5,7 +5,7 @@
  * segment cover the rest, so `arn:aws:kms:*` and `*` cover every KMS ARN (IAM User Guide,
  * reference_policies_elements_resource and condition_operators "ARN condition operators").
  */
-import { globMatches } from './glob.js';
+import { globMatches, matchesEverything } from './glob.js';
 import { compileTemplate, resolveTemplate, type Template, type VariableLookup } from './template.js';
 
 const SEGMENTS = 6;
@@ -51,7 +51,12 @@ export function arnMatches(pattern: ArnPattern, segments: readonly string[], loo
     if (template === undefined) return false;
     const glob = resolveTemplate(template, lookup);
     if (glob === undefined) return false;
-    const text = i === last && segments.length > pattern.length ? segments.slice(i).join(':') : segments[i];
+    if (i === last && segments.length > pattern.length) {
+      // The last pattern segment covers the rest of the ARN, colons and all; a lone `*` (every
+      // key policy's "Resource": "*") matches it without joining the rest back together.
+      return matchesEverything(glob) || globMatches(glob, segments.slice(i).join(':'));
+    }
+    const text = segments[i];
     if (text === undefined || !globMatches(glob, text)) return false;
   }
   return true;

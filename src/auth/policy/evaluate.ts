@@ -4,45 +4,45 @@
  * whether a Deny applied and how an Allow reached the caller. Combining several policies (key policy,
  * identity policies, session policy, grants) is the decision layer's job.
  */
-import { arnMatches, splitArn } from './arn.js';
+import { arnMatches } from './arn.js';
 import type { CompiledPolicy, CompiledStatement } from './compile.js';
 import { globMatches } from './glob.js';
 import { matchPrincipal, notPrincipalApplies, type PrincipalMatch } from './principals.js';
-import { RequestFacts } from './request-facts.js';
-import type { AuthzRequest, PolicyResult } from './types.js';
+import type { RequestFacts } from './request-facts.js';
+import type { PolicyResult } from './types.js';
 
 function actionMatches(statement: CompiledStatement, action: string): boolean {
   const listed = statement.actions.some((pattern) => globMatches(pattern, action));
   return listed !== statement.notAction;
 }
 
-function resourceMatches(statement: CompiledStatement, segments: readonly string[], facts: RequestFacts): boolean {
+function resourceMatches(statement: CompiledStatement, facts: RequestFacts): boolean {
   if (statement.resources === undefined) return true;
+  const segments = facts.resourceSegments();
   const listed = statement.resources.some((pattern) => arnMatches(pattern, segments, facts.variable));
   return listed !== statement.notResource;
 }
 
 /** 'self' for identity policies (no Principal element: the policy is the caller's own). */
-function principalMatch(statement: CompiledStatement, request: AuthzRequest): PrincipalMatch {
-  if (statement.principal) return matchPrincipal(statement.principal, request.principal);
-  if (statement.notPrincipal) return notPrincipalApplies(statement.notPrincipal, request.principal) ? 'self' : undefined;
+function principalMatch(statement: CompiledStatement, facts: RequestFacts): PrincipalMatch {
+  if (statement.principal) return matchPrincipal(statement.principal, facts.principal);
+  if (statement.notPrincipal) return notPrincipalApplies(statement.notPrincipal, facts.principal) ? 'self' : undefined;
   return 'self';
 }
 
-export function evaluateCompiled(policy: CompiledPolicy, request: AuthzRequest): PolicyResult {
+function conditionsHold(statement: CompiledStatement, facts: RequestFacts): boolean {
+  for (const condition of statement.conditions) if (!condition.test(facts)) return false;
+  return true;
+}
+
+export function evaluateCompiled(policy: CompiledPolicy, facts: RequestFacts): PolicyResult {
   const result: PolicyResult = { explicitDeny: false, allowed: false, allowedViaAccount: false };
-  const action = request.action.toLowerCase();
-  const segments = splitArn(request.resource);
-  let facts: RequestFacts | undefined;
   for (const statement of policy.statements) {
-    if (!actionMatches(statement, action)) continue;
-    const match = principalMatch(statement, request);
+    if (!actionMatches(statement, facts.action)) continue;
+    const match = principalMatch(statement, facts);
     if (match === undefined) continue;
-    // Built lazily: most statements of a key policy are ruled out by action or principal.
-    facts ??= new RequestFacts(request.principal, request.context);
-    if (!resourceMatches(statement, segments, facts)) continue;
-    const current = facts;
-    if (!statement.conditions.every((condition) => condition.test(current))) continue;
+    if (!resourceMatches(statement, facts)) continue;
+    if (!conditionsHold(statement, facts)) continue;
     if (statement.effect === 'Deny') result.explicitDeny = true;
     else if (match === 'self') result.allowed = true;
     else result.allowedViaAccount = true;

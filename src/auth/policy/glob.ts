@@ -45,6 +45,12 @@ export function hasWildcard(glob: Glob): boolean {
   return glob.kinds.some((kind) => kind !== LITERAL);
 }
 
+/** Whether the pattern is only `*`s, which match any text. */
+export function matchesEverything(glob: Glob): boolean {
+  for (const kind of glob.kinds) if (kind !== STAR) return false;
+  return glob.kinds.length > 0;
+}
+
 export function globMatches(glob: Glob, text: string): boolean {
   const { chars, kinds } = glob;
   const n = chars.length;

@@ -22,8 +22,8 @@ export type PrincipalMatch = 'self' | 'account' | undefined;
 
 export interface PrincipalSet {
   readonly everyone: boolean;
-  /** `<partition>:<account>`, or `*:<account>` for a bare account id (any partition). */
-  readonly accounts: ReadonlySet<string>;
+  /** Account id -> the partitions it is named in (`aws`, …), `*` for a bare account id (any partition). */
+  readonly accounts: ReadonlyMap<string, readonly string[]>;
   /** User, role, role-session and federated-user ARNs: matched exactly. */
   readonly arns: ReadonlySet<string>;
   /** Service principals: kmsd has no service callers, so these never match (kept for completeness). */
@@ -36,10 +36,15 @@ export type PrincipalBlockKind = 'key' | 'trust' | 'resource';
 
 /** A valid PrincipalSet, or the first invalid value rendered as IAM shows it (`"AWS":"…"`). */
 export function compilePrincipals(element: unknown, kind: PrincipalBlockKind): PrincipalSet | { invalid: string } {
-  if (element === '*') return { everyone: true, accounts: new Set(), arns: new Set(), services: new Set(), named: [] };
+  if (element === '*') return { everyone: true, accounts: new Map(), arns: new Set(), services: new Set(), named: [] };
   if (element === null || typeof element !== 'object' || Array.isArray(element)) return { invalid: JSON.stringify(element) };
   let everyone = false;
-  const accounts = new Set<string>();
+  const accounts = new Map<string, string[]>();
+  const addAccount = (partition: string, account: string): void => {
+    const partitions = accounts.get(account);
+    if (partitions === undefined) accounts.set(account, [partition]);
+    else if (!partitions.includes(partition)) partitions.push(partition);
+  };
   const arns = new Set<string>();
   const services = new Set<string>();
   const named: string[] = [];
@@ -57,8 +62,8 @@ export function compilePrincipals(element: unknown, kind: PrincipalBlockKind): P
           continue;
         }
         const account = ACCOUNT_ARN.exec(value);
-        if (ACCOUNT_ID.test(value)) accounts.add(`*:${value}`);
-        else if (account) accounts.add(`${account[1]}:${account[2]}`);
+        if (ACCOUNT_ID.test(value)) addAccount('*', value);
+        else if (account) addAccount(account[1], account[2]);
         else if (USER_OR_ROLE_ARN.test(value) || SESSION_ARN.test(value) || FEDERATED_USER_ARN.test(value)) arns.add(value);
         // Unique ids (AIDA…, AROA…) stand for deleted principals; wildcards are never partial.
         else return invalid;
@@ -75,12 +80,14 @@ export function compilePrincipals(element: unknown, kind: PrincipalBlockKind): P
   return { everyone, accounts, arns, services, named };
 }
 
-function partitionOf(arn: string): string {
-  return arn.split(':', 2)[1] ?? 'aws';
+/** Whether `arn` (`arn:<partition>:…`) is in `partition`; compared in place, as this runs on every request. */
+function inPartition(arn: string, partition: string): boolean {
+  return arn.startsWith(partition, 4) && arn.charCodeAt(4 + partition.length) === 0x3a; // ':'
 }
 
 function coversAccount(set: PrincipalSet, caller: Principal): boolean {
-  return set.accounts.has(`*:${caller.accountId}`) || set.accounts.has(`${partitionOf(caller.arn)}:${caller.accountId}`);
+  const partitions = set.accounts.get(caller.accountId);
+  return partitions !== undefined && partitions.some((partition) => partition === '*' || inPartition(caller.arn, partition));
 }
 
 /** Principal: the caller is named itself ('self'), only through its account ('account'), or not at all. */

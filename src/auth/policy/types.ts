@@ -7,9 +7,10 @@ export type PolicyKind = 'key' | 'identity' | 'trust' | 'resource';
 /**
  * Condition keys by their AWS names (e.g. 'kms:EncryptionContext:Dept', 'aws:SourceIp'), looked up
  * case-insensitively. Lists are multi-valued keys (kms:EncryptionContextKeys, aws:TagKeys, …);
- * undefined means the key is absent from the request.
+ * undefined means the key is absent from the request. A function gives a value that costs
+ * something to compute (aws:CurrentTime formats a date): it is called only when a policy reads the key.
  */
-export type ConditionValues = Record<string, string | string[] | number | boolean | undefined>;
+export type ConditionValues = Record<string, string | string[] | number | boolean | (() => string) | undefined>;
 
 export interface AuthzRequest {
   principal: Principal;
