@@ -25,7 +25,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
@@ -639,7 +639,10 @@ async function main() {
   if (!existsSync(join(ROOT, 'dist/cli/main.js'))) {
     throw new Error('dist/ is missing: run `npm run build` (npm ci does it) first');
   }
-  console.log(`kmsd benchmark: ${CONNECTIONS} keep-alive connections, ${SECONDS}s per measurement, Node ${process.version}\n`);
+  // A figure is only as good as the machine was quiet: the load average says what else ran.
+  console.log(
+    `kmsd benchmark: ${CONNECTIONS} keep-alive connections, ${SECONDS}s per measurement, Node ${process.version}, ${availableParallelism()} CPUs, load average ${loadAverage()}\n`,
+  );
   const only = process.env.BENCH_ONLY;
   if (only) {
     const rows = { workers: workerRows, nodes: nodeRows, crypto: cryptoRows }[only];
@@ -844,8 +847,18 @@ async function main() {
   }
 }
 
+/** The 1, 5 and 15-minute load averages. */
+function loadAverage() {
+  return loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+}
+
 main().then(
-  () => process.exit(0),
+  () => {
+    console.log(`\nLoad average at the end: ${loadAverage()}`);
+    process.exit(0);
+  },
   (err) => {
     console.error(err);
     process.exit(1);
