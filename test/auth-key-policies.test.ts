@@ -248,6 +248,23 @@ describe('developer-guide policy examples', () => {
     await expect(encrypt(root, here)).resolves.toMatchObject({ KeyId: here });
   });
 
+  it('aws:CurrentTime in the key policy is the time of the request', async () => {
+    const denyAfter = (date: string) =>
+      keyPolicy([
+        {
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 'kms:Encrypt',
+          Resource: '*',
+          Condition: { DateGreaterThan: { 'aws:CurrentTime': date } },
+        },
+      ]);
+    const past = await newKey(denyAfter('2000-01-01T00:00:00Z'));
+    const future = await newKey(denyAfter('2999-01-01T00:00:00Z'));
+    await expect(encrypt(client('admin'), past)).rejects.toMatchObject(denied(userArn('admin'), 'kms:Encrypt', past, 'deny-resource'));
+    await expect(encrypt(client('admin'), future)).resolves.toMatchObject({ KeyId: future });
+  });
+
   it('an explicit deny in the key policy beats an allow naming the same user', async () => {
     const key = await newKey(
       keyPolicy([

@@ -352,19 +352,6 @@ function managedKeyViaService(policy: CompiledPolicy): string | undefined {
   return via ?? undefined;
 }
 
-/** Each account's default key policy text, built once rather than on every root request. */
-const defaultPolicies = new Map<string, string>();
-function defaultKeyPolicyOf(account: string): string {
-  let text = defaultPolicies.get(account);
-  if (text === undefined) {
-    text = defaultKeyPolicy(account);
-    // Accounts come from the configuration, so this stays small; the bound is only a guard.
-    if (defaultPolicies.size >= 1000) defaultPolicies.clear();
-    defaultPolicies.set(account, text);
-  }
-  return text;
-}
-
 /**
  * The common case, decided by one string comparison: the account root of the key's own
  * account under the default key policy, which allows that account everything and denies
@@ -375,7 +362,7 @@ function isRootUnderDefaultPolicy(principal: Principal, key: KeyRow): boolean {
     principal.type === 'Account' &&
     principal.accountId === key.account &&
     principal.sessionPolicy === undefined &&
-    key.policy === defaultKeyPolicyOf(key.account)
+    key.policy === defaultKeyPolicy(key.account)
   );
 }
 

@@ -158,7 +158,24 @@ export function aliasArn(scope: Scope, aliasName: string): string {
   return `arn:aws:kms:${scope.region}:${scope.account}:${aliasName}`;
 }
 
+/**
+ * Each account's default key policy text, built once: the root's requests compare their key's
+ * policy with it every time (authorization.ts). Accounts come from the configuration, so this
+ * stays small; the bound is only a guard.
+ */
+const defaultPolicies = new Map<string, string>();
+
 export function defaultKeyPolicy(account: string): string {
+  let text = defaultPolicies.get(account);
+  if (text === undefined) {
+    if (defaultPolicies.size >= 1000) defaultPolicies.clear();
+    text = defaultKeyPolicyText(account);
+    defaultPolicies.set(account, text);
+  }
+  return text;
+}
+
+function defaultKeyPolicyText(account: string): string {
   // The policy AWS writes when CreateKey gets no Policy, in AWS's own formatting.
   return `{
   "Version" : "2012-10-17",
