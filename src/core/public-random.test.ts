@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { publicRandomBytes } from './public-random.js';
+import { publicRandomBytes, secretRandomBytes } from './public-random.js';
 
 describe('publicRandomBytes', () => {
   it('hands out each byte once, across several pool refills', () => {
@@ -16,5 +16,25 @@ describe('publicRandomBytes', () => {
     const big = publicRandomBytes(10_000);
     expect(big.length).toBe(10_000);
     expect(big.equals(Buffer.alloc(10_000))).toBe(false);
+  });
+});
+
+describe('secretRandomBytes', () => {
+  it('hands out each byte once, each secret in memory of its own', () => {
+    // 32 bytes (an AES-256 data key); 1,000 of them take several pool draws.
+    const secrets = Array.from({ length: 1000 }, () => secretRandomBytes(32));
+    expect(secrets.every((s) => s.length === 32)).toBe(true);
+    expect(new Set(secrets.map((s) => s.toString('hex'))).size).toBe(secrets.length);
+    // Its own ArrayBuffer, of its own size: no neighbour's bytes reachable through .buffer.
+    expect(secrets.every((s) => s.byteOffset === 0 && s.buffer.byteLength === 32)).toBe(true);
+    expect(new Set(secrets.map((s) => s.buffer)).size).toBe(secrets.length);
+  });
+
+  it('serves sizes up to 1,024 bytes (NumberOfBytes) and larger, never all zeros', () => {
+    for (const size of [1, 16, 1024, 5000]) {
+      const s = secretRandomBytes(size);
+      expect(s.length).toBe(size);
+      if (size >= 16) expect(s.equals(Buffer.alloc(size))).toBe(false);
+    }
   });
 });

@@ -1,6 +1,6 @@
 /** What GenerateDataKey and GenerateDataKeyWithoutPlaintext share. */
-import { randomBytes } from 'node:crypto';
 import { ValidationException } from '../core/service-error.js';
+import { secretRandomBytes } from '../core/public-random.js';
 import type { DataKeySpec } from '../generated/kms.js';
 import type { KmsContext } from './context.js';
 import type { EncryptionContext } from './encryption-context.js';
@@ -35,7 +35,7 @@ export async function generateDataKey(
   await assertUsableForCrypto(ctx, key);
   assertSymmetricEncryptionKey(key, undefined, operation);
   assertDryRun(input.DryRun);
-  const plaintext = randomBytes(input.KeySpec !== undefined ? SPEC_BYTES[input.KeySpec] : (input.NumberOfBytes ?? 0));
+  const plaintext = secretRandomBytes(input.KeySpec !== undefined ? SPEC_BYTES[input.KeySpec] : (input.NumberOfBytes ?? 0));
   const { blob, materialId } = await sealWithKey(ctx, key, plaintext, input.EncryptionContext);
   return { plaintext, blob, keyArn: key.arn, materialId };
 }
