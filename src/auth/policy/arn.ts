@@ -43,6 +43,12 @@ export function compileArnPattern(text: string, variables: boolean, variablesFro
   );
 }
 
+/** Whether the pattern is a lone `*`, which matches any resource (`*` itself included) without splitting it. */
+export function matchesAnyArn(pattern: ArnPattern): boolean {
+  const only = pattern.length === 1 ? pattern[0]?.fixed : undefined;
+  return only !== undefined && matchesEverything(only);
+}
+
 export function arnMatches(pattern: ArnPattern, segments: readonly string[], lookup: VariableLookup): boolean {
   if (segments.length < pattern.length) return false;
   const last = pattern.length - 1;

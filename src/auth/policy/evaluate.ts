@@ -4,7 +4,7 @@
  * whether a Deny applied and how an Allow reached the caller. Combining several policies (key policy,
  * identity policies, session policy, grants) is the decision layer's job.
  */
-import { arnMatches } from './arn.js';
+import { arnMatches, matchesAnyArn } from './arn.js';
 import type { CompiledPolicy, CompiledStatement } from './compile.js';
 import { globMatches } from './glob.js';
 import { matchPrincipal, notPrincipalApplies, type PrincipalMatch } from './principals.js';
@@ -18,8 +18,10 @@ function actionMatches(statement: CompiledStatement, action: string): boolean {
 
 function resourceMatches(statement: CompiledStatement, facts: RequestFacts): boolean {
   if (statement.resources === undefined) return true;
-  const segments = facts.resourceSegments();
-  const listed = statement.resources.some((pattern) => arnMatches(pattern, segments, facts.variable));
+  // "Resource": "*" (every key policy, most identity policies) needs no look at the ARN.
+  const listed = statement.resources.some(
+    (pattern) => matchesAnyArn(pattern) || arnMatches(pattern, facts.resourceSegments(), facts.variable),
+  );
   return listed !== statement.notResource;
 }
 

@@ -8,9 +8,10 @@
  * One RequestFacts serves every policy of one decision (key policy, identity policies, session
  * policy), and nothing is prepared that no statement reads: most statements are ruled out by action
  * or principal, and most test no condition. A condition key is found by a scan of the request's
- * keys rather than in an index built up front: a KMS request carries some twenty keys and a policy
- * tests a few of them, so lower-casing and indexing them all cost more than the scans (it showed on
- * the Encrypt path of every caller but the root).
+ * keys, compared case-insensitively in place, rather than in an index of them all lower-cased: a
+ * KMS request carries some twenty keys and a policy tests a few, and building that index (a new
+ * string and map entry per key) cost more than the scans for the two conditions of a typical key
+ * policy.
  */
 import type { Principal } from '../principal.js';
 import { splitArn } from './arn.js';
