@@ -15,7 +15,7 @@
 // over 50 keep-alive connections by autocannon in a process of its own (bench-load.mjs).
 //
 // Encrypt, Decrypt and GenerateDataKey, the rows compared with the reference, are measured in
-// BENCH_ROUNDS (default 3) alternated rounds on the three servers (alternatedRows).
+// BENCH_ROUNDS (default 5) alternated rounds on the three servers (alternatedRows).
 //
 // Environment: BENCH_SECONDS (per measurement, default 5), BENCH_KEYS (default 100000),
 // BENCH_MILLION=1 (1,000,000 keys instead), BENCH_ONLY=workers (only the --workers rows),
@@ -390,7 +390,7 @@ async function pageLatency(request) {
 }
 
 /** Measurements per server of each alternated row (ROUNDS of them, the median reported). */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
 /**
  * Issue 10's rows (Encrypt, Decrypt, GenerateDataKey) on several running servers: each case is
