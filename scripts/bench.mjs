@@ -19,11 +19,12 @@
 //
 // Environment: BENCH_SECONDS (per measurement, default 5), BENCH_KEYS (default 100000),
 // BENCH_MILLION=1 (1,000,000 keys instead), BENCH_ONLY=workers (only the --workers rows),
-// BENCH_ONLY=nodes (only the PostgreSQL nodes rows) or BENCH_ONLY=crypto (only the Encrypt,
-// Decrypt and GenerateDataKey rows: reference, kmsd in-memory, kmsd SQLite), for a quick check
-// of those rows.
+// BENCH_ONLY=nodes (only the PostgreSQL nodes rows), BENCH_ONLY=crypto (only the Encrypt,
+// Decrypt and GenerateDataKey rows: reference, kmsd in-memory, kmsd SQLite) or BENCH_ONLY=signing
+// (only Encrypt on kmsd in-memory, unloaded and while RSA_4096 DIGEST signatures are made), for
+// a quick check of those rows.
 import { execFile, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -265,6 +266,25 @@ async function externalKeyStoreKey(url, xks) {
   return KeyMetadata.KeyId;
 }
 
+/**
+ * A background client for the loaded rows: runs `step` back to back until the returned function
+ * is called, which resolves with `summary()` once the step in progress has finished.
+ */
+function backgroundLoop(step, summary) {
+  let stopping = false;
+  const loop = (async () => {
+    while (!stopping) await step();
+  })();
+  return async () => {
+    stopping = true;
+    await loop;
+    return summary();
+  };
+}
+
+/** The loaded row of MessageType DIGEST signatures (its name, for the row and the verdict). */
+const DIGEST_SIGNING = 'Encrypt (DIGEST sign)';
+
 // ---------------------------------------------------------------------------------------
 // Cases: each prepares one request shape against a running server (or returns null when
 // that server cannot do it, e.g. an operation a kmsd build does not implement yet).
@@ -310,15 +330,42 @@ const CASES = [
     async background(url) {
       const create = await signed(url, 'CreateKey', { KeySpec: 'RSA_4096', KeyUsage: 'SIGN_VERIFY' });
       let created = 0;
-      let stopping = false;
-      const loop = (async () => {
-        while (!stopping) if ((await send(create)).status === 200) created++;
-      })();
-      return async () => {
-        stopping = true;
-        await loop;
-        return `${created} RSA_4096 keys created meanwhile`;
-      };
+      return backgroundLoop(
+        async () => {
+          if ((await send(create)).status === 200) created++;
+        },
+        () => `${created} RSA_4096 keys created meanwhile`,
+      );
+    },
+  },
+  {
+    // No request stuck behind another: the same Encrypt while another client signs with an
+    // RSA_4096 key and MessageType DIGEST back to back. That signature is a raw RSA private-key
+    // operation (milliseconds of CPU) that node:crypto offers only synchronously, so kmsd runs it
+    // in a worker thread (src/kms/crypto-offload.ts); on the event loop it would hold up the rest.
+    name: DIGEST_SIGNING,
+    kmsdInMemoryOnly: true,
+    async prepare(url, keyId) {
+      return signed(url, 'Encrypt', { KeyId: keyId, Plaintext: PLAINTEXT });
+    },
+    async background(url) {
+      const { KeyMetadata } = await call(url, 'CreateKey', { KeySpec: 'RSA_4096', KeyUsage: 'SIGN_VERIFY' });
+      const sign = await signed(url, 'Sign', {
+        KeyId: KeyMetadata.KeyId,
+        Message: createHash('sha256').update('bench').digest('base64'),
+        MessageType: 'DIGEST',
+        SigningAlgorithm: 'RSASSA_PKCS1_V1_5_SHA_256',
+      });
+      let made = 0;
+      let unexpected;
+      return backgroundLoop(
+        async () => {
+          const r = await send(sign);
+          if (r.status === 200) made++;
+          else unexpected ??= `${r.status} ${r.body.slice(0, 200)}`;
+        },
+        () => `${made} RSA_4096 DIGEST signatures made meanwhile${unexpected ? ` (unexpected answer: ${unexpected})` : ''}`,
+      );
     },
   },
   {
@@ -348,21 +395,16 @@ const CASES = [
       const cycle = [wrong, wrong, wrong, wrong, await attempt('Login', LOGIN_USER.Password), await attempt('Logout', LOGIN_USER.Password)];
       let refused = 0;
       let unexpected;
-      let stopping = false;
-      const loop = (async () => {
-        while (!stopping) {
+      return backgroundLoop(
+        async () => {
           for (const [i, request] of cycle.entries()) {
             const r = await send(request);
             if (i < 4 && r.status === 400) refused++;
             else if (r.status !== 200) unexpected ??= `${r.status} ${r.body.slice(0, 200)}`;
           }
-        }
-      })();
-      return async () => {
-        stopping = true;
-        await loop;
-        return `${refused} wrong-password logins meanwhile${unexpected ? ` (unexpected answer: ${unexpected})` : ''}`;
-      };
+        },
+        () => `${refused} wrong-password logins meanwhile${unexpected ? ` (unexpected answer: ${unexpected})` : ''}`,
+      );
     },
   },
   {
@@ -481,6 +523,34 @@ function printCaseRows(cases, refResults, memResults, sqlResults) {
         `${c.name.padEnd(20)} ${label.padEnd(16)} ${fmt(r.rps).padStart(7)} ${fmt(r.p50, 2).padStart(9)} ${fmt(r.p99, 2).padStart(8)} ${fmt(r.p999, 2).padStart(8)} ${fmt(r.cpuUsPerRequest).padStart(11)} ${`${fmt(r.clientCpuShare * 100)}%`.padStart(11)}  ${ratio}${errors}`,
       );
     }
+  }
+}
+
+/** The DIGEST signing row's verdict: Encrypt p99 under that load <= 3 x the unloaded p99, no errors. */
+function printDigestSigningVerdict(results) {
+  const enc = results['Encrypt 1 KiB'];
+  const row = results[DIGEST_SIGNING];
+  if (row.skipped) console.log(`  Encrypt while RSA_4096 DIGEST signatures are made: skipped: ${row.skipped}`);
+  else {
+    console.log(
+      `  Encrypt p99 while another client makes RSA_4096 DIGEST signatures <= 3 x unloaded p99: ${fmt(row.p99, 2)} ms vs ${fmt(enc.p99, 2)} ms (${fmt(row.p99 / enc.p99, 2)} x; ${row.background}) ${verdict(row.p99 <= 3 * enc.p99 && row.errors === 0)}`,
+    );
+  }
+}
+
+/** BENCH_ONLY=signing: Encrypt on kmsd in-memory, unloaded and while RSA_4096 DIGEST signatures are made. */
+async function signingRows() {
+  const memory = await start(kmsdArgs(['--in-memory']), 'kmsd --in-memory');
+  try {
+    const keyId = (await call(memory.url, 'CreateKey', {})).KeyMetadata.KeyId;
+    const cases = CASES.filter((c) => ['Encrypt 1 KiB', DIGEST_SIGNING].includes(c.name));
+    const results = await runCases(memory, keyId, true, undefined, cases);
+    const none = Object.fromEntries(cases.map((c) => [c.name, { skipped: 'kmsd only', quiet: true }]));
+    printCaseRows(cases, none, results, none);
+    console.log('\nTargets');
+    printDigestSigningVerdict(results);
+  } finally {
+    await stop(memory);
   }
 }
 
@@ -645,8 +715,8 @@ async function main() {
   );
   const only = process.env.BENCH_ONLY;
   if (only) {
-    const rows = { workers: workerRows, nodes: nodeRows, crypto: cryptoRows }[only];
-    if (!rows) throw new Error(`BENCH_ONLY=${only}: use workers, nodes or crypto`);
+    const rows = { workers: workerRows, nodes: nodeRows, crypto: cryptoRows, signing: signingRows }[only];
+    if (!rows) throw new Error(`BENCH_ONLY=${only}: use workers, nodes, crypto or signing`);
     await rows();
     return;
   }
@@ -808,6 +878,7 @@ async function main() {
         `  Encrypt p99 while another client creates RSA_4096 keys <= 3 x unloaded p99: ${fmt(keygen.p99, 2)} ms vs ${fmt(enc.p99, 2)} ms (${fmt(keygen.p99 / enc.p99, 2)} x; ${keygen.background}) ${verdict(keygen.p99 <= 3 * enc.p99 && keygen.errors === 0)}`,
       );
     }
+    printDigestSigningVerdict(memResults);
     const logins = memResults['Encrypt (HSM logins)'];
     if (logins.skipped) console.log(`  Encrypt while HSM logins fail: skipped: ${logins.skipped}`);
     else {

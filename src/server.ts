@@ -30,7 +30,7 @@ import { customKeyStoreDirectory } from './kms/custom-key-stores.js';
 import { keyStoreTransitionsIdle, reconcileKeyStoreSessions } from './kms/key-store-transitions.js';
 import { KeyLastUsageTracker } from './kms/key-last-usage.js';
 import { KeyImports } from './keystores/key-imports.js';
-import { sm2Decrypt } from './kms/sm2.js';
+import { closeCryptoPool, offload } from './kms/crypto-offload.js';
 import { createCloudHsmService } from './cloudhsm/service.js';
 import type { CloudHsmDeps } from './cloudhsm/context.js';
 import { ClusterCertificates } from './cloudhsm/certificates.js';
@@ -246,7 +246,7 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
       rootKey,
       localKeys,
     ),
-    imports: new KeyImports(store, rootKey, sm2Decrypt),
+    imports: new KeyImports(store, rootKey, (pkcs8, ciphertext) => offload('sm2Decrypt', pkcs8, ciphertext)),
     keyUsage: new KeyLastUsageTracker(store),
     customKeyStoreBackend: cloudHsmKeyStores,
     cloudHsmKeyStores,
@@ -346,6 +346,8 @@ export function createKmsd(options: KmsdOptions = {}): Kmsd {
       kmsDeps.xksKeyStores?.client.close();
       await auditLog?.close();
       await store.close();
+      // After every request has been answered: no crypto job is left to wait for.
+      await closeCryptoPool();
     },
   };
 }

@@ -35,8 +35,11 @@ export type RsaWrappingKeySpec = 'RSA_2048' | 'RSA_3072' | 'RSA_4096';
 export type WrappingChoice = { algorithm: RsaWrappingAlgorithm; spec: RsaWrappingKeySpec } | { algorithm: 'SM2PKE'; spec: 'SM2' };
 export type WrappingAlgorithm = WrappingChoice['algorithm'];
 
-/** SM2PKE decryption (GM/T 0009 ASN.1 ciphertext); undefined when it fails. Given by the KMS layer. */
-export type Sm2Decrypt = (pkcs8: Buffer, ciphertext: Buffer) => Buffer | undefined;
+/**
+ * SM2PKE decryption (GM/T 0009 ASN.1 ciphertext); undefined when it fails. Given by the KMS layer
+ * (kmsd's runs it in a worker thread: kms/crypto-offload.ts).
+ */
+export type Sm2Decrypt = (pkcs8: Buffer, ciphertext: Buffer) => Promise<Buffer | undefined>;
 
 const WRAPPING_BITS: Record<RsaWrappingKeySpec, number> = { RSA_2048: 2048, RSA_3072: 3072, RSA_4096: 4096 };
 const OAEP_HASH: Record<RsaWrappingAlgorithm, 'sha1' | 'sha256'> = {
@@ -140,8 +143,12 @@ export class KeyImports {
     if (!row || row.keyArn !== keyArn) throw new InvalidImportTokenError();
     const pkcs8 = this.rootKey.unwrap(row.wrappedPrivateKey, aadOf(id, keyArn));
     if (row.algorithm === 'SM2PKE') {
-      const material = this.sm2Decrypt?.(pkcs8, encrypted);
-      pkcs8.fill(0);
+      let material: Buffer | undefined;
+      try {
+        material = await this.sm2Decrypt?.(pkcs8, encrypted);
+      } finally {
+        pkcs8.fill(0);
+      }
       if (!material) throw new UnwrapError();
       return material;
     }

@@ -15,9 +15,9 @@ import type { KeyRow } from './keys.js';
 import { algorithmsOf, isMlDsaSpec, isRsaSpec, RSA_BITS } from './key-specs.js';
 import type { RsaKeySpec } from './key-specs.js';
 import { invalidCiphertext } from './ciphertext.js';
-import { signDigest, verifyDigest } from './digest-signing.js';
-import { mlDsaSign, mlDsaVerify, MU_BYTES } from './ml-dsa.js';
-import { SM2PKE_MAX_PLAINTEXT, SM3_BYTES, sm2Decrypt, sm2Encrypt, sm2Sign, sm2Verify } from './sm2.js';
+import { MU_BYTES } from './ml-dsa.js';
+import { SM2PKE_MAX_PLAINTEXT, SM3_BYTES } from './sm2.js';
+import { offload } from './crypto-offload.js';
 
 export interface SigningScheme {
   /** node:crypto hash name, or null for pure Ed25519, ML-DSA and SM2DSA (whose hashing is internal). */
@@ -78,12 +78,13 @@ export function publicKeyOf(key: KeyRow): KeyObject {
 
 /**
  * Runs `use` with the key's PKCS#8 DER private key, unwrapped, and zeroes those bytes when it
- * returns. Never returned to a caller of the API.
+ * has finished (awaited: an offloaded job copies them first, crypto-offload.ts). Never returned
+ * to a caller of the API.
  */
-export async function withPrivateKeyDer<T>(ctx: KmsContext, key: KeyRow, use: (pkcs8: Buffer) => T): Promise<T> {
+export async function withPrivateKeyDer<T>(ctx: KmsContext, key: KeyRow, use: (pkcs8: Buffer) => T | Promise<T>): Promise<T> {
   const der = await ctx.deps.localKeys.rawMaterial(backendRef(key, key.currentMaterialId));
   try {
-    return use(der);
+    return await use(der);
   } finally {
     der.fill(0);
   }
@@ -125,26 +126,38 @@ export async function signMessage(
   messageType: MessageType,
   message: Buffer,
 ): Promise<Buffer> {
+  // Every signature takes milliseconds of CPU that must not stall every other request on the
+  // event loop: pure-JavaScript ones (ML-DSA, SM2DSA, and every DIGEST signature, which needs
+  // lower-level primitives than node:crypto's sign) run in kmsd's worker threads
+  // (crypto-offload.ts); node:crypto signs on libuv's thread pool when given a callback.
   const spec = key.keySpec;
-  if (isMlDsaSpec(spec)) return withPrivateKeyDer(ctx, key, (der) => mlDsaSign(spec, der, messageType, message));
-  if (scheme.kind === 'sm2dsa') return withPrivateKeyDer(ctx, key, (der) => sm2Sign(der, spkiOf(key), messageType, message));
+  if (isMlDsaSpec(spec)) return withPrivateKeyDer(ctx, key, (der) => offload('mlDsaSign', spec, der, messageType, message));
+  if (scheme.kind === 'sm2dsa') return withPrivateKeyDer(ctx, key, (der) => offload('sm2Sign', der, spkiOf(key), messageType, message));
   const privateKey = await privateKeyOf(ctx, key);
-  if (messageType === 'DIGEST') return signDigest(scheme, privateKey, message);
-  // With a callback, node:crypto signs on libuv's thread pool: an RSA_4096 signature takes
-  // milliseconds of CPU that must not stall every other request on the event loop.
+  if (messageType === 'DIGEST') return offload('signDigest', scheme, privateKey, message);
   return signAsync(scheme.hash, message, nodeOptions(scheme, privateKey));
 }
 
 const signAsync = promisify(sign);
+const verifyAsync = promisify(verify);
 
-/** Verification reads only the public key in the key row, never the private material. */
-export function verifyMessage(key: KeyRow, scheme: SigningScheme, messageType: MessageType, message: Buffer, signature: Buffer): boolean {
-  if (isMlDsaSpec(key.keySpec)) return mlDsaVerify(key.keySpec, spkiOf(key), messageType, message, signature);
-  if (scheme.kind === 'sm2dsa') return sm2Verify(spkiOf(key), messageType, message, signature);
+/**
+ * Verification reads only the public key in the key row, never the private material. Off the
+ * event loop as signing is: a P-521 or SM2 verification takes longer than the signature.
+ */
+export async function verifyMessage(
+  key: KeyRow,
+  scheme: SigningScheme,
+  messageType: MessageType,
+  message: Buffer,
+  signature: Buffer,
+): Promise<boolean> {
+  if (isMlDsaSpec(key.keySpec)) return offload('mlDsaVerify', key.keySpec, spkiOf(key), messageType, message, signature);
+  if (scheme.kind === 'sm2dsa') return offload('sm2Verify', spkiOf(key), messageType, message, signature);
   const publicKey = publicKeyOf(key);
-  if (messageType === 'DIGEST') return verifyDigest(scheme, publicKey, message, signature);
+  if (messageType === 'DIGEST') return offload('verifyDigest', scheme, publicKey, message, signature);
   try {
-    return verify(scheme.hash, message, nodeOptions(scheme, publicKey), signature);
+    return await verifyAsync(scheme.hash, message, nodeOptions(scheme, publicKey), signature);
   } catch {
     return false; // a malformed signature (bad DER, wrong length) is simply not valid
   }
@@ -177,12 +190,12 @@ function assertNoContext(context: Record<string, string> | undefined): void {
  * RSAES-OAEP encryption; the plaintext limit is key bytes − 2·hash bytes − 2 (§4.1). SM2 keys'
  * SM2PKE shares the callers (Encrypt, ReEncrypt) and goes to sm2PkeEncrypt.
  */
-export function rsaEncrypt(
+export async function rsaEncrypt(
   key: KeyRow,
   algorithm: EncryptionAlgorithmSpec | undefined,
   plaintext: Buffer,
   context: Record<string, string> | undefined,
-): Buffer {
+): Promise<Buffer> {
   if (key.keySpec === 'SM2') return sm2PkeEncrypt(key, algorithm, plaintext, context);
   const oaep = oaepFor(key, algorithm);
   assertNoContext(context);
@@ -191,6 +204,7 @@ export function rsaEncrypt(
     // AWS's text, recorded for every RSA spec and OAEP algorithm.
     throw new ValidationException(`Algorithm ${algorithm} and key spec ${key.keySpec} cannot encrypt data larger than ${limit} bytes.`);
   }
+  // A public-key operation: about a tenth of a millisecond even at 4096 bits, so it stays here.
   return publicEncrypt({ key: publicKeyOf(key), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: oaep.hash }, plaintext);
 }
 
@@ -223,18 +237,18 @@ function assertSm2Pke(key: KeyRow, algorithm: EncryptionAlgorithmSpec | undefine
 }
 
 /** SM2PKE to an SM2 key (China Regions); AWS's plaintext limit is 1024 bytes (§4.1). */
-function sm2PkeEncrypt(
+async function sm2PkeEncrypt(
   key: KeyRow,
   algorithm: EncryptionAlgorithmSpec | undefined,
   plaintext: Buffer,
   context: Record<string, string> | undefined,
-): Buffer {
+): Promise<Buffer> {
   assertSm2Pke(key, algorithm);
   assertNoContext(context);
   if (plaintext.length > SM2PKE_MAX_PLAINTEXT) {
     throw new ValidationException(`Algorithm SM2PKE and key spec SM2 cannot encrypt data larger than ${SM2PKE_MAX_PLAINTEXT} bytes.`);
   }
-  return sm2Encrypt(spkiOf(key), plaintext);
+  return offload('sm2Encrypt', spkiOf(key), plaintext);
 }
 
 async function sm2PkeDecrypt(
@@ -246,7 +260,7 @@ async function sm2PkeDecrypt(
 ): Promise<Buffer> {
   assertSm2Pke(key, algorithm);
   assertNoContext(context);
-  const plaintext = await withPrivateKeyDer(ctx, key, (der) => sm2Decrypt(der, ciphertext));
+  const plaintext = await withPrivateKeyDer(ctx, key, (der) => offload('sm2Decrypt', der, ciphertext));
   if (plaintext === undefined) throw invalidCiphertext();
   return plaintext;
 }

@@ -5,13 +5,14 @@
  * the x-coordinate of the shared point (field-size bytes, no KDF applied); the NIST curves and
  * SM2 have cofactor 1, so this is exactly what OpenSSL's and node:crypto's ECDH compute.
  */
-import { createPublicKey, diffieHellman } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { ValidationException } from '../core/service-error.js';
 import type { KmsContext } from './context.js';
 import type { KeyRow } from './keys.js';
 import { privateKeyOf, publicKeyOf, withPrivateKeyDer } from './asymmetric.js';
-import { isSm2Spki, sm2SharedSecret } from './sm2.js';
+import { isSm2Spki } from './sm2.js';
+import { offload } from './crypto-offload.js';
 
 /**
  * Checks the peer's public key: a DER SubjectPublicKeyInfo of an EC key on the KMS key's own
@@ -37,11 +38,11 @@ export function assertPeerPublicKey(key: KeyRow, spki: Buffer): void {
   }
 }
 
-/** ECDH with a peer public key that assertPeerPublicKey accepted. */
+/**
+ * ECDH with a peer public key that assertPeerPublicKey accepted, in kmsd's worker threads
+ * (crypto-offload.ts): SM2's is pure JavaScript, and node:crypto's has no asynchronous form.
+ */
 export async function ecdhSharedSecret(ctx: KmsContext, key: KeyRow, peerSpki: Buffer): Promise<Buffer> {
-  if (key.keySpec === 'SM2') return withPrivateKeyDer(ctx, key, (der) => sm2SharedSecret(der, peerSpki));
-  return diffieHellman({
-    privateKey: await privateKeyOf(ctx, key),
-    publicKey: createPublicKey({ key: peerSpki, format: 'der', type: 'spki' }),
-  });
+  if (key.keySpec === 'SM2') return withPrivateKeyDer(ctx, key, (der) => offload('sm2SharedSecret', der, peerSpki));
+  return offload('ecdh', await privateKeyOf(ctx, key), createPublicKey({ key: peerSpki, format: 'der', type: 'spki' }));
 }

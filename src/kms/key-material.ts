@@ -12,7 +12,7 @@ import { backendRef } from './keys.js';
 import type { KeyRow } from './keys.js';
 import { ECC_CURVES, HMAC_SPECS, isAsymmetricSpec, isHmacSpec, isMlDsaSpec, RSA_BITS } from './key-specs.js';
 import type { NodeKeyPairSpec } from './key-specs.js';
-import { newMlDsaKey } from './ml-dsa.js';
+import { offload } from './crypto-offload.js';
 
 const generate = promisify(generateKeyPair);
 
@@ -32,7 +32,8 @@ export interface NewKeyMaterial {
 export async function generateKeyMaterial(keySpec: KeyRow['keySpec']): Promise<NewKeyMaterial> {
   if (isHmacSpec(keySpec)) return { material: randomBytes(HMAC_SPECS[keySpec].bytes) };
   if (isMlDsaSpec(keySpec)) {
-    const { pkcs8, spki } = newMlDsaKey(keySpec);
+    // Pure JavaScript, milliseconds of CPU: made in a worker thread (crypto-offload.ts).
+    const { pkcs8, spki } = await offload('newMlDsaKey', keySpec);
     return { material: pkcs8, publicKey: spki.toString('base64') };
   }
   if (isAsymmetricSpec(keySpec)) {

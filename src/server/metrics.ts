@@ -14,6 +14,7 @@ import type { RequestOutcome } from '../gateway/http.js';
 import type { Route } from '../gateway/http.js';
 import type { KmsCounts } from '../kms/key-counts.js';
 import type { Log } from '../core/log.js';
+import { offloadedJobCounts } from '../kms/crypto-offload.js';
 
 export class KmsdMetrics {
   readonly registry = new Registry();
@@ -65,6 +66,18 @@ export class KmsdMetrics {
       name: 'kmsd_store_up',
       help: '1 when the last scrape had the counts from the store (read, or kept while nothing changed), 0 when reading failed.',
       registers,
+    });
+    new Counter({
+      name: 'kmsd_crypto_offload_jobs_total',
+      help: 'Crypto jobs (signatures, verifications, SM2 encryption, ECDH, ML-DSA key pairs) run in the worker-thread pool, by job.',
+      labelNames: ['job'],
+      registers,
+      // The pool is the process's (kms/crypto-offload.ts), shared by every kmsd in it: its
+      // counts are read when scraped, not pushed here.
+      collect() {
+        this.reset();
+        for (const [job, n] of offloadedJobCounts()) this.inc({ job }, n);
+      },
     });
     collectDefaultMetrics({ register: this.registry });
   }

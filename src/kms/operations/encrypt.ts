@@ -10,7 +10,7 @@ export const encrypt: KmsHandler<EncryptRequest, EncryptResponse> = async (input
   await assertUsableForCrypto(ctx, key);
   // RSA ENCRYPT_DECRYPT keys: one field test, so the symmetric path stays as it was.
   if (isRsaEncryptionKey(key)) {
-    const blob = rsaEncrypt(key, input.EncryptionAlgorithm, input.Plaintext, input.EncryptionContext);
+    const blob = await rsaEncrypt(key, input.EncryptionAlgorithm, input.Plaintext, input.EncryptionContext);
     assertDryRun(input.DryRun);
     return { CiphertextBlob: blob, KeyId: key.arn, EncryptionAlgorithm: input.EncryptionAlgorithm };
   }

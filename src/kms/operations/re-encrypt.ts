@@ -52,7 +52,7 @@ export const reEncrypt: KmsHandler<ReEncryptRequest, ReEncryptResponse> = async 
   assertDryRun(input.DryRun);
   const sealed = rsaDestination
     ? {
-        blob: rsaEncrypt(destination, input.DestinationEncryptionAlgorithm, source.plaintext, input.DestinationEncryptionContext),
+        blob: await rsaEncrypt(destination, input.DestinationEncryptionAlgorithm, source.plaintext, input.DestinationEncryptionContext),
         materialId: undefined,
       }
     : await sealWithKey(ctx, destination, source.plaintext, input.DestinationEncryptionContext);

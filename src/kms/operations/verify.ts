@@ -13,7 +13,7 @@ export const verify: KmsHandler<VerifyRequest, VerifyResponse> = async (input, c
   const messageType = input.MessageType ?? 'RAW';
   const scheme = signingScheme(key, input.SigningAlgorithm, messageType, input.Message);
   assertDryRun(input.DryRun);
-  if (!verifyMessage(key, scheme, messageType, input.Message, input.Signature)) {
+  if (!(await verifyMessage(key, scheme, messageType, input.Message, input.Signature))) {
     // AWS sends this exception with no message (recorded responses).
     throw new KMSInvalidSignatureException('');
   }
