@@ -12,16 +12,7 @@
  * KMS key ARN: a token cannot be forged, extended, or used for another KMS key, and an
  * expired one is recognised even after its row is gone.
  */
-import {
-  constants,
-  createDecipheriv,
-  createHmac,
-  createPrivateKey,
-  generateKeyPair,
-  privateDecrypt,
-  randomBytes,
-  timingSafeEqual,
-} from 'node:crypto';
+import { createDecipheriv, createHmac, generateKeyPair, randomBytes, timingSafeEqual, webcrypto } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { Scope, Store, Table } from '../store/store.js';
 import { DEFAULT_LEASE_MS } from '../store/store.js';
@@ -42,11 +33,12 @@ export type WrappingAlgorithm = WrappingChoice['algorithm'];
 export type Sm2Decrypt = (pkcs8: Buffer, ciphertext: Buffer) => Promise<Buffer | undefined>;
 
 const WRAPPING_BITS: Record<RsaWrappingKeySpec, number> = { RSA_2048: 2048, RSA_3072: 3072, RSA_4096: 4096 };
-const OAEP_HASH: Record<RsaWrappingAlgorithm, 'sha1' | 'sha256'> = {
-  RSAES_OAEP_SHA_1: 'sha1',
-  RSAES_OAEP_SHA_256: 'sha256',
-  RSA_AES_KEY_WRAP_SHA_1: 'sha1',
-  RSA_AES_KEY_WRAP_SHA_256: 'sha256',
+/** The OAEP hash (and MGF1's) of each wrapping algorithm, as WebCrypto names it. */
+const OAEP_HASH: Record<RsaWrappingAlgorithm, 'SHA-1' | 'SHA-256'> = {
+  RSAES_OAEP_SHA_1: 'SHA-1',
+  RSAES_OAEP_SHA_256: 'SHA-256',
+  RSA_AES_KEY_WRAP_SHA_1: 'SHA-1',
+  RSA_AES_KEY_WRAP_SHA_256: 'SHA-256',
 };
 
 /** AWS's import parameters are valid for 24 hours. */
@@ -152,10 +144,19 @@ export class KeyImports {
       if (!material) throw new UnwrapError();
       return material;
     }
-    const privateKey = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
-    pkcs8.fill(0);
+    // WebCrypto's RSA-OAEP decrypt runs on libuv's thread pool: node:crypto's privateDecrypt
+    // would hold the event loop for milliseconds at 4096 bits. importKey reads the DER before
+    // it returns, so the unwrapped bytes are zeroed at once.
+    let privateKey: webcrypto.CryptoKey;
     try {
-      return unwrapMaterial(row.algorithm, privateKey, encrypted);
+      privateKey = await webcrypto.subtle.importKey('pkcs8', pkcs8, { name: 'RSA-OAEP', hash: OAEP_HASH[row.algorithm] }, false, [
+        'decrypt',
+      ]);
+    } finally {
+      pkcs8.fill(0);
+    }
+    try {
+      return await unwrapMaterial(row.algorithm, privateKey, encrypted);
     } catch {
       throw new UnwrapError();
     }
@@ -194,13 +195,18 @@ function aadOf(id: Buffer, keyArn: string): string {
  * followed by the material wrapped with that key by AES key wrap with padding (RFC 5649),
  * which is what AWS's openssl recipe (`enc -id-aes256-wrap-pad`) produces.
  */
-function unwrapMaterial(algorithm: RsaWrappingAlgorithm, privateKey: ReturnType<typeof createPrivateKey>, encrypted: Buffer): Buffer {
-  const oaep = { key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: OAEP_HASH[algorithm] };
-  if (algorithm === 'RSAES_OAEP_SHA_1' || algorithm === 'RSAES_OAEP_SHA_256') return privateDecrypt(oaep, encrypted);
-  const modulusBytes = (privateKey.asymmetricKeyDetails?.modulusLength ?? 0) / 8;
+async function unwrapMaterial(algorithm: RsaWrappingAlgorithm, privateKey: webcrypto.CryptoKey, encrypted: Buffer): Promise<Buffer> {
+  const decrypt = async (data: Buffer): Promise<Buffer> =>
+    Buffer.from(await webcrypto.subtle.decrypt({ name: 'RSA-OAEP' }, privateKey, data));
+  if (algorithm === 'RSAES_OAEP_SHA_1' || algorithm === 'RSAES_OAEP_SHA_256') return decrypt(encrypted);
+  const modulusBytes = (privateKey.algorithm as webcrypto.RsaHashedKeyAlgorithm).modulusLength / 8;
   if (encrypted.length <= modulusBytes) throw new UnwrapError();
-  const aesKey = privateDecrypt(oaep, encrypted.subarray(0, modulusBytes));
-  if (aesKey.length !== 32) throw new UnwrapError();
-  const decipher = createDecipheriv('id-aes256-wrap-pad', aesKey, KWP_IV);
-  return Buffer.concat([decipher.update(encrypted.subarray(modulusBytes)), decipher.final()]);
+  const aesKey = await decrypt(encrypted.subarray(0, modulusBytes));
+  try {
+    if (aesKey.length !== 32) throw new UnwrapError();
+    const decipher = createDecipheriv('id-aes256-wrap-pad', aesKey, KWP_IV);
+    return Buffer.concat([decipher.update(encrypted.subarray(modulusBytes)), decipher.final()]);
+  } finally {
+    aesKey.fill(0);
+  }
 }
