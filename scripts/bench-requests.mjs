@@ -1,11 +1,27 @@
-// Processes, SigV4-signed requests and the bench's IAM-user case, shared by `npm run bench`
+// Processes, SigV4-signed requests, the bench's IAM-user case and its CloudHSM key store, shared by `npm run bench`
 // (bench.mjs), the CPU profile driver (profile.mjs) and the instruction counter
 // (count-instructions.mjs).
 import { execFile, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { promisify } from 'node:util';
+import {
+  CloudHSMV2Client,
+  CreateClusterCommand,
+  CreateHsmCommand,
+  DescribeClustersCommand,
+  InitializeClusterCommand,
+} from '@aws-sdk/client-cloudhsm-v2';
+import {
+  ConnectCustomKeyStoreCommand,
+  CreateCustomKeyStoreCommand,
+  CreateKeyCommand,
+  DescribeCustomKeyStoresCommand,
+  KMSClient,
+} from '@aws-sdk/client-kms';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
@@ -164,6 +180,17 @@ export async function load(s, seconds = SECONDS, pid = undefined, connections = 
   return { ...r, cpuUsPerRequest, clientCpuShare: r.clientCpuMs / (r.seconds * 1000) };
 }
 
+/**
+ * The key a driver (count-instructions.mjs, profile.mjs) sends its requests with: a new
+ * AWS_KMS-origin key, or one in a CloudHSM custom key store; the reference has no keys and
+ * ignores KeyId.
+ */
+export async function benchKeyId(url, { reference = false, customKeyStore = false } = {}) {
+  if (reference) return 'alias/reference';
+  if (customKeyStore) return (await customKeyStoreKey(url)).keyId;
+  return (await call(url, 'CreateKey', {})).KeyMetadata.KeyId;
+}
+
 // ---------------------------------------------------------------------------------------
 // The IAM-user case (issue 8's bench case): an IAM user of the bench config whose identity
 // policy allows kms:Encrypt calls Encrypt on a key whose key policy has conditions, with a
@@ -227,4 +254,107 @@ export async function prepareIamUserEncrypt(url, plaintext) {
   const check = await send(await signed(url, 'Encrypt', input, BENCH_USER));
   if (check.status !== 200) throw new Error(`Encrypt as the IAM user: ${check.status} ${check.body.slice(0, 200)}`);
   return input;
+}
+
+// ---------------------------------------------------------------------------------------
+// A CloudHSM key store, set up as a customer would (test/helpers/cluster.ts does the same
+// for the tests): CloudHSM V2 API, openssl for the customer CA, `kmsd hsm` for the CloudHSM
+// CLI steps, then the KMS API. The bench's CKS rows and count-instructions.mjs /
+// profile.mjs --custom-key-store use it.
+
+export const run = promisify(execFile);
+const ADMIN_PASSWORD = 'adminPswd1';
+/** A crypto user of the bench's cluster that the HSM-login row logs in as (set up with the key store). */
+export const LOGIN_USER = { Username: 'benchlogin', Role: 'crypto-user', Password: 'loginPswd1' };
+/** Reads until `done`, polling like a user would; bounded. */
+export async function until(what, read, done, timeoutMs = 60_000) {
+  const end = performance.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (performance.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
+    await new Promise((res) => setTimeout(res, 200));
+  }
+}
+
+/**
+ * An ACTIVE two-HSM cluster with kmsuser (and LOGIN_USER), a connected key store on it, and a
+ * key there: resolves with the key's id and the cluster's id.
+ */
+export async function customKeyStoreKey(url) {
+  const clientConfig = { endpoint: url, region: 'us-east-1', credentials: CREDENTIALS };
+  const hsm = new CloudHSMV2Client(clientConfig);
+  const kms = new KMSClient(clientConfig);
+  const dir = mkdtempSync(join(tmpdir(), 'kmsd-bench-ca-'));
+  try {
+    const { Cluster } = await hsm.send(
+      new CreateClusterCommand({ HsmType: 'hsm2m.medium', SubnetIds: ['subnet-0a1b2c3d', 'subnet-4e5f6a7b'] }),
+    );
+    const ClusterId = Cluster.ClusterId;
+    const describe = async () => (await hsm.send(new DescribeClustersCommand({ Filters: { clusterIds: [ClusterId] } }))).Clusters[0];
+    // HSMs can be added once the cluster is created: a server slowed down (under valgrind,
+    // count-instructions.mjs) may answer CreateCluster's next request before then.
+    await until('the cluster', describe, (c) => c.State !== 'CREATE_IN_PROGRESS');
+    for (const AvailabilityZone of ['us-east-1a', 'us-east-1b']) await hsm.send(new CreateHsmCommand({ ClusterId, AvailabilityZone }));
+    const uninitialized = await until(
+      'the cluster and its HSMs',
+      describe,
+      (c) => c.State === 'UNINITIALIZED' && c.Hsms.every((h) => h.State === 'ACTIVE'),
+    );
+
+    // The customer CA (trust anchor) signs the cluster's CSR.
+    const openssl = (args) => run('openssl', args.split(' '), { cwd: dir });
+    writeFileSync(join(dir, 'cluster.csr'), uninitialized.Certificates.ClusterCsr);
+    await openssl('req -x509 -newkey rsa:2048 -nodes -keyout ca.key -subj /CN=customerCA -days 3650 -out ca.crt');
+    await openssl('x509 -req -in cluster.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 365 -out cluster.crt');
+    const TrustAnchor = readFileSync(join(dir, 'ca.crt'), 'utf8');
+    await hsm.send(new InitializeClusterCommand({ ClusterId, SignedCert: readFileSync(join(dir, 'cluster.crt'), 'utf8'), TrustAnchor }));
+    await until('INITIALIZED', describe, (c) => c.State === 'INITIALIZED');
+
+    // Passwords through the environment (--password-env), as the README recommends.
+    const env = {
+      ...process.env,
+      AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+      BENCH_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      BENCH_KMSUSER_PASSWORD: 'kmsPswd1',
+      BENCH_LOGIN_PASSWORD: LOGIN_USER.Password,
+    };
+    const hsmCli = (args) =>
+      run(process.execPath, [join(ROOT, 'bin/kmsd.js'), 'hsm', ...args, '--cluster-id', ClusterId, '--endpoint-url', url], { env });
+    await hsmCli('cluster activate --password-env BENCH_ADMIN_PASSWORD'.split(' '));
+    await hsmCli(
+      'user create --admin-password-env BENCH_ADMIN_PASSWORD --username kmsuser --role crypto-user --password-env BENCH_KMSUSER_PASSWORD'.split(
+        ' ',
+      ),
+    );
+    await hsmCli(
+      `user create --admin-password-env BENCH_ADMIN_PASSWORD --username ${LOGIN_USER.Username} --role crypto-user --password-env BENCH_LOGIN_PASSWORD`.split(
+        ' ',
+      ),
+    );
+    await until('ACTIVE', describe, (c) => c.State === 'ACTIVE');
+
+    const { CustomKeyStoreId } = await kms.send(
+      new CreateCustomKeyStoreCommand({
+        CustomKeyStoreName: 'bench',
+        CloudHsmClusterId: ClusterId,
+        TrustAnchorCertificate: TrustAnchor,
+        KeyStorePassword: 'kmsPswd1',
+      }),
+    );
+    await kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId }));
+    const store = await until(
+      'the key store to connect',
+      async () => (await kms.send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreId }))).CustomKeyStores[0],
+      (ks) => ks.ConnectionState === 'CONNECTED' || ks.ConnectionState === 'FAILED',
+    );
+    if (store.ConnectionState !== 'CONNECTED') throw new Error(`key store FAILED to connect: ${store.ConnectionErrorCode}`);
+    const { KeyMetadata } = await kms.send(new CreateKeyCommand({ CustomKeyStoreId, Origin: 'AWS_CLOUDHSM' }));
+    return { keyId: KeyMetadata.KeyId, clusterId: ClusterId };
+  } finally {
+    hsm.destroy();
+    kms.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

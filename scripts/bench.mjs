@@ -23,27 +23,12 @@
 // Decrypt and GenerateDataKey rows: reference, kmsd in-memory, kmsd SQLite) or BENCH_ONLY=signing
 // (only Encrypt on kmsd in-memory, unloaded and while RSA_4096 DIGEST signatures are made), for
 // a quick check of those rows.
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { promisify } from 'node:util';
-import {
-  CloudHSMV2Client,
-  CreateClusterCommand,
-  CreateHsmCommand,
-  DescribeClustersCommand,
-  InitializeClusterCommand,
-} from '@aws-sdk/client-cloudhsm-v2';
-import {
-  ConnectCustomKeyStoreCommand,
-  CreateCustomKeyStoreCommand,
-  CreateKeyCommand,
-  DescribeCustomKeyStoresCommand,
-  KMSClient,
-} from '@aws-sdk/client-kms';
 import {
   agent,
   BENCH_USER,
@@ -52,17 +37,21 @@ import {
   CONNECTIONS,
   CREDENTIALS,
   cpuMs,
+  customKeyStoreKey,
   kmsdArgs,
+  LOGIN_USER,
   treeCpuMs,
   load,
   prepareIamUserEncrypt,
   ROOT,
   rssMb,
+  run,
   SECONDS,
   send,
   signed,
   start,
   stop,
+  until,
   writeBenchConfig,
 } from './bench-requests.mjs';
 import { startPostgres } from './bench-postgres.mjs';
@@ -86,104 +75,8 @@ const TARGETS = {
   startupMs: 1000,
 };
 
-// ---------------------------------------------------------------------------------------
-// A CloudHSM key store, set up as a customer would (test/helpers/cluster.ts does the same
-// for the tests): CloudHSM V2 API, openssl for the customer CA, `kmsd hsm` for the CloudHSM
-// CLI steps, then the KMS API.
-
-const run = promisify(execFile);
-const ADMIN_PASSWORD = 'adminPswd1';
-/** A crypto user of the bench's cluster that the HSM-login row logs in as (set up with the key store). */
-const LOGIN_USER = { Username: 'benchlogin', Role: 'crypto-user', Password: 'loginPswd1' };
+/** The cluster of the CKS row's key store, whose LOGIN_USER the HSM-login row logs in as. */
 let loginCluster;
-
-/** Reads until `done`, polling like a user would; bounded. */
-async function until(what, read, done, timeoutMs = 60_000) {
-  const end = performance.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (performance.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await new Promise((res) => setTimeout(res, 200));
-  }
-}
-
-/** An ACTIVE two-HSM cluster with kmsuser, a connected key store on it, and a key there. */
-async function customKeyStoreKey(url) {
-  const clientConfig = { endpoint: url, region: 'us-east-1', credentials: CREDENTIALS };
-  const hsm = new CloudHSMV2Client(clientConfig);
-  const kms = new KMSClient(clientConfig);
-  const dir = mkdtempSync(join(tmpdir(), 'kmsd-bench-ca-'));
-  try {
-    const { Cluster } = await hsm.send(
-      new CreateClusterCommand({ HsmType: 'hsm2m.medium', SubnetIds: ['subnet-0a1b2c3d', 'subnet-4e5f6a7b'] }),
-    );
-    const ClusterId = Cluster.ClusterId;
-    for (const AvailabilityZone of ['us-east-1a', 'us-east-1b']) await hsm.send(new CreateHsmCommand({ ClusterId, AvailabilityZone }));
-    const describe = async () => (await hsm.send(new DescribeClustersCommand({ Filters: { clusterIds: [ClusterId] } }))).Clusters[0];
-    const uninitialized = await until(
-      'the cluster and its HSMs',
-      describe,
-      (c) => c.State === 'UNINITIALIZED' && c.Hsms.every((h) => h.State === 'ACTIVE'),
-    );
-
-    // The customer CA (trust anchor) signs the cluster's CSR.
-    const openssl = (args) => run('openssl', args.split(' '), { cwd: dir });
-    writeFileSync(join(dir, 'cluster.csr'), uninitialized.Certificates.ClusterCsr);
-    await openssl('req -x509 -newkey rsa:2048 -nodes -keyout ca.key -subj /CN=customerCA -days 3650 -out ca.crt');
-    await openssl('x509 -req -in cluster.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 365 -out cluster.crt');
-    const TrustAnchor = readFileSync(join(dir, 'ca.crt'), 'utf8');
-    await hsm.send(new InitializeClusterCommand({ ClusterId, SignedCert: readFileSync(join(dir, 'cluster.crt'), 'utf8'), TrustAnchor }));
-    await until('INITIALIZED', describe, (c) => c.State === 'INITIALIZED');
-
-    // Passwords through the environment (--password-env), as the README recommends.
-    const env = {
-      ...process.env,
-      AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
-      BENCH_ADMIN_PASSWORD: ADMIN_PASSWORD,
-      BENCH_KMSUSER_PASSWORD: 'kmsPswd1',
-      BENCH_LOGIN_PASSWORD: LOGIN_USER.Password,
-    };
-    const hsmCli = (args) =>
-      run(process.execPath, [join(ROOT, 'bin/kmsd.js'), 'hsm', ...args, '--cluster-id', ClusterId, '--endpoint-url', url], { env });
-    await hsmCli('cluster activate --password-env BENCH_ADMIN_PASSWORD'.split(' '));
-    await hsmCli(
-      'user create --admin-password-env BENCH_ADMIN_PASSWORD --username kmsuser --role crypto-user --password-env BENCH_KMSUSER_PASSWORD'.split(
-        ' ',
-      ),
-    );
-    await hsmCli(
-      `user create --admin-password-env BENCH_ADMIN_PASSWORD --username ${LOGIN_USER.Username} --role crypto-user --password-env BENCH_LOGIN_PASSWORD`.split(
-        ' ',
-      ),
-    );
-    loginCluster = ClusterId;
-    await until('ACTIVE', describe, (c) => c.State === 'ACTIVE');
-
-    const { CustomKeyStoreId } = await kms.send(
-      new CreateCustomKeyStoreCommand({
-        CustomKeyStoreName: 'bench',
-        CloudHsmClusterId: ClusterId,
-        TrustAnchorCertificate: TrustAnchor,
-        KeyStorePassword: 'kmsPswd1',
-      }),
-    );
-    await kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId }));
-    const store = await until(
-      'the key store to connect',
-      async () => (await kms.send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreId }))).CustomKeyStores[0],
-      (ks) => ks.ConnectionState === 'CONNECTED' || ks.ConnectionState === 'FAILED',
-    );
-    if (store.ConnectionState !== 'CONNECTED') throw new Error(`key store FAILED to connect: ${store.ConnectionErrorCode}`);
-    const { KeyMetadata } = await kms.send(new CreateKeyCommand({ CustomKeyStoreId, Origin: 'AWS_CLOUDHSM' }));
-    return KeyMetadata.KeyId;
-  } finally {
-    hsm.destroy();
-    kms.destroy();
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 // ---------------------------------------------------------------------------------------
 // An external key store: `kmsd xks-proxy` over TLS (a CA made with openssl, trusted by kmsd
@@ -374,7 +267,9 @@ const CASES = [
     name: 'Encrypt 1 KiB (CKS)',
     kmsdInMemoryOnly: true,
     async prepare(url) {
-      return signed(url, 'Encrypt', { KeyId: await customKeyStoreKey(url), Plaintext: PLAINTEXT });
+      const { keyId, clusterId } = await customKeyStoreKey(url);
+      loginCluster = clusterId;
+      return signed(url, 'Encrypt', { KeyId: keyId, Plaintext: PLAINTEXT });
     },
   },
   {

@@ -5,7 +5,9 @@
 // it up, zeroes the counters, sends REQUESTS requests (8 at a time, over keep-alive
 // connections) and reads the count back. Slow: valgrind runs node some 50 times slower.
 //
-//   node scripts/count-instructions.mjs [Encrypt|Decrypt|GenerateDataKey] [--sqlite] [--reference] [--iam-user] [--keep]
+//   node scripts/count-instructions.mjs [Encrypt|Decrypt|GenerateDataKey] [--sqlite] [--reference] [--iam-user] [--custom-key-store] [--keep]
+// --custom-key-store uses a key in a CloudHSM custom key store, set up as the bench's
+// "Encrypt 1 KiB (CKS)" row does (bench-requests.mjs customKeyStoreKey; needs openssl).
 // --iam-user sends the bench's "Encrypt 1 KiB (IAM user)" request instead (Encrypt only): the
 // bench config's IAM user, a key policy with conditions and a grant (bench-requests.mjs).
 // --keep leaves the callgrind file (for callgrind_annotate: native code by function, JIT code
@@ -17,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   agent,
+  benchKeyId,
   BENCH_USER,
   call,
   children,
@@ -33,6 +36,8 @@ const operation = args.find((a) => !a.startsWith('--')) ?? 'Encrypt';
 const reference = args.includes('--reference');
 const iamUser = args.includes('--iam-user');
 if (iamUser && (reference || operation !== 'Encrypt')) throw new Error('--iam-user: kmsd Encrypt only');
+const customKeyStore = args.includes('--custom-key-store');
+if (customKeyStore && (reference || iamUser)) throw new Error('--custom-key-store: kmsd, root credentials only');
 const REQUESTS = Number(process.env.COUNT_REQUESTS ?? 2000);
 const WARMUP = Number(process.env.COUNT_WARMUP ?? 4000);
 const IN_FLIGHT = 8;
@@ -67,8 +72,7 @@ const url = await new Promise((resolve, reject) => {
   proc.once('exit', (code) => reject(new Error(`server exited (${code}):\n${out}`)));
 });
 
-// The reference has no keys: it ignores KeyId.
-const KeyId = reference ? 'alias/reference' : (await call(url, 'CreateKey', {})).KeyMetadata.KeyId;
+const KeyId = await benchKeyId(url, { reference, customKeyStore });
 const inputs = {
   Encrypt: async () => (iamUser ? prepareIamUserEncrypt(url, plaintext) : { KeyId, Plaintext: plaintext }),
   Decrypt: async () => ({ CiphertextBlob: (await call(url, 'Encrypt', { KeyId, Plaintext: plaintext })).CiphertextBlob }),
@@ -114,7 +118,7 @@ const compiling = /^\s*([\d,]+) .*OptimizingCompileDispatcher::CompileTask::RunI
 const compiler = compiling ? Number(compiling[1].replaceAll(',', '')) : 0;
 const perRequest = (n) => (n / REQUESTS / 1000).toFixed(1);
 console.log(
-  `${reference ? 'reference' : 'kmsd'} ${operation}${iamUser ? ' (IAM user)' : ''}${args.includes('--sqlite') ? ' (SQLite)' : ''}: ${perRequest(Number(totals[1]) - compiler)} k instructions/req without the optimizing compiler (${perRequest(compiler)} k more in it), over ${REQUESTS} requests`,
+  `${reference ? 'reference' : 'kmsd'} ${operation}${iamUser ? ' (IAM user)' : ''}${customKeyStore ? ' (CKS)' : ''}${args.includes('--sqlite') ? ' (SQLite)' : ''}: ${perRequest(Number(totals[1]) - compiler)} k instructions/req without the optimizing compiler (${perRequest(compiler)} k more in it), over ${REQUESTS} requests`,
 );
 agent.destroy();
 proc.kill('SIGKILL');

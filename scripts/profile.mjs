@@ -3,9 +3,11 @@
 // operation for BENCH_SECONDS (default 5) over 50 keep-alive connections (bench-load.mjs), stops
 // it, and prints where its CPU went by file and by function (cpu-profile-summary.mjs).
 //
-//   node scripts/profile.mjs [Encrypt|Decrypt|GenerateDataKey] [--sqlite] [--reference] [--iam-user] [--keep]
+//   node scripts/profile.mjs [Encrypt|Decrypt|GenerateDataKey] [--sqlite] [--reference] [--iam-user] [--custom-key-store] [--keep]
 // --iam-user profiles the bench's "Encrypt 1 KiB (IAM user)" request (Encrypt only): the bench
 // config's IAM user, a key policy with conditions and a grant (bench-requests.mjs).
+// --custom-key-store uses a key in a CloudHSM custom key store, set up as the bench's
+// "Encrypt 1 KiB (CKS)" row does (bench-requests.mjs customKeyStoreKey; needs openssl).
 // --reference profiles the reference server (bench-reference.mjs) under the same load instead,
 // so the two profiles can be compared function by function.
 // --keep leaves the .cpuprofile file (e.g. for Chrome DevTools) and prints its path.
@@ -14,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   agent,
+  benchKeyId,
   BENCH_USER,
   call,
   kmsdArgs,
@@ -34,6 +37,8 @@ const dir = mkdtempSync(join(tmpdir(), 'kmsd-profile-'));
 const reference = args.includes('--reference');
 const iamUser = args.includes('--iam-user');
 if (iamUser && (reference || operation !== 'Encrypt')) throw new Error('--iam-user: kmsd Encrypt only');
+const customKeyStore = args.includes('--custom-key-store');
+if (customKeyStore && (reference || iamUser)) throw new Error('--custom-key-store: kmsd, root credentials only');
 const storeArgs = args.includes('--sqlite') ? ['--data-dir', join(dir, 'data')] : ['--in-memory'];
 if (iamUser) {
   writeBenchConfig(join(dir, 'config.json'));
@@ -45,8 +50,7 @@ const profiling = ['--cpu-prof', '--cpu-prof-dir', join(dir, 'prof')];
 const server = reference
   ? await start([...profiling, join(ROOT, 'scripts/bench-reference.mjs')], 'reference')
   : await start([...profiling, ...kmsdArgs(storeArgs)], 'kmsd');
-// The reference has no keys: it ignores KeyId.
-const KeyId = reference ? 'alias/reference' : (await call(server.url, 'CreateKey', {})).KeyMetadata.KeyId;
+const KeyId = await benchKeyId(server.url, { reference, customKeyStore });
 const inputs = {
   Encrypt: async () => (iamUser ? prepareIamUserEncrypt(server.url, plaintext) : { KeyId, Plaintext: plaintext }),
   Decrypt: async () => ({ CiphertextBlob: (await call(server.url, 'Encrypt', { KeyId, Plaintext: plaintext })).CiphertextBlob }),
@@ -61,7 +65,7 @@ agent.destroy();
 
 const [file] = readdirSync(join(dir, 'prof'));
 console.log(
-  `${operation}${iamUser ? ' (IAM user)' : ''}: ${r.rps.toFixed(0)} req/s, p99 ${r.p99.toFixed(1)} ms, ${r.cpuUsPerRequest.toFixed(0)} CPU µs/req (whole run incl. warm-up in the profile)`,
+  `${operation}${iamUser ? ' (IAM user)' : ''}${customKeyStore ? ' (CKS)' : ''}: ${r.rps.toFixed(0)} req/s, p99 ${r.p99.toFixed(1)} ms, ${r.cpuUsPerRequest.toFixed(0)} CPU µs/req (whole run incl. warm-up in the profile)`,
 );
 // The profile covers start-up and the warm-up too; per-request figures divide by every request sent.
 printSummary(summarize(JSON.parse(readFileSync(join(dir, 'prof', file), 'utf8')), `${ROOT}/`), 30, r.count);

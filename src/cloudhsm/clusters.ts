@@ -38,6 +38,14 @@ export function settleCluster(row: ClusterRow, now: number): ClusterRow {
   return r;
 }
 
+/**
+ * Until when settleCluster(row, now) stays what it is now (for a row settled already): the
+ * earliest transition end left in it, of the cluster or an HSM; Infinity when none is left.
+ */
+export function settledUntil(row: ClusterRow): number {
+  return Math.min(Infinity, ...[row.transitionEndsAt, ...row.Hsms.map((h) => h.transitionEndsAt)].filter((t) => t !== undefined));
+}
+
 /** Moves the cluster through `during` to `after`, or straight to `after` when transitions are instant. */
 export function beginTransition(ctx: CloudHsmContext, row: ClusterRow, during: ClusterState, after: ClusterState): void {
   if (ctx.deps.transitionMs <= 0) {

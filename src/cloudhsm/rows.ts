@@ -88,5 +88,6 @@ export interface BackupRow {
   resourcePolicy?: string;
 }
 
-export const clusterTable = (store: Store): Table<ClusterRow> => store.table<ClusterRow>('cloudhsm_clusters');
+export const CLUSTER_TABLE = 'cloudhsm_clusters';
+export const clusterTable = (store: Store): Table<ClusterRow> => store.table<ClusterRow>(CLUSTER_TABLE);
 export const backupTable = (store: Store): Table<BackupRow> => store.table<BackupRow>('cloudhsm_backups');

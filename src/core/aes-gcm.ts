@@ -5,6 +5,7 @@
  * each caller keeps its own prefix (version byte, KDF nonce) byte for byte.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 
 export const GCM_IV_LENGTH = 12;
 export const GCM_TAG_LENGTH = 16;
@@ -13,7 +14,13 @@ export const GCM_TAG_LENGTH = 16;
 export type GcmLayout = 'iv-ciphertext-tag' | 'iv-tag-ciphertext';
 
 /** Encrypts `plaintext` bound to `aad`; `iv` is random unless the caller drew it (it must never repeat under one key). */
-export function gcmSeal(key: Buffer, plaintext: Buffer, aad: Buffer, layout: GcmLayout, iv: Buffer = randomBytes(GCM_IV_LENGTH)): Buffer {
+export function gcmSeal(
+  key: Buffer | KeyObject,
+  plaintext: Buffer,
+  aad: Buffer,
+  layout: GcmLayout,
+  iv: Buffer = randomBytes(GCM_IV_LENGTH),
+): Buffer {
   const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: GCM_TAG_LENGTH });
   cipher.setAAD(aad);
   const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
@@ -26,7 +33,7 @@ export function gcmSeal(key: Buffer, plaintext: Buffer, aad: Buffer, layout: Gcm
  * truncated, other AAD or key). Intermediate plaintext buffers are zeroed once copied; the
  * returned buffer is the caller's to zero.
  */
-export function gcmOpen(key: Buffer, sealed: Buffer, aad: Buffer, layout: GcmLayout): Buffer | undefined {
+export function gcmOpen(key: Buffer | KeyObject, sealed: Buffer, aad: Buffer, layout: GcmLayout): Buffer | undefined {
   if (sealed.length < GCM_IV_LENGTH + GCM_TAG_LENGTH) return undefined;
   const iv = sealed.subarray(0, GCM_IV_LENGTH);
   const [tag, ciphertext] =

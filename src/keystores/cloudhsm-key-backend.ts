@@ -16,6 +16,7 @@
 import { randomInt } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import type { Scope, Store, Table } from '../store/store.js';
+import { RowCache } from '../store/row-cache.js';
 import type { ClusterView, CloudHsmClusters, LoginFailure } from './cloudhsm-clusters.js';
 import { HsmDecryptError, HsmUnavailableError } from './cloudhsm-clusters.js';
 import { BackingKeyExhaustedError, BackingKeyNotFoundError, CiphertextAuthenticationError, KeyStoreUnavailableError } from './errors.js';
@@ -47,6 +48,8 @@ export interface OrphanedHsmKeyRow {
   recordedAt: number;
   reason: string;
 }
+
+const HANDLE_TABLE = 'cloudhsm_kms_key_handles';
 
 export const orphanedHsmKeyTable = (store: Store): Table<OrphanedHsmKeyRow> => store.table<OrphanedHsmKeyRow>('cloudhsm_orphaned_kms_keys');
 
@@ -90,6 +93,8 @@ interface MessageCountRow {
 
 export class CloudHsmKeyBackend implements SymmetricKeyBackend {
   private readonly handles: Table<HandleRow>;
+  /** Every seal and open reads the key's handle row: from a cache the change feed keeps right (row-cache.ts). */
+  private readonly cachedHandles: RowCache<HandleRow>;
   private readonly orphans: Table<OrphanedHsmKeyRow>;
   private readonly sessions = new Map<string, Session>();
   private readonly messageCounts: Table<MessageCountRow>;
@@ -97,7 +102,8 @@ export class CloudHsmKeyBackend implements SymmetricKeyBackend {
   private readonly messagesLeft = new Map<string, number>();
 
   constructor(private readonly deps: CloudHsmKeyBackendDeps) {
-    this.handles = deps.store.table<HandleRow>('cloudhsm_kms_key_handles');
+    this.handles = deps.store.table<HandleRow>(HANDLE_TABLE);
+    this.cachedHandles = new RowCache<HandleRow>(deps.store, HANDLE_TABLE);
     this.orphans = orphanedHsmKeyTable(deps.store);
     this.messageCounts = deps.store.table<MessageCountRow>('cloudhsm_kms_key_message_counts');
   }
@@ -338,7 +344,7 @@ export class CloudHsmKeyBackend implements SymmetricKeyBackend {
   }
 
   private async handleFor(ref: BackendKeyRef, session: Session, known?: HandleRow): Promise<string> {
-    const row = known ?? (await this.handles.get(ref.scope, ref.keyId));
+    const row = known ?? (await this.cachedHandles.get(ref.scope, ref.keyId));
     if (row && row.clusterId === session.clusterId) return row.handle;
     // The store now points at another cluster of the same backup history (restored from a
     // backup): the key is found there by its label, the KMS key ARN.

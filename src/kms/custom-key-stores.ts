@@ -15,6 +15,7 @@ import {
 } from '../generated/kms.js';
 import type { CloudHsmKeyBackend, KeyStoreDirectory } from '../keystores/cloudhsm-key-backend.js';
 import type { Scope, Store, Table } from '../store/store.js';
+import { RowCache } from '../store/row-cache.js';
 import { ValidationException } from '../core/service-error.js';
 import type { KmsContext, KmsDeps } from './context.js';
 import { keyTable } from './keys.js';
@@ -76,11 +77,15 @@ export function newCustomKeyStoreId(): string {
   return `cks-${randomBytes(9).toString('hex').slice(0, 17)}`;
 }
 
-/** For the key backend: whether a store's keys are usable, and its cluster. */
+/**
+ * For the key backend: whether a store's keys are usable, and its cluster. Every request with
+ * a key in a custom key store asks (the key's state depends on it), so the rows come from a
+ * cache the change feed keeps right across processes and nodes (store/row-cache.ts).
+ */
 export function customKeyStoreDirectory(store: Store): KeyStoreDirectory {
-  const table = customKeyStoreTable(store);
+  const rows = new RowCache<CustomKeyStoreRow>(store, CUSTOM_KEY_STORE_TABLE);
   return async (scope, id) => {
-    const row = await table.get(scope, id);
+    const row = await rows.get(scope, id);
     return row ? { connected: row.connectionState === 'CONNECTED', clusterId: row.clusterId } : undefined;
   };
 }

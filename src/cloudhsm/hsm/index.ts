@@ -5,6 +5,7 @@
  * stores), plus the admin operations behind `kmsd hsm` (management.ts).
  */
 import { randomBytes } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import type { Scope } from '../../store/store.js';
 import type { HsmContents } from '../hsm-contents.js';
 import type { CloudHsmClusters, ClusterView, LoginResult } from '../../keystores/cloudhsm-clusters.js';
@@ -16,6 +17,8 @@ import { createContents } from './contents.js';
 import { createManagement } from './management.js';
 import type { HsmManagement } from './management.js';
 import type { HsmSession } from './sessions.js';
+import { OpenedKeys } from './opened-keys.js';
+import type { ClusterRow } from '../rows.js';
 import type { HsmKeyRow, HsmSecretRow } from './tables.js';
 import { clusterRows, keyId, userId } from './tables.js';
 import { hashPassword, passwordProblem } from './passwords.js';
@@ -32,11 +35,17 @@ const MAX_RANDOM_BYTES = 1024;
 export function createHsmModule(deps: HsmModuleDeps): HsmModule {
   const core = new HsmCore(deps);
   const { tables, sessions } = core;
+  const openedKeys = new OpenedKeys(deps.store, () => deps.clock.now().getTime(), sessions);
 
-  /** The session, its cluster still reachable: what every key operation needs first. */
-  async function live(sessionId: string): Promise<{ session: HsmSession; contents: HsmSecretRow }> {
+  function openSession(sessionId: string): HsmSession {
     const session = sessions.get(sessionId);
     if (!session) throw new HsmUnavailableError('SESSION_CLOSED', 'The HSM session is closed.');
+    return session;
+  }
+
+  /** The session, its cluster still reachable: what every key operation needs first. */
+  async function live(sessionId: string): Promise<{ session: HsmSession; cluster: ClusterRow; contents: HsmSecretRow }> {
+    const session = openSession(sessionId);
     const access = await core.access(session.scope, session.clusterId);
     if (!access.ok) {
       if (access.problem === 'NO_ACTIVE_HSM') {
@@ -46,7 +55,7 @@ export function createHsmModule(deps: HsmModuleDeps): HsmModule {
       sessions.closeCluster(session.scope, session.clusterId);
       throw new HsmUnavailableError('CLUSTER_NOT_FOUND', `Cluster ${session.clusterId} no longer exists.`);
     }
-    return { session, contents: access.contents };
+    return { session, cluster: access.cluster, contents: access.contents };
   }
 
   /** A key the session's user owns; others' keys are invisible to a crypto user. */
@@ -58,10 +67,13 @@ export function createHsmModule(deps: HsmModuleDeps): HsmModule {
     return key;
   }
 
-  async function keyMaterial(sessionId: string, handle: string): Promise<Buffer> {
-    const { session, contents } = await live(sessionId);
-    const key = await ownKey(session, handle);
-    return core.openKeyMaterial(contents, key.handle, key.material);
+  /** A key the session's user owns, opened (live() and ownKey() passed), kept opened per session (opened-keys.ts). */
+  function openKey(sessionId: string, handle: string): Promise<KeyObject> {
+    return openedKeys.get(openSession(sessionId), handle, async () => {
+      const { session, cluster, contents } = await live(sessionId);
+      const key = await ownKey(session, handle);
+      return { material: core.openKeyMaterial(contents, key.handle, key.material), cluster };
+    });
   }
 
   /** A fresh AES-256 key, sealed under the cluster secret; the plaintext bytes are zeroed. */
@@ -157,24 +169,16 @@ export function createHsmModule(deps: HsmModuleDeps): HsmModule {
     },
 
     async encrypt(sessionId, keyHandle, plaintext, aad) {
-      const key = await keyMaterial(sessionId, keyHandle);
-      try {
-        // The layout the CloudHsmClusters seam documents: iv(12) ‖ ciphertext ‖ tag(16).
-        return gcmSeal(key, plaintext, aad, 'iv-ciphertext-tag');
-      } finally {
-        key.fill(0);
-      }
+      const key = await openKey(sessionId, keyHandle);
+      // The layout the CloudHsmClusters seam documents: iv(12) ‖ ciphertext ‖ tag(16).
+      return gcmSeal(key, plaintext, aad, 'iv-ciphertext-tag');
     },
 
     async decrypt(sessionId, keyHandle, sealed, aad) {
-      const key = await keyMaterial(sessionId, keyHandle);
-      try {
-        const plaintext = gcmOpen(key, sealed, aad, 'iv-ciphertext-tag');
-        if (!plaintext) throw new HsmDecryptError();
-        return plaintext;
-      } finally {
-        key.fill(0);
-      }
+      const key = await openKey(sessionId, keyHandle);
+      const plaintext = gcmOpen(key, sealed, aad, 'iv-ciphertext-tag');
+      if (!plaintext) throw new HsmDecryptError();
+      return plaintext;
     },
 
     async deleteKey(sessionId, keyHandle) {

@@ -21,6 +21,12 @@ const sameCluster = (s: HsmSession, scope: Scope, clusterId: string): boolean =>
 
 export class Sessions {
   private readonly byId = new Map<string, HsmSession>();
+  private readonly closeListeners: ((id: string) => void)[] = [];
+
+  /** `listener` learns of every session that closes (what was kept for it must go). */
+  onClose(listener: (id: string) => void): void {
+    this.closeListeners.push(listener);
+  }
 
   open(session: Omit<HsmSession, 'id'>): HsmSession {
     const opened = { ...session, id: randomUUID() };
@@ -33,7 +39,8 @@ export class Sessions {
   }
 
   close(id: string): void {
-    this.byId.delete(id);
+    if (!this.byId.delete(id)) return;
+    for (const listener of this.closeListeners) listener(id);
   }
 
   /** The open session of a user, if any (a user has at most one). */
@@ -46,7 +53,7 @@ export class Sessions {
 
   closeCluster(scope: Scope, clusterId: string): void {
     for (const s of [...this.byId.values()]) {
-      if (sameCluster(s, scope, clusterId)) this.byId.delete(s.id);
+      if (sameCluster(s, scope, clusterId)) this.close(s.id);
     }
   }
 }

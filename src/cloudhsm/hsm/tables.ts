@@ -55,11 +55,14 @@ export interface HsmTables {
   secrets: Table<HsmSecretRow>;
 }
 
+export const HSM_KEY_TABLE = 'cloudhsm_hsm_keys';
+export const HSM_SECRET_TABLE = 'cloudhsm_hsm_secrets';
+
 export function hsmTables(store: Store): HsmTables {
   return {
     users: store.table<HsmUserRow>('cloudhsm_hsm_users'),
-    keys: store.table<HsmKeyRow>('cloudhsm_hsm_keys'),
-    secrets: store.table<HsmSecretRow>('cloudhsm_hsm_secrets'),
+    keys: store.table<HsmKeyRow>(HSM_KEY_TABLE),
+    secrets: store.table<HsmSecretRow>(HSM_SECRET_TABLE),
   };
 }
 
