@@ -626,7 +626,7 @@ describe.each(backends)('change feed and row cache on $name', (backend) => {
     );
   });
 
-  it("on a SQLite file, sees another connection's commit at the first read of the next event-loop turn", async () => {
+  it('on a SQLite file, sees another connection\'s commit at the first read of the next event-loop turn', async () => {
     const { store, again } = await backend.fresh();
     if (backend.name !== 'SQLite file' || !again) return; // PostgreSQL: by NOTIFY, covered above
     const other = await again();
