@@ -329,26 +329,13 @@ export class SqliteStore implements Store {
 
 /**
  * Other processes (workers) may write the same file: PRAGMA data_version changes when another
- * connection commits, and then any row may have changed. An in-memory database has no other
- * connection and needs no check.
- *
- * The check is made once per event-loop turn, for every read of that turn: it starts a read
- * transaction (two fcntl locks), which cost 14 µs per call under Encrypt's load here, about a
- * tenth of the request. A commit by another process is seen by the first read of the next
- * turn, so at most one turn later than a check per read would see it; PostgreSQL's NOTIFY
- * arrives no sooner (DESIGN.md: a change made on another node is eventually seen, within 1 s).
+ * connection commits, and then any row may have changed. One cheap local read per check, no
+ * I/O. An in-memory database has no other connection and needs no check.
  */
 function sharedFileFeed(db: Database.Database, inside: () => boolean): ChangeFeedHub {
   const dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
   let seen = dataVersion.get();
-  let checkedThisTurn = false;
-  const nextTurn = (): void => {
-    checkedThisTurn = false;
-  };
   const feed: ChangeFeedHub = new ChangeFeedHub(inside, () => {
-    if (checkedThisTurn) return true;
-    checkedThisTurn = true;
-    setImmediate(nextTurn).unref();
     const now = dataVersion.get();
     if (now !== seen) {
       seen = now;

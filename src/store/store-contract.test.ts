@@ -625,23 +625,6 @@ describe.each(backends)('change feed and row cache on $name', (backend) => {
       (row) => row === undefined,
     );
   });
-
-  it('on a SQLite file, sees another connection\'s commit at the first read of the next event-loop turn', async () => {
-    const { store, again } = await backend.fresh();
-    if (backend.name !== 'SQLite file' || !again) return; // PostgreSQL: by NOTIFY, covered above
-    const other = await again();
-    const cache = new RowCache<Row>(store, 'things');
-    await other.table<Row>('things').put(A, 'x', { n: 1 });
-    await nextTurn();
-    expect(await cache.get(A, 'x')).toEqual({ n: 1 });
-    await other.table<Row>('things').put(A, 'x', { n: 2 });
-    // The feed checks PRAGMA data_version once per turn (sqlite-store.ts sharedFileFeed).
-    await nextTurn();
-    expect(await cache.get(A, 'x')).toEqual({ n: 2 });
-    await other.table<Row>('things').delete(A, 'x');
-    await nextTurn();
-    expect(await cache.get(A, 'x')).toBeUndefined();
-  });
 });
 
 describe.each(backends)('derived cache on $name', (backend) => {
@@ -1150,8 +1133,3 @@ describe('SqliteStore only', () => {
     );
   });
 });
-
-/** Resolves in the next event-loop turn (after the check phase that ends this one). */
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
