@@ -15,9 +15,10 @@
 // over 50 keep-alive connections by autocannon in a process of its own (bench-load.mjs).
 //
 // Encrypt, Decrypt and GenerateDataKey, the rows compared with the reference, are measured in
-// BENCH_ROUNDS (default 5) alternated rounds on the three servers (alternatedRows).
+// BENCH_ROUNDS (default 12) alternated rounds of BENCH_ROUND_SECONDS (default 2) on the three
+// servers (alternatedRows).
 //
-// Environment: BENCH_SECONDS (per measurement, default 5), BENCH_KEYS (default 100000),
+// Environment: BENCH_SECONDS (per measurement of the other rows, default 5), BENCH_KEYS (default 100000),
 // BENCH_MILLION=1 (1,000,000 keys instead), BENCH_ONLY=workers (only the --workers rows),
 // BENCH_ONLY=nodes (only the PostgreSQL nodes rows), BENCH_ONLY=crypto (only the Encrypt,
 // Decrypt and GenerateDataKey rows: reference, kmsd in-memory, kmsd SQLite), BENCH_ONLY=cks (Encrypt
@@ -333,36 +334,51 @@ async function pageLatency(request) {
 }
 
 /** Measurements per server of each alternated row (ROUNDS of them, the median reported). */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 12);
+/** Length of each of those measurements: short, so that many rounds fit in the same time. */
+const ROUND_SECONDS = Number(process.env.BENCH_ROUND_SECONDS ?? 2);
 
 /**
  * Issue 10's rows (Encrypt, Decrypt, GenerateDataKey) on several running servers: each case is
  * prepared and warmed up on every server, then measured ROUNDS times, the servers taking turns
- * (reference, kmsd in-memory, kmsd SQLite, reference, ...). Taking turns spreads the drift of a
- * shared machine (other load, CPU frequency) over every server alike, where one row after the
- * other gave each server a different machine: three runs of the same code once gave
- * GenerateDataKey at 0.51 to 0.80 of the reference. Each server's reported row is its median
- * round by req/s; `ratios` holds kmsd's ratio to the reference in each round, the first
- * server being the reference. A server entry's own `prepare` replaces the case's (to alternate
- * two requests on one server).
+ * (reference, kmsd in-memory, kmsd SQLite, reference, ...), and the reference once more at the
+ * end. Taking turns spreads the drift of a shared machine (other load, CPU frequency) over every
+ * server alike, where one row after the other gave each server a different machine: three runs
+ * of the same code once gave GenerateDataKey at 0.51 to 0.80 of the reference.
+ *
+ * The drift is fast: the same server, measured 3 s at a time, moved between 3,800 and 8,200
+ * req/s within a minute. So the rounds are short (ROUND_SECONDS) and many, and a kmsd
+ * measurement is compared with the reference interpolated between the reference measurements
+ * just before and just after it (weighted by its place in the round), which cancels a drift
+ * that is steady over the round; the median of the rounds' ratios is reported.
+ *
+ * Each server's reported row is its median round by req/s; `ratios` holds each round's ratio,
+ * the first server being the reference. A server entry's own `prepare` replaces the case's (to
+ * alternate two requests on one server).
  */
 async function alternatedRows(servers, cases) {
   const results = servers.map(() => ({}));
+  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
   for (const c of cases) {
     const requests = await Promise.all(servers.map(({ server, keyId, prepare }) => (prepare ?? c.prepare)(server.url, keyId)));
     for (const s of requests) await load(s, WARM_UP_SECONDS);
     const rounds = servers.map(() => []);
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [i, { server }] of servers.entries()) rounds[i].push(await load(requests[i], SECONDS, server.proc.pid));
+      for (const [i, { server }] of servers.entries()) rounds[i].push(await load(requests[i], ROUND_SECONDS, server.proc.pid));
     }
-    const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+    const closing = await load(requests[0], ROUND_SECONDS, servers[0].server.proc.pid);
+    const referenceAt = (round, place) => {
+      const before = rounds[0][round].rps;
+      const after = (rounds[0][round + 1] ?? closing).rps;
+      return before + ((after - before) * place) / servers.length;
+    };
     for (const [i, runs] of rounds.entries()) {
       const middle = median(runs.map((r) => r.rps));
       results[i][c.name] = {
         ...runs.find((r) => r.rps === middle),
-        errors: runs.reduce((sum, r) => sum + r.errors, 0),
+        errors: runs.reduce((sum, r) => sum + r.errors, 0) + (i === 0 ? closing.errors : 0),
         firstError: runs.find((r) => r.firstError)?.firstError,
-        ratios: runs.map((r, round) => r.rps / rounds[0][round].rps),
+        ratios: runs.map((r, round) => r.rps / referenceAt(round, i)),
       };
       results[i][c.name].ratio = median(results[i][c.name].ratios);
     }
