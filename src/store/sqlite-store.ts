@@ -21,6 +21,7 @@ import { byDue, checkFields, decodeMarker, encodeMarker, RowExistsError, TABLE_N
 import type { ChangeFeed, GroupCount, ListOptions, Page, PutOptions, Scope, Scoped, Store, Table, Versioned } from './store.js';
 import { ChangeFeedHub } from './change-feed.js';
 import { pendingMigrations, SCHEMA_TABLE } from './migrations.js';
+import { WalIndexWatch } from './wal-index-watch.js';
 
 /**
  * better-sqlite3 waits for a busy database inside SQLite's busy handler, which sleeps on the
@@ -189,6 +190,8 @@ export class SqliteStore implements Store {
   /** Transactions running or waiting. */
   private waiting = 0;
   private readonly feed: ChangeFeedHub;
+  /** Commits by anyone, seen without a read transaction (undefined in memory, or when unreadable). */
+  private readonly walWatch: WalIndexWatch | undefined;
   private readonly countSliceRows: number;
 
   /** `path` is a file, or ':memory:'. Migrates the schema before returning. */
@@ -206,7 +209,8 @@ export class SqliteStore implements Store {
     this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     this.stmts = statements(this.db);
     const inside = () => this.inTransaction.getStore() === true;
-    this.feed = path === ':memory:' ? new ChangeFeedHub(inside) : sharedFileFeed(this.db, inside);
+    this.walWatch = path === ':memory:' ? undefined : WalIndexWatch.open(path);
+    this.feed = path === ':memory:' ? new ChangeFeedHub(inside) : sharedFileFeed(this.db, inside, this.walWatch);
   }
 
   table<T>(name: string): Table<T> {
@@ -245,6 +249,8 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     await this.draining;
     this.db.close();
+    // After the connection: its descriptor of the -shm file holds SQLite's locks (wal-index-watch.ts).
+    this.walWatch?.close();
   }
 
   /** A write outside any transaction is one of its own, so it too is answered once on disk. */
@@ -329,14 +335,18 @@ export class SqliteStore implements Store {
 
 /**
  * Other processes (workers) may write the same file: PRAGMA data_version changes when another
- * connection commits, and then any row may have changed. One cheap local read per check, no
- * I/O. An in-memory database has no other connection and needs no check.
+ * connection commits, and then any row may have changed. That pragma opens a read transaction
+ * (two file locks), so it runs only when the WAL-index header shows that someone committed since
+ * it last ran (wal-index-watch.ts): this process's own commits move the header too, and the
+ * pragma tells them apart. An in-memory database has no other connection and needs no check.
  */
-function sharedFileFeed(db: Database.Database, inside: () => boolean): ChangeFeedHub {
+function sharedFileFeed(db: Database.Database, inside: () => boolean, watch: WalIndexWatch | undefined): ChangeFeedHub {
   const dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
   let seen = dataVersion.get();
   const feed: ChangeFeedHub = new ChangeFeedHub(inside, () => {
+    if (watch?.unchanged()) return true;
     const now = dataVersion.get();
+    watch?.remember();
     if (now !== seen) {
       seen = now;
       feed.emit(undefined);
