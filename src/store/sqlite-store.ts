@@ -15,7 +15,7 @@
  * caller of the batch with SQLite's error and keeps none of its writes.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { byDue, checkFields, decodeMarker, encodeMarker, RowExistsError, TABLE_NAME, toScoped, VersionConflictError } from './store.js';
 import type { ChangeFeed, GroupCount, ListOptions, Page, PutOptions, Scope, Scoped, Store, Table, Versioned } from './store.js';
@@ -199,7 +199,9 @@ export class SqliteStore implements Store {
     this.countSliceRows = options.countSliceRows ?? COUNT_SLICE_ROWS;
     if (!Number.isInteger(this.countSliceRows) || this.countSliceRows < 1) throw new Error('countSliceRows must be a positive integer');
     // Created 0600 before SQLite opens it: SQLite gives the -wal and -shm files the database's mode.
-    if (path !== ':memory:') closeSync(openSync(path, 'a', 0o600));
+    // Only when missing: closing a descriptor of a file that another store of this process has
+    // open would drop the POSIX locks SQLite holds on it (wal-index-watch.ts).
+    if (path !== ':memory:' && !existsSync(path)) closeSync(openSync(path, 'a', 0o600));
     this.db = new Database(path, { timeout: OPEN_BUSY_TIMEOUT_MS });
     this.db.pragma('journal_mode = WAL');
     // FULL: each commit is fsynced before it returns, so an acknowledged write survives a power loss.

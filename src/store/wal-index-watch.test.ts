@@ -82,7 +82,10 @@ describe('WalIndexWatch', () => {
       await store.close();
     }
   });
+});
 
+// Closing any descriptor of a file drops every POSIX lock the process holds on it.
+describe("SQLite's locks with several stores on one file in one process", () => {
   it('leaves SQLite its locks on the -shm file while another store of this process has it open', async () => {
     const path = databasePath();
     const first = new SqliteStore(path);
@@ -97,5 +100,17 @@ describe('WalIndexWatch', () => {
     expect(locksHeldOn(shm)).toEqual(held);
     await second.close();
     expect(locksHeldOn(shm)).toEqual([]);
+  });
+
+  it('leaves SQLite its lock on the database file when another store of this process opens it', async () => {
+    const path = databasePath();
+    const first = new SqliteStore(path);
+    const database = statSync(path).ino;
+    const held = locksHeldOn(database);
+    expect(held.length).toBeGreaterThan(0);
+    const second = new SqliteStore(path);
+    expect(locksHeldOn(database)).toEqual(held);
+    await second.close();
+    await first.close();
   });
 });
