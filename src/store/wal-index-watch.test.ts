@@ -94,8 +94,7 @@ describe("SQLite's locks with several stores on one file in one process", () => 
     const shm = statSync(`${path}-shm`).ino;
     const held = locksHeldOn(shm);
     expect(held.length).toBeGreaterThan(0);
-    // Closing a descriptor of a file drops every POSIX lock the process holds on it: the
-    // watch's shared descriptor must stay open while `second`'s connection uses the file.
+    // The watch's shared descriptor must stay open while `second`'s connection uses the file.
     await first.close();
     expect(locksHeldOn(shm)).toEqual(held);
     await second.close();
